@@ -41,7 +41,10 @@ class Commune(models.Model):
     insee_code = models.CharField(_("code INSEE"), max_length=5, primary_key=True)
     name = models.CharField(_("nom"), max_length=200, db_index=True)
     departement = models.ForeignKey(
-        Departement, on_delete=models.PROTECT, related_name="communes", verbose_name=_("département")
+        Departement,
+        on_delete=models.PROTECT,
+        related_name="communes",
+        verbose_name=_("département"),
     )
     epci = models.ForeignKey(
         Epci,
@@ -85,9 +88,7 @@ class Organisation(models.Model):
     short_name = models.CharField(
         _("nom court"), max_length=30, help_text=_("Imprimé sur les étiquettes.")
     )
-    siret = models.CharField(
-        _("SIRET"), max_length=14, blank=True, validators=[validate_siret]
-    )
+    siret = models.CharField(_("SIRET"), max_length=14, blank=True, validators=[validate_siret])
     commune = models.ForeignKey(
         Commune,
         on_delete=models.PROTECT,

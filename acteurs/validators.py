@@ -25,7 +25,9 @@ def validate_siret(value: str) -> None:
         raise ValidationError(_("Un SIRET compte exactement 14 chiffres."), code="siret_format")
     if value.startswith(_LA_POSTE_SIREN):
         if sum(int(c) for c in value) % 5 != 0:
-            raise ValidationError(_("Ce SIRET n'est pas valide (clé de contrôle)."), code="siret_key")
+            raise ValidationError(
+                _("Ce SIRET n'est pas valide (clé de contrôle)."), code="siret_key"
+            )
         return
     if not _luhn_valid(value):
         raise ValidationError(_("Ce SIRET n'est pas valide (clé de contrôle)."), code="siret_key")

@@ -13,3 +13,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 app = Celery("filiere")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@app.task(name="filiere.ping")
+def ping() -> str:
+    """A health check: proves a worker picks up tasks from the broker."""
+    return "pong"

@@ -135,9 +135,7 @@ class Device(ConcurrentTransitionMixin, models.Model):
         _("mémoire vive (Go)"), max_digits=5, decimal_places=1, null=True, blank=True
     )
     os = models.CharField(_("système d'exploitation"), max_length=100, blank=True)
-    grade = models.CharField(
-        _("état esthétique"), max_length=1, choices=Grade.choices, blank=True
-    )
+    grade = models.CharField(_("état esthétique"), max_length=1, choices=Grade.choices, blank=True)
     owner = models.ForeignKey(
         Organisation,
         on_delete=models.PROTECT,
@@ -158,9 +156,7 @@ class Device(ConcurrentTransitionMixin, models.Model):
         help_text=_("Cochez si le donateur a retiré les disques avant le don."),
     )
     notes = models.TextField(_("remarques"), blank=True)
-    state = FSMField(
-        _("état"), default=State.REGISTERED, choices=State.choices, protected=True
-    )
+    state = FSMField(_("état"), default=State.REGISTERED, choices=State.choices, protected=True)
     # Incremented each time the device comes back from a household: erasures and tests of an
     # earlier cycle no longer count, since the borrower's data is now on the device.
     cycle = models.PositiveSmallIntegerField(_("cycle"), default=1, editable=False)
@@ -169,13 +165,19 @@ class Device(ConcurrentTransitionMixin, models.Model):
     # Search keys computed by the database (upper case, no spaces or dashes), so a prefix
     # search is an index range whoever wrote the row.
     serial_key = models.GeneratedField(
-        expression=search_key("serial"), output_field=models.CharField(max_length=100), db_persist=True
+        expression=search_key("serial"),
+        output_field=models.CharField(max_length=100),
+        db_persist=True,
     )
     brand_key = models.GeneratedField(
-        expression=search_key("brand"), output_field=models.CharField(max_length=100), db_persist=True
+        expression=search_key("brand"),
+        output_field=models.CharField(max_length=100),
+        db_persist=True,
     )
     model_key = models.GeneratedField(
-        expression=search_key("model"), output_field=models.CharField(max_length=150), db_persist=True
+        expression=search_key("model"),
+        output_field=models.CharField(max_length=150),
+        db_persist=True,
     )
 
     class Meta:
@@ -199,16 +201,6 @@ class Device(ConcurrentTransitionMixin, models.Model):
 
     # --- guard: a state change is saved only together with its event (see save_transition)
 
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
-        instance._saved_state = instance.__dict__.get("state")
-        return instance
-
-    def refresh_from_db(self, *args, **kwargs):
-        super().refresh_from_db(*args, **kwargs)
-        self._saved_state = self.__dict__.get("state")
-
     def save(self, *args, **kwargs):
         saved_state = getattr(self, "_saved_state", None)
         if (
@@ -221,6 +213,16 @@ class Device(ConcurrentTransitionMixin, models.Model):
             )
         super().save(*args, **kwargs)
         self._saved_state = self.state
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._saved_state = instance.__dict__.get("state")
+        return instance
+
+    def refresh_from_db(self, *args, **kwargs):
+        super().refresh_from_db(*args, **kwargs)
+        self._saved_state = self.__dict__.get("state")
 
     def save_transition(self, *, action: str, source: str, actor, note: str = "", data=None):
         """Save the device and append its event row. Callers hold a transaction."""
@@ -512,9 +514,7 @@ class ErasureRecord(models.Model):
     method = models.CharField(_("méthode"), max_length=30, choices=SanitizationMethod.choices)
     tool = models.CharField(_("outil"), max_length=100, help_text=_("ex. nwipe, Blancco"))
     tool_version = models.CharField(_("version de l'outil"), max_length=50, blank=True)
-    verification = models.CharField(
-        _("vérification"), max_length=10, choices=Verification.choices
-    )
+    verification = models.CharField(_("vérification"), max_length=10, choices=Verification.choices)
     result = models.CharField(_("résultat"), max_length=10, choices=ErasureResult.choices)
     started_at = models.DateTimeField(_("début"))
     ended_at = models.DateTimeField(_("fin"))

@@ -21,7 +21,6 @@ from .models import (
     Device,
     DeviceEvent,
     ErasureRecord,
-    ErasureResult,
     RefurbishmentRecord,
     State,
     StockLocation,
@@ -91,11 +90,7 @@ WORKSHOP_TRANSITIONS = (
 
 def _lock(device_id: int) -> Device:
     try:
-        return (
-            Device.objects.select_for_update()
-            .select_related("owner")
-            .get(pk=device_id)
-        )
+        return Device.objects.select_for_update().select_related("owner").get(pk=device_id)
     except Device.DoesNotExist:
         raise DeviceActionError(_("Cet appareil n'existe pas.")) from None
 
@@ -124,8 +119,7 @@ def _explain_conditions(device: Device, name: str) -> str:
     lacking = device.media_lacking_erasure()
     if lacking:
         return _(
-            "Effacement manquant : ces supports n'ont pas d'effacement réussi%(since)s : "
-            "%(media)s."
+            "Effacement manquant : ces supports n'ont pas d'effacement réussi%(since)s : %(media)s."
         ) % {
             "since": _(" depuis le retour de l'appareil") if device.cycle > 1 else "",
             "media": " ; ".join(str(m) for m in lacking),
@@ -168,8 +162,7 @@ def run_transition(
             # has_transition_perm is also false when conditions fail: tell which.
             if method._django_fsm.conditions_met(device, device.state):
                 raise ActionNotPermitted(
-                    _("Votre rôle ne permet pas l'action « %(action)s ».")
-                    % {"action": info.label}
+                    _("Votre rôle ne permet pas l'action « %(action)s ».") % {"action": info.label}
                 )
             raise TransitionRefused(_explain_conditions(device, name))
         source = device.state
@@ -192,7 +185,9 @@ def run_transition(
 def device_register(*, owner, actor, media: list[dict] | None = None, **fields) -> Device:
     """Register a device received by ``owner`` with its storage media; writes its first event."""
     if not actor.is_superuser and not has_role(actor, owner.pk, POOL_ROLES):
-        raise ActionNotPermitted(_("Vous ne pouvez pas enregistrer d'appareil pour cette organisation."))
+        raise ActionNotPermitted(
+            _("Vous ne pouvez pas enregistrer d'appareil pour cette organisation.")
+        )
     location = fields.get("location")
     if location is not None and location.organisation_id != owner.pk:
         raise DeviceActionError(_("Cet emplacement appartient à une autre organisation."))
@@ -200,7 +195,7 @@ def device_register(*, owner, actor, media: list[dict] | None = None, **fields) 
         try:
             with transaction.atomic():
                 device = Device(owner=owner, public_code=generate_code(), **fields)
-                device.full_clean(exclude=["public_code"])
+                device.full_clean(exclude=["public_code", "state"])
                 device.save()
                 for medium in media or []:
                     StorageMedium.objects.create(device=device, **medium)
@@ -283,7 +278,10 @@ def erasure_record(medium_id: int, actor, **fields) -> ErasureRecord:
             raise ActionNotPermitted(_("Vous n'avez pas accès à cet appareil."))
         if device.state not in ERASURE_STATES:
             raise TransitionRefused(
-                _("Un effacement ne s'enregistre que sur un appareil en atelier (état « %(state)s »).")
+                _(
+                    "Un effacement ne s'enregistre que sur un appareil en atelier "
+                    "(état « %(state)s »)."
+                )
                 % {"state": _state_label(device.state)}
             )
         record = ErasureRecord(
@@ -314,7 +312,9 @@ def erasure_record(medium_id: int, actor, **fields) -> ErasureRecord:
 
 
 def device_start_triage(device_id, actor, *, expected_state=None, note=""):
-    return run_transition(device_id, "start_triage", actor, expected_state=expected_state, note=note)
+    return run_transition(
+        device_id, "start_triage", actor, expected_state=expected_state, note=note
+    )
 
 
 def device_wipe(device_id, actor, *, expected_state=None, note=""):
@@ -350,16 +350,16 @@ def device_mark_ready(
             )
         # Rolled back with everything else if the transition below is refused.
         RefurbishmentRecord.objects.create(
-                device=device,
-                device_cycle=device.cycle,
-                checklist={key: bool(checklist.get(key)) for key, _label in checks},
-                passed=True,
-                parts_replaced=parts_replaced,
-                os_installed=os_installed,
-                grade=grade,
-                technician=actor,
-                notes=note,
-            )
+            device=device,
+            device_cycle=device.cycle,
+            checklist={key: bool(checklist.get(key)) for key, _label in checks},
+            passed=True,
+            parts_replaced=parts_replaced,
+            os_installed=os_installed,
+            grade=grade,
+            technician=actor,
+            notes=note,
+        )
         return run_transition(
             device_id,
             "mark_ready",

@@ -1,1 +1,16 @@
-urlpatterns = []
+from django.urls import path
+
+from . import views
+
+app_name = "parc"
+
+urlpatterns = [
+    path("appareils/", views.device_list, name="list"),
+    path("appareils/nouveau/", views.device_register, name="register"),
+    # Short address: it is the one encoded in the QR code of the label.
+    path("e/<str:code>/", views.device_detail, name="device"),
+    path("e/<str:code>/action/<str:name>/", views.device_transition, name="transition"),
+    path("e/<str:code>/effacement/", views.erasure_add, name="erasure_add"),
+    path("e/<str:code>/support/", views.medium_add, name="medium_add"),
+    path("e/<str:code>/deplacer/", views.device_move, name="move"),
+]

@@ -9,191 +9,650 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('acteurs', '0001_initial'),
+        ("acteurs", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Device',
+            name="Device",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_code', models.CharField(editable=False, max_length=12, unique=True, verbose_name='code')),
-                ('kind', models.CharField(choices=[('laptop', 'ordinateur portable'), ('desktop', 'ordinateur fixe'), ('screen', 'écran'), ('tablet', 'tablette'), ('smartphone', 'smartphone'), ('printer', 'imprimante'), ('other', 'autre')], max_length=20, verbose_name='type')),
-                ('brand', models.CharField(blank=True, max_length=100, verbose_name='marque')),
-                ('model', models.CharField(blank=True, max_length=150, verbose_name='modèle')),
-                ('serial', models.CharField(blank=True, max_length=100, verbose_name='numéro de série')),
-                ('cpu', models.CharField(blank=True, max_length=150, verbose_name='processeur')),
-                ('ram_gb', models.DecimalField(blank=True, decimal_places=1, max_digits=5, null=True, verbose_name='mémoire vive (Go)')),
-                ('os', models.CharField(blank=True, max_length=100, verbose_name="système d'exploitation")),
-                ('grade', models.CharField(blank=True, choices=[('A', 'A – très bon état'), ('B', 'B – bon état'), ('C', 'C – état correct')], max_length=1, verbose_name='état esthétique')),
-                ('received_without_storage', models.BooleanField(default=False, help_text='Cochez si le donateur a retiré les disques avant le don.', verbose_name='reçu sans support de stockage')),
-                ('notes', models.TextField(blank=True, verbose_name='remarques')),
-                ('state', django_fsm.FSMField(choices=[('registered', 'Enregistré'), ('triage', 'En diagnostic'), ('wiped', 'Données effacées'), ('refurbishing', 'En reconditionnement'), ('ready', 'Disponible'), ('allocated', 'Attribué'), ('on_loan', 'En prêt'), ('transferred', 'Cédé (vendu ou donné)'), ('returned', 'Retourné'), ('parts', 'Démonté pour pièces'), ('recycled', 'Recyclé (DEEE)'), ('lost', 'Perdu ou volé')], default='registered', max_length=50, protected=True, verbose_name='état')),
-                ('cycle', models.PositiveSmallIntegerField(default=1, editable=False, verbose_name='cycle')),
-                ('state_changed_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='état depuis le')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='enregistré le')),
-                ('serial_key', models.GeneratedField(db_persist=True, expression=django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Upper(models.F('serial')), models.Value(' '), models.Value('')), models.Value('-'), models.Value('')), models.Value('.'), models.Value('')), models.Value('/'), models.Value('')), models.Value('_'), models.Value('')), output_field=models.CharField(max_length=100))),
-                ('brand_key', models.GeneratedField(db_persist=True, expression=django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Upper(models.F('brand')), models.Value(' '), models.Value('')), models.Value('-'), models.Value('')), models.Value('.'), models.Value('')), models.Value('/'), models.Value('')), models.Value('_'), models.Value('')), output_field=models.CharField(max_length=100))),
-                ('model_key', models.GeneratedField(db_persist=True, expression=django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Upper(models.F('model')), models.Value(' '), models.Value('')), models.Value('-'), models.Value('')), models.Value('.'), models.Value('')), models.Value('/'), models.Value('')), models.Value('_'), models.Value('')), output_field=models.CharField(max_length=150))),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='devices', to='acteurs.organisation', verbose_name='organisation propriétaire')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "public_code",
+                    models.CharField(
+                        editable=False, max_length=12, unique=True, verbose_name="code"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("laptop", "ordinateur portable"),
+                            ("desktop", "ordinateur fixe"),
+                            ("screen", "écran"),
+                            ("tablet", "tablette"),
+                            ("smartphone", "smartphone"),
+                            ("printer", "imprimante"),
+                            ("other", "autre"),
+                        ],
+                        max_length=20,
+                        verbose_name="type",
+                    ),
+                ),
+                ("brand", models.CharField(blank=True, max_length=100, verbose_name="marque")),
+                ("model", models.CharField(blank=True, max_length=150, verbose_name="modèle")),
+                (
+                    "serial",
+                    models.CharField(blank=True, max_length=100, verbose_name="numéro de série"),
+                ),
+                ("cpu", models.CharField(blank=True, max_length=150, verbose_name="processeur")),
+                (
+                    "ram_gb",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=1,
+                        max_digits=5,
+                        null=True,
+                        verbose_name="mémoire vive (Go)",
+                    ),
+                ),
+                (
+                    "os",
+                    models.CharField(
+                        blank=True, max_length=100, verbose_name="système d'exploitation"
+                    ),
+                ),
+                (
+                    "grade",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("A", "A – très bon état"),
+                            ("B", "B – bon état"),
+                            ("C", "C – état correct"),
+                        ],
+                        max_length=1,
+                        verbose_name="état esthétique",
+                    ),
+                ),
+                (
+                    "received_without_storage",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Cochez si le donateur a retiré les disques avant le don.",
+                        verbose_name="reçu sans support de stockage",
+                    ),
+                ),
+                ("notes", models.TextField(blank=True, verbose_name="remarques")),
+                (
+                    "state",
+                    django_fsm.FSMField(
+                        choices=[
+                            ("registered", "Enregistré"),
+                            ("triage", "En diagnostic"),
+                            ("wiped", "Données effacées"),
+                            ("refurbishing", "En reconditionnement"),
+                            ("ready", "Disponible"),
+                            ("allocated", "Attribué"),
+                            ("on_loan", "En prêt"),
+                            ("transferred", "Cédé (vendu ou donné)"),
+                            ("returned", "Retourné"),
+                            ("parts", "Démonté pour pièces"),
+                            ("recycled", "Recyclé (DEEE)"),
+                            ("lost", "Perdu ou volé"),
+                        ],
+                        default="registered",
+                        max_length=50,
+                        protected=True,
+                        verbose_name="état",
+                    ),
+                ),
+                (
+                    "cycle",
+                    models.PositiveSmallIntegerField(
+                        default=1, editable=False, verbose_name="cycle"
+                    ),
+                ),
+                (
+                    "state_changed_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="état depuis le"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="enregistré le"
+                    ),
+                ),
+                (
+                    "serial_key",
+                    models.GeneratedField(
+                        db_persist=True,
+                        expression=django.db.models.functions.text.Replace(
+                            django.db.models.functions.text.Replace(
+                                django.db.models.functions.text.Replace(
+                                    django.db.models.functions.text.Replace(
+                                        django.db.models.functions.text.Replace(
+                                            django.db.models.functions.text.Upper(
+                                                models.F("serial")
+                                            ),
+                                            models.Value(" "),
+                                            models.Value(""),
+                                        ),
+                                        models.Value("-"),
+                                        models.Value(""),
+                                    ),
+                                    models.Value("."),
+                                    models.Value(""),
+                                ),
+                                models.Value("/"),
+                                models.Value(""),
+                            ),
+                            models.Value("_"),
+                            models.Value(""),
+                        ),
+                        output_field=models.CharField(max_length=100),
+                    ),
+                ),
+                (
+                    "brand_key",
+                    models.GeneratedField(
+                        db_persist=True,
+                        expression=django.db.models.functions.text.Replace(
+                            django.db.models.functions.text.Replace(
+                                django.db.models.functions.text.Replace(
+                                    django.db.models.functions.text.Replace(
+                                        django.db.models.functions.text.Replace(
+                                            django.db.models.functions.text.Upper(
+                                                models.F("brand")
+                                            ),
+                                            models.Value(" "),
+                                            models.Value(""),
+                                        ),
+                                        models.Value("-"),
+                                        models.Value(""),
+                                    ),
+                                    models.Value("."),
+                                    models.Value(""),
+                                ),
+                                models.Value("/"),
+                                models.Value(""),
+                            ),
+                            models.Value("_"),
+                            models.Value(""),
+                        ),
+                        output_field=models.CharField(max_length=100),
+                    ),
+                ),
+                (
+                    "model_key",
+                    models.GeneratedField(
+                        db_persist=True,
+                        expression=django.db.models.functions.text.Replace(
+                            django.db.models.functions.text.Replace(
+                                django.db.models.functions.text.Replace(
+                                    django.db.models.functions.text.Replace(
+                                        django.db.models.functions.text.Replace(
+                                            django.db.models.functions.text.Upper(
+                                                models.F("model")
+                                            ),
+                                            models.Value(" "),
+                                            models.Value(""),
+                                        ),
+                                        models.Value("-"),
+                                        models.Value(""),
+                                    ),
+                                    models.Value("."),
+                                    models.Value(""),
+                                ),
+                                models.Value("/"),
+                                models.Value(""),
+                            ),
+                            models.Value("_"),
+                            models.Value(""),
+                        ),
+                        output_field=models.CharField(max_length=150),
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="devices",
+                        to="acteurs.organisation",
+                        verbose_name="organisation propriétaire",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'appareil',
-                'verbose_name_plural': 'appareils',
-                'ordering': ['-id'],
+                "verbose_name": "appareil",
+                "verbose_name_plural": "appareils",
+                "ordering": ["-id"],
             },
             bases=(django_fsm.ConcurrentTransitionMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='RefurbishmentRecord',
+            name="RefurbishmentRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('device_cycle', models.PositiveSmallIntegerField(editable=False, verbose_name="cycle de l'appareil")),
-                ('checklist', models.JSONField(default=dict, verbose_name='tests fonctionnels')),
-                ('passed', models.BooleanField(default=False, verbose_name='tous les tests réussis')),
-                ('parts_replaced', models.TextField(blank=True, verbose_name='pièces remplacées')),
-                ('os_installed', models.CharField(blank=True, max_length=100, verbose_name='système installé')),
-                ('grade', models.CharField(choices=[('A', 'A – très bon état'), ('B', 'B – bon état'), ('C', 'C – état correct')], max_length=1, verbose_name='état esthétique')),
-                ('notes', models.TextField(blank=True, verbose_name='remarques')),
-                ('recorded_at', models.DateTimeField(auto_now_add=True, verbose_name='enregistré le')),
-                ('device', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='refurbishments', to='parc.device', verbose_name='appareil')),
-                ('technician', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='technicien')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "device_cycle",
+                    models.PositiveSmallIntegerField(
+                        editable=False, verbose_name="cycle de l'appareil"
+                    ),
+                ),
+                ("checklist", models.JSONField(default=dict, verbose_name="tests fonctionnels")),
+                (
+                    "passed",
+                    models.BooleanField(default=False, verbose_name="tous les tests réussis"),
+                ),
+                ("parts_replaced", models.TextField(blank=True, verbose_name="pièces remplacées")),
+                (
+                    "os_installed",
+                    models.CharField(blank=True, max_length=100, verbose_name="système installé"),
+                ),
+                (
+                    "grade",
+                    models.CharField(
+                        choices=[
+                            ("A", "A – très bon état"),
+                            ("B", "B – bon état"),
+                            ("C", "C – état correct"),
+                        ],
+                        max_length=1,
+                        verbose_name="état esthétique",
+                    ),
+                ),
+                ("notes", models.TextField(blank=True, verbose_name="remarques")),
+                (
+                    "recorded_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="enregistré le"),
+                ),
+                (
+                    "device",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="refurbishments",
+                        to="parc.device",
+                        verbose_name="appareil",
+                    ),
+                ),
+                (
+                    "technician",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="technicien",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'reconditionnement',
-                'verbose_name_plural': 'reconditionnements',
-                'ordering': ['-id'],
+                "verbose_name": "reconditionnement",
+                "verbose_name_plural": "reconditionnements",
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='StockLocation',
+            name="StockLocation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='nom')),
-                ('description', models.CharField(blank=True, max_length=200, verbose_name='description')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='stock_locations', to='acteurs.organisation', verbose_name='organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="nom")),
+                (
+                    "description",
+                    models.CharField(blank=True, max_length=200, verbose_name="description"),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="stock_locations",
+                        to="acteurs.organisation",
+                        verbose_name="organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'emplacement de stock',
-                'verbose_name_plural': 'emplacements de stock',
-                'ordering': ['organisation', 'name'],
+                "verbose_name": "emplacement de stock",
+                "verbose_name_plural": "emplacements de stock",
+                "ordering": ["organisation", "name"],
             },
         ),
         migrations.AddField(
-            model_name='device',
-            name='location',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='devices', to='parc.stocklocation', verbose_name='emplacement'),
+            model_name="device",
+            name="location",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="devices",
+                to="parc.stocklocation",
+                verbose_name="emplacement",
+            ),
         ),
         migrations.CreateModel(
-            name='StorageMedium',
+            name="StorageMedium",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('media_type', models.CharField(choices=[('hdd', 'disque dur (HDD)'), ('ssd', 'SSD SATA'), ('nvme', 'SSD NVMe'), ('emmc', 'eMMC'), ('flash', 'mémoire flash')], max_length=10, verbose_name='type de support')),
-                ('manufacturer', models.CharField(blank=True, max_length=100, verbose_name='fabricant')),
-                ('model', models.CharField(blank=True, max_length=150, verbose_name='modèle')),
-                ('serial', models.CharField(blank=True, max_length=100, verbose_name='numéro de série')),
-                ('capacity_gb', models.PositiveIntegerField(blank=True, null=True, verbose_name='capacité (Go)')),
-                ('device', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='storage_media', to='parc.device', verbose_name='appareil')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "media_type",
+                    models.CharField(
+                        choices=[
+                            ("hdd", "disque dur (HDD)"),
+                            ("ssd", "SSD SATA"),
+                            ("nvme", "SSD NVMe"),
+                            ("emmc", "eMMC"),
+                            ("flash", "mémoire flash"),
+                        ],
+                        max_length=10,
+                        verbose_name="type de support",
+                    ),
+                ),
+                (
+                    "manufacturer",
+                    models.CharField(blank=True, max_length=100, verbose_name="fabricant"),
+                ),
+                ("model", models.CharField(blank=True, max_length=150, verbose_name="modèle")),
+                (
+                    "serial",
+                    models.CharField(blank=True, max_length=100, verbose_name="numéro de série"),
+                ),
+                (
+                    "capacity_gb",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="capacité (Go)"
+                    ),
+                ),
+                (
+                    "device",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="storage_media",
+                        to="parc.device",
+                        verbose_name="appareil",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'support de stockage',
-                'verbose_name_plural': 'supports de stockage',
-                'ordering': ['id'],
+                "verbose_name": "support de stockage",
+                "verbose_name_plural": "supports de stockage",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='ErasureRecord',
+            name="ErasureRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('device_cycle', models.PositiveSmallIntegerField(editable=False, verbose_name="cycle de l'appareil")),
-                ('manufacturer', models.CharField(blank=True, max_length=100, verbose_name='fabricant')),
-                ('model', models.CharField(blank=True, max_length=150, verbose_name='modèle')),
-                ('serial', models.CharField(blank=True, max_length=100, verbose_name='numéro de série')),
-                ('media_type', models.CharField(choices=[('hdd', 'disque dur (HDD)'), ('ssd', 'SSD SATA'), ('nvme', 'SSD NVMe'), ('emmc', 'eMMC'), ('flash', 'mémoire flash')], max_length=10, verbose_name='type de support')),
-                ('level', models.CharField(choices=[('clear', 'Clear (effacement logique)'), ('purge', 'Purge (effacement renforcé)'), ('destroy', 'Destroy (destruction physique)')], max_length=10, verbose_name="niveau d'assainissement")),
-                ('method', models.CharField(choices=[('overwrite', 'réécriture'), ('block_erase', 'effacement par blocs (block erase)'), ('crypto_erase', 'effacement cryptographique'), ('firmware_secure_erase', 'secure erase du micrologiciel'), ('factory_reset', "réinitialisation d'usine chiffrée"), ('degauss', 'démagnétisation'), ('shred', 'broyage'), ('drill', 'perçage ou déformation'), ('incinerate', 'incinération')], max_length=30, verbose_name='méthode')),
-                ('tool', models.CharField(help_text='ex. nwipe, Blancco', max_length=100, verbose_name='outil')),
-                ('tool_version', models.CharField(blank=True, max_length=50, verbose_name="version de l'outil")),
-                ('verification', models.CharField(choices=[('none', 'aucune'), ('sample', 'par échantillonnage'), ('full', 'complète')], max_length=10, verbose_name='vérification')),
-                ('result', models.CharField(choices=[('erased', 'effacé'), ('failed', 'échec'), ('aborted', 'interrompu')], max_length=10, verbose_name='résultat')),
-                ('started_at', models.DateTimeField(verbose_name='début')),
-                ('ended_at', models.DateTimeField(verbose_name='fin')),
-                ('destination', models.CharField(choices=[('reuse', "réemploi dans l'appareil"), ('stock', 'stock de pièces'), ('recycling', 'recyclage'), ('destroyed', 'détruit'), ('returned', 'rendu au donateur')], default='reuse', max_length=20, verbose_name='destination après effacement')),
-                ('report', models.FileField(blank=True, upload_to='erasure-reports/%Y/%m/', verbose_name="rapport de l'outil")),
-                ('recorded_at', models.DateTimeField(auto_now_add=True, verbose_name='enregistré le')),
-                ('operator', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='opérateur')),
-                ('medium', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='erasures', to='parc.storagemedium', verbose_name='support')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "device_cycle",
+                    models.PositiveSmallIntegerField(
+                        editable=False, verbose_name="cycle de l'appareil"
+                    ),
+                ),
+                (
+                    "manufacturer",
+                    models.CharField(blank=True, max_length=100, verbose_name="fabricant"),
+                ),
+                ("model", models.CharField(blank=True, max_length=150, verbose_name="modèle")),
+                (
+                    "serial",
+                    models.CharField(blank=True, max_length=100, verbose_name="numéro de série"),
+                ),
+                (
+                    "media_type",
+                    models.CharField(
+                        choices=[
+                            ("hdd", "disque dur (HDD)"),
+                            ("ssd", "SSD SATA"),
+                            ("nvme", "SSD NVMe"),
+                            ("emmc", "eMMC"),
+                            ("flash", "mémoire flash"),
+                        ],
+                        max_length=10,
+                        verbose_name="type de support",
+                    ),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("clear", "Clear (effacement logique)"),
+                            ("purge", "Purge (effacement renforcé)"),
+                            ("destroy", "Destroy (destruction physique)"),
+                        ],
+                        max_length=10,
+                        verbose_name="niveau d'assainissement",
+                    ),
+                ),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("overwrite", "réécriture"),
+                            ("block_erase", "effacement par blocs (block erase)"),
+                            ("crypto_erase", "effacement cryptographique"),
+                            ("firmware_secure_erase", "secure erase du micrologiciel"),
+                            ("factory_reset", "réinitialisation d'usine chiffrée"),
+                            ("degauss", "démagnétisation"),
+                            ("shred", "broyage"),
+                            ("drill", "perçage ou déformation"),
+                            ("incinerate", "incinération"),
+                        ],
+                        max_length=30,
+                        verbose_name="méthode",
+                    ),
+                ),
+                (
+                    "tool",
+                    models.CharField(
+                        help_text="ex. nwipe, Blancco", max_length=100, verbose_name="outil"
+                    ),
+                ),
+                (
+                    "tool_version",
+                    models.CharField(blank=True, max_length=50, verbose_name="version de l'outil"),
+                ),
+                (
+                    "verification",
+                    models.CharField(
+                        choices=[
+                            ("none", "aucune"),
+                            ("sample", "par échantillonnage"),
+                            ("full", "complète"),
+                        ],
+                        max_length=10,
+                        verbose_name="vérification",
+                    ),
+                ),
+                (
+                    "result",
+                    models.CharField(
+                        choices=[
+                            ("erased", "effacé"),
+                            ("failed", "échec"),
+                            ("aborted", "interrompu"),
+                        ],
+                        max_length=10,
+                        verbose_name="résultat",
+                    ),
+                ),
+                ("started_at", models.DateTimeField(verbose_name="début")),
+                ("ended_at", models.DateTimeField(verbose_name="fin")),
+                (
+                    "destination",
+                    models.CharField(
+                        choices=[
+                            ("reuse", "réemploi dans l'appareil"),
+                            ("stock", "stock de pièces"),
+                            ("recycling", "recyclage"),
+                            ("destroyed", "détruit"),
+                            ("returned", "rendu au donateur"),
+                        ],
+                        default="reuse",
+                        max_length=20,
+                        verbose_name="destination après effacement",
+                    ),
+                ),
+                (
+                    "report",
+                    models.FileField(
+                        blank=True,
+                        upload_to="erasure-reports/%Y/%m/",
+                        verbose_name="rapport de l'outil",
+                    ),
+                ),
+                (
+                    "recorded_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="enregistré le"),
+                ),
+                (
+                    "operator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="opérateur",
+                    ),
+                ),
+                (
+                    "medium",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="erasures",
+                        to="parc.storagemedium",
+                        verbose_name="support",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'effacement',
-                'verbose_name_plural': 'effacements',
-                'ordering': ['-id'],
+                "verbose_name": "effacement",
+                "verbose_name_plural": "effacements",
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='DeviceEvent',
+            name="DeviceEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(max_length=40, verbose_name='action')),
-                ('source_state', models.CharField(blank=True, max_length=20, verbose_name='état de départ')),
-                ('target_state', models.CharField(max_length=20, verbose_name="état d'arrivée")),
-                ('at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='le')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('data', models.JSONField(blank=True, default=dict, verbose_name='détails')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='par')),
-                ('device', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='parc.device', verbose_name='appareil')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("action", models.CharField(max_length=40, verbose_name="action")),
+                (
+                    "source_state",
+                    models.CharField(blank=True, max_length=20, verbose_name="état de départ"),
+                ),
+                ("target_state", models.CharField(max_length=20, verbose_name="état d'arrivée")),
+                ("at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="le")),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                ("data", models.JSONField(blank=True, default=dict, verbose_name="détails")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="par",
+                    ),
+                ),
+                (
+                    "device",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="events",
+                        to="parc.device",
+                        verbose_name="appareil",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'événement',
-                'verbose_name_plural': 'historique',
-                'ordering': ['-id'],
-                'indexes': [models.Index(fields=['device', '-id'], name='event_device_id'), models.Index(fields=['action', 'at'], name='event_action_at')],
+                "verbose_name": "événement",
+                "verbose_name_plural": "historique",
+                "ordering": ["-id"],
+                "indexes": [
+                    models.Index(fields=["device", "-id"], name="event_device_id"),
+                    models.Index(fields=["action", "at"], name="event_action_at"),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='stocklocation',
-            constraint=models.UniqueConstraint(fields=('organisation', 'name'), name='stocklocation_unique_name'),
+            model_name="stocklocation",
+            constraint=models.UniqueConstraint(
+                fields=("organisation", "name"), name="stocklocation_unique_name"
+            ),
         ),
         migrations.AddIndex(
-            model_name='device',
-            index=models.Index(fields=['owner', '-id'], name='device_owner_id'),
+            model_name="device",
+            index=models.Index(fields=["owner", "-id"], name="device_owner_id"),
         ),
         migrations.AddIndex(
-            model_name='device',
-            index=models.Index(fields=['owner', 'state', '-id'], name='device_owner_state_id'),
+            model_name="device",
+            index=models.Index(fields=["owner", "state", "-id"], name="device_owner_state_id"),
         ),
         migrations.AddIndex(
-            model_name='device',
-            index=models.Index(fields=['owner', 'kind', '-id'], name='device_owner_kind_id'),
+            model_name="device",
+            index=models.Index(fields=["owner", "kind", "-id"], name="device_owner_kind_id"),
         ),
         migrations.AddIndex(
-            model_name='device',
-            index=models.Index(fields=['state', '-id'], name='device_state_id'),
+            model_name="device",
+            index=models.Index(fields=["state", "-id"], name="device_state_id"),
         ),
         migrations.AddIndex(
-            model_name='device',
-            index=models.Index(fields=['location', '-id'], name='device_location_id'),
+            model_name="device",
+            index=models.Index(fields=["location", "-id"], name="device_location_id"),
         ),
         migrations.AddIndex(
-            model_name='device',
-            index=models.Index(fields=['serial_key'], name='device_serial_key'),
+            model_name="device",
+            index=models.Index(fields=["serial_key"], name="device_serial_key"),
         ),
         migrations.AddIndex(
-            model_name='device',
-            index=models.Index(fields=['brand_key'], name='device_brand_key'),
+            model_name="device",
+            index=models.Index(fields=["brand_key"], name="device_brand_key"),
         ),
         migrations.AddIndex(
-            model_name='device',
-            index=models.Index(fields=['model_key'], name='device_model_key'),
+            model_name="device",
+            index=models.Index(fields=["model_key"], name="device_model_key"),
         ),
         migrations.AddConstraint(
-            model_name='erasurerecord',
-            constraint=models.CheckConstraint(condition=models.Q(('ended_at__gte', models.F('started_at'))), name='erasure_ends_after_start'),
+            model_name="erasurerecord",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("ended_at__gte", models.F("started_at"))),
+                name="erasure_ends_after_start",
+            ),
         ),
     ]

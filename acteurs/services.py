@@ -1,0 +1,121 @@
+"""Use cases of the acteurs app."""
+
+import csv
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from .models import Commune, Departement, Epci
+
+TERRITORIES_DIR = Path(__file__).resolve().parent / "data" / "territoires"
+BATCH_SIZE = 2000
+
+
+def _rows(path: Path) -> Iterator[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        yield from csv.DictReader(handle)
+
+
+def _int_or_none(text: str) -> int | None:
+    text = (text or "").strip()
+    return int(text) if text else None
+
+
+def _upsert(model, objects: Iterable, update_fields: list[str]) -> int:
+    """Insert or update ``objects`` in batches; returns how many rows were sent."""
+    pk_name = model._meta.pk.name
+    sent = 0
+    batch = []
+    for obj in objects:
+        batch.append(obj)
+        if len(batch) >= BATCH_SIZE:
+            sent += _flush(model, batch, pk_name, update_fields)
+            batch = []
+    if batch:
+        sent += _flush(model, batch, pk_name, update_fields)
+    return sent
+
+
+def _flush(model, batch: list, pk_name: str, update_fields: list[str]) -> int:
+    model.objects.bulk_create(
+        batch, update_conflicts=True, unique_fields=[pk_name], update_fields=update_fields
+    )
+    return len(batch)
+
+
+def normalize_departement_code(code: str) -> str:
+    """``"1"`` → ``"01"``, ``"2a"`` → ``"2A"``; other codes are returned as typed."""
+    code = code.strip().upper()
+    return code.zfill(2) if code.isdigit() and len(code) == 1 else code
+
+
+def territories_load(path: Path | str | None = None, departement: str | None = None) -> dict:
+    """Load or refresh départements, EPCI and communes from Etalab CSV files.
+
+    ``path`` is a folder holding ``departements.csv``, ``epci.csv`` and ``communes.csv``
+    (see acteurs/data/territoires/README.md). Every département and EPCI is loaded; with
+    ``departement``, only that département's communes. Running it again changes nothing but
+    the names and figures that changed in the files.
+
+    Returns counts: rows read per table (``departements``, ``epci``, ``communes``) and rows
+    created (``*_created``).
+    """
+    folder = Path(path) if path else TERRITORIES_DIR
+    only = normalize_departement_code(departement) if departement else None
+    before = {
+        "departements": Departement.objects.count(),
+        "epci": Epci.objects.count(),
+        "communes": Commune.objects.count(),
+    }
+    with transaction.atomic():
+        departement_codes = {row["code"] for row in _rows(folder / "departements.csv")}
+        if only and only not in departement_codes:
+            raise ValueError(_("Département inconnu : %(code)s.") % {"code": only})
+        counts = {
+            "departements": _upsert(
+                Departement,
+                (
+                    Departement(code=row["code"], name=row["nom"], region_code=row["region"])
+                    for row in _rows(folder / "departements.csv")
+                ),
+                ["name", "region_code"],
+            )
+        }
+        epci_sirens: set[str] = set()
+
+        def epcis():
+            for row in _rows(folder / "epci.csv"):
+                epci_sirens.add(row["siren"])
+                yield Epci(
+                    siren=row["siren"],
+                    name=row["nom"],
+                    kind=row["type"],
+                    population=_int_or_none(row["population"]),
+                )
+
+        counts["epci"] = _upsert(Epci, epcis(), ["name", "kind", "population"])
+
+        def communes():
+            for row in _rows(folder / "communes.csv"):
+                if only and row["departement"] != only:
+                    continue
+                siren = (row.get("epci") or "").strip()
+                yield Commune(
+                    insee_code=row["code_insee"],
+                    name=row["nom"],
+                    departement_id=row["departement"],
+                    # An EPCI missing from epci.csv would break the foreign key: leave it empty.
+                    epci_id=siren if siren in epci_sirens else None,
+                    postcodes=row["codes_postaux"].strip(),
+                    population=_int_or_none(row["population"]),
+                )
+
+        counts["communes"] = _upsert(
+            Commune, communes(), ["name", "departement", "epci", "postcodes", "population"]
+        )
+    counts["departements_created"] = Departement.objects.count() - before["departements"]
+    counts["epci_created"] = Epci.objects.count() - before["epci"]
+    counts["communes_created"] = Commune.objects.count() - before["communes"]
+    return counts

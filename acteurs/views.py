@@ -1,0 +1,19 @@
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+
+from .permissions import POOL_ROLES, is_coordinator, organisations_with_role, roles_by_organisation
+
+
+@login_required
+def home(request):
+    """Send each user where their work is."""
+    if is_coordinator(request.user) or organisations_with_role(request.user, POOL_ROLES):
+        return redirect("parc:list")
+    return render(
+        request,
+        "acteurs/home.html",
+        {
+            "memberships": request.user.memberships.select_related("organisation"),
+            "has_roles": bool(roles_by_organisation(request.user)),
+        },
+    )

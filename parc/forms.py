@@ -1,0 +1,211 @@
+"""Forms of the pool pages. They validate input; services decide and write."""
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .checklists import checklist_for
+from .models import (
+    DeviceKind,
+    ErasureRecord,
+    ErasureResult,
+    Grade,
+    SanitizationLevel,
+    SanitizationMethod,
+    State,
+    StorageMedium,
+)
+
+MAX_NOTE_LENGTH = 2000
+
+
+class DeviceFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("Rechercher"),
+        required=False,
+        max_length=100,
+        help_text=_("Code, ou début du numéro de série, de la marque ou du modèle"),
+    )
+    state = forms.ChoiceField(
+        label=_("État"), required=False, choices=[("", _("Tous"))] + list(State.choices)
+    )
+    kind = forms.ChoiceField(
+        label=_("Type"), required=False, choices=[("", _("Tous"))] + list(DeviceKind.choices)
+    )
+    grade = forms.ChoiceField(
+        label=_("État esthétique"),
+        required=False,
+        choices=[("", _("Tous"))] + list(Grade.choices),
+    )
+    owner = forms.ModelChoiceField(
+        label=_("Organisation"), required=False, queryset=None, empty_label=_("Toutes")
+    )
+    location = forms.ModelChoiceField(
+        label=_("Emplacement"), required=False, queryset=None, empty_label=_("Tous")
+    )
+
+    def __init__(self, *args, organisations, locations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = organisations
+        self.fields["location"].queryset = locations
+
+
+class CursorForm(forms.Form):
+    apres = forms.IntegerField(required=False, min_value=1)
+    avant = forms.IntegerField(required=False, min_value=1)
+
+
+class NoteForm(forms.Form):
+    expected_state = forms.ChoiceField(choices=State.choices, widget=forms.HiddenInput)
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=MAX_NOTE_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class LossForm(NoteForm):
+    note = forms.CharField(
+        label=_("Circonstances (date, lieu, dépôt de plainte…)"),
+        max_length=MAX_NOTE_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class MarkReadyForm(NoteForm):
+    """The functional test checklist of the device's kind, and its cosmetic grade."""
+
+    grade = forms.ChoiceField(
+        label=_("État esthétique"), choices=Grade.choices, widget=forms.RadioSelect
+    )
+    os_installed = forms.CharField(
+        label=_("Système installé"), required=False, max_length=100, initial="Linux Mint 22"
+    )
+    parts_replaced = forms.CharField(
+        label=_("Pièces remplacées"),
+        required=False,
+        max_length=MAX_NOTE_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, kind: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.check_keys = []
+        for key, label in checklist_for(kind):
+            self.fields[f"check_{key}"] = forms.BooleanField(label=label, required=False)
+            self.check_keys.append(key)
+        self.order_fields([f"check_{k}" for k in self.check_keys] + ["grade", "os_installed"])
+
+    @property
+    def check_fields(self):
+        return [self[f"check_{key}"] for key in self.check_keys]
+
+    def checklist(self) -> dict[str, bool]:
+        return {key: bool(self.cleaned_data.get(f"check_{key}")) for key in self.check_keys}
+
+
+class StorageMediumForm(forms.ModelForm):
+    class Meta:
+        model = StorageMedium
+        fields = ["media_type", "manufacturer", "model", "serial", "capacity_gb"]
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class ErasureForm(forms.ModelForm):
+    """One erasure of one medium; prefixed by the medium so several forms share a page."""
+
+    class Meta:
+        model = ErasureRecord
+        fields = [
+            "level",
+            "method",
+            "tool",
+            "tool_version",
+            "verification",
+            "result",
+            "started_at",
+            "ended_at",
+            "destination",
+            "report",
+        ]
+        widgets = {"started_at": DateTimeLocalInput(), "ended_at": DateTimeLocalInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        now = timezone.localtime().replace(second=0, microsecond=0)
+        self.fields["started_at"].initial = now
+        self.fields["ended_at"].initial = now
+        self.fields["level"].initial = SanitizationLevel.CLEAR
+        self.fields["method"].initial = SanitizationMethod.OVERWRITE
+        self.fields["tool"].initial = "nwipe"
+        self.fields["result"].initial = ErasureResult.ERASED
+        self.fields["verification"].initial = "full"
+
+    def clean(self):
+        cleaned = super().clean()
+        started, ended = cleaned.get("started_at"), cleaned.get("ended_at")
+        if started and ended and ended < started:
+            self.add_error("ended_at", _("La fin doit suivre le début."))
+        if ended and ended > timezone.now() + timezone.timedelta(minutes=5):
+            self.add_error("ended_at", _("La fin ne peut pas être dans le futur."))
+        return cleaned
+
+    @staticmethod
+    def prefix_for(medium_id: int) -> str:
+        return f"support{medium_id}"
+
+
+class DeviceRegisterForm(forms.Form):
+    """Fast registration at the workshop bench; storage media are added on the device page."""
+
+    owner = forms.ModelChoiceField(label=_("Organisation"), queryset=None)
+    kind = forms.ChoiceField(label=_("Type"), choices=DeviceKind.choices)
+    brand = forms.CharField(label=_("Marque"), max_length=100, required=False)
+    model = forms.CharField(label=_("Modèle"), max_length=150, required=False)
+    serial = forms.CharField(label=_("Numéro de série"), max_length=100, required=False)
+    cpu = forms.CharField(label=_("Processeur"), max_length=150, required=False)
+    ram_gb = forms.DecimalField(
+        label=_("Mémoire vive (Go)"), required=False, min_value=0, max_value=9999, decimal_places=1
+    )
+    os = forms.CharField(label=_("Système d'exploitation"), max_length=100, required=False)
+    location = forms.ModelChoiceField(label=_("Emplacement"), queryset=None, required=False)
+    received_without_storage = forms.BooleanField(
+        label=_("Reçu sans support de stockage (disques retirés par le donateur)"), required=False
+    )
+    notes = forms.CharField(
+        label=_("Remarques"),
+        required=False,
+        max_length=MAX_NOTE_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, organisations, locations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = organisations
+        self.fields["location"].queryset = locations
+        if len(organisations) == 1:
+            self.fields["owner"].initial = organisations[0].pk
+
+    def clean(self):
+        cleaned = super().clean()
+        owner, location = cleaned.get("owner"), cleaned.get("location")
+        if owner and location and location.organisation_id != owner.pk:
+            self.add_error("location", _("Cet emplacement appartient à une autre organisation."))
+        return cleaned
+
+
+class MoveForm(forms.Form):
+    location = forms.ModelChoiceField(
+        label=_("Nouvel emplacement"), queryset=None, required=False, empty_label=_("Aucun")
+    )
+
+    def __init__(self, *args, locations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["location"].queryset = locations

@@ -1,0 +1,172 @@
+"""Reads of the pool, scoped to what the user may see. Views never build queries themselves."""
+
+import contextlib
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+
+from acteurs.models import Organisation
+from acteurs.permissions import POOL_ROLES, is_coordinator, organisations_with_role
+
+from .codes import MistypedCode, NotACode, normalize_code
+from .models import Device, DeviceEvent, ErasureRecord, StockLocation, StorageMedium, to_search_key
+from .services import TRANSITIONS, WORKSHOP_TRANSITIONS, TransitionInfo
+
+# Counting a million rows is not flat; past this many we say "more than".
+COUNT_CAP = 1000
+
+
+def visible_organisation_ids(user) -> list[int] | None:
+    """Organisations whose pool the user sees; None means every organisation."""
+    if is_coordinator(user):
+        return None
+    return organisations_with_role(user, POOL_ROLES)
+
+
+def devices_visible_to(user) -> QuerySet[Device]:
+    org_ids = visible_organisation_ids(user)
+    queryset = Device.objects.all()
+    if org_ids is not None:
+        queryset = queryset.filter(owner_id__in=org_ids)
+    return queryset
+
+
+def organisations_for_filter(user) -> QuerySet[Organisation]:
+    org_ids = visible_organisation_ids(user)
+    queryset = Organisation.objects.filter(is_refurbisher=True)
+    if org_ids is not None:
+        queryset = Organisation.objects.filter(pk__in=org_ids)
+    return queryset.order_by("name")
+
+
+def stock_locations_for(user, organisation_id: int | None = None) -> QuerySet[StockLocation]:
+    org_ids = visible_organisation_ids(user)
+    queryset = StockLocation.objects.filter(is_active=True).select_related("organisation")
+    if org_ids is not None:
+        queryset = queryset.filter(organisation_id__in=org_ids)
+    if organisation_id is not None:
+        queryset = queryset.filter(organisation_id=organisation_id)
+    return queryset.order_by("organisation__name", "name")
+
+
+def device_search(queryset: QuerySet[Device], text: str) -> QuerySet[Device]:
+    """Match a code exactly, or the start of a serial, brand or model (index ranges)."""
+    text = text.strip()
+    if not text:
+        return queryset
+    condition = Q()
+    with contextlib.suppress(MistypedCode, NotACode):
+        condition |= Q(public_code=normalize_code(text))
+    key = to_search_key(text)
+    if key:
+        condition |= Q(serial_key__startswith=key)
+        condition |= Q(brand_key__startswith=key)
+        condition |= Q(model_key__startswith=key)
+    return queryset.filter(condition)
+
+
+@dataclass
+class KeysetPage:
+    """One page of a list ordered by descending id, addressed by the ids at its edges.
+
+    Offsets get slower the deeper one goes; an id range costs the same on page 1 and 10,000.
+    """
+
+    rows: list
+    has_next: bool
+    has_previous: bool
+    count: int
+    count_is_capped: bool
+
+    @property
+    def next_after(self):
+        return self.rows[-1].pk if self.rows and self.has_next else None
+
+    @property
+    def previous_before(self):
+        return self.rows[0].pk if self.rows and self.has_previous else None
+
+
+def keyset_page(
+    queryset: QuerySet, *, size: int, after: int | None = None, before: int | None = None
+) -> KeysetPage:
+    count = queryset.order_by()[: COUNT_CAP + 1].count()
+    if before is not None:
+        rows = list(queryset.filter(pk__gt=before).order_by("id")[: size + 1])
+        has_previous = len(rows) > size
+        rows = list(reversed(rows[:size]))
+        has_next = True
+    else:
+        if after is not None:
+            queryset = queryset.filter(pk__lt=after)
+        rows = list(queryset.order_by("-id")[: size + 1])
+        has_next = len(rows) > size
+        rows = rows[:size]
+        has_previous = after is not None
+    return KeysetPage(
+        rows=rows,
+        has_next=has_next,
+        has_previous=has_previous,
+        count=min(count, COUNT_CAP),
+        count_is_capped=count > COUNT_CAP,
+    )
+
+
+def device_list(user, *, filters: dict) -> QuerySet[Device]:
+    queryset = devices_visible_to(user).select_related("owner", "location")
+    for field in ("state", "kind", "grade"):
+        if filters.get(field):
+            queryset = queryset.filter(**{field: filters[field]})
+    if filters.get("owner"):
+        queryset = queryset.filter(owner=filters["owner"])
+    if filters.get("location"):
+        queryset = queryset.filter(location=filters["location"])
+    if filters.get("q"):
+        queryset = device_search(queryset, filters["q"])
+    return queryset
+
+
+def device_with_records(user, code: str) -> Device:
+    """The device page: the device, its media with their erasures and its tests, or 404.
+
+    A device of another organisation is a 404, never a 403: its existence is not disclosed.
+    """
+    try:
+        canonical = normalize_code(code)
+    except (MistypedCode, NotACode):
+        raise Http404 from None
+    erasures = ErasureRecord.objects.select_related("operator").order_by("-id")
+    media = StorageMedium.objects.prefetch_related(Prefetch("erasures", queryset=erasures))
+    try:
+        return (
+            devices_visible_to(user)
+            .select_related("owner", "location")
+            .prefetch_related(
+                Prefetch("storage_media", queryset=media),
+                "refurbishments",
+            )
+            .get(public_code=canonical)
+        )
+    except Device.DoesNotExist:
+        raise Http404 from None
+
+
+def device_history(device: Device, *, limit: int = 50) -> list[DeviceEvent]:
+    return list(device.events.select_related("actor").order_by("-id")[:limit])
+
+
+def transitions_for(device: Device, user) -> list[TransitionInfo]:
+    """The lifecycle actions this user may run on this device now, in lifecycle order.
+
+    Conditions are not checked here: a wipe refused for a missing erasure should show its
+    reason on its form rather than disappear.
+    """
+    if device.is_terminal:
+        return []
+    names = {
+        t.name
+        for t in device.get_all_state_transitions()
+        if t.source in (device.state, "*") and t.has_perm(device, user)
+    }
+    return [TRANSITIONS[name] for name in WORKSHOP_TRANSITIONS if name in names]

@@ -1,0 +1,286 @@
+"""Pool pages. Thin: validate a form, read through selectors, call one service, and turn a
+refusal into a French message."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from acteurs.permissions import POOL_ROLES, organisations_with_role
+
+from . import selectors, services
+from .forms import (
+    CursorForm,
+    DeviceFilterForm,
+    DeviceRegisterForm,
+    ErasureForm,
+    LossForm,
+    MarkReadyForm,
+    MoveForm,
+    NoteForm,
+    StorageMediumForm,
+)
+
+TRANSITION_FORMS = {"mark_ready": MarkReadyForm, "declare_lost": LossForm}
+
+
+def _refusal_message(error: Exception) -> str:
+    if isinstance(error, services.DeviceActionError):
+        return error.message
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    raise error
+
+
+@login_required
+def device_list(request):
+    organisations = selectors.organisations_for_filter(request.user)
+    locations = selectors.stock_locations_for(request.user)
+    form = DeviceFilterForm(request.GET or None, organisations=organisations, locations=locations)
+    filters = form.cleaned_data if form.is_valid() else {}
+    cursor = CursorForm(request.GET)
+    cursor_data = cursor.cleaned_data if cursor.is_valid() else {}
+    page = selectors.keyset_page(
+        selectors.device_list(request.user, filters=filters),
+        size=settings.PAGE_SIZE,
+        after=cursor_data.get("apres"),
+        before=cursor_data.get("avant"),
+    )
+    query = request.GET.copy()
+    query.pop("apres", None)
+    query.pop("avant", None)
+    can_register = request.user.is_superuser or bool(
+        organisations_with_role(request.user, POOL_ROLES)
+    )
+    template = "parc/_device_rows.html" if request.htmx else "parc/device_list.html"
+    return render(
+        request,
+        template,
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "can_register": can_register,
+        },
+    )
+
+
+@login_required
+def device_detail(request, code):
+    device = selectors.device_with_records(request.user, code)
+    if device.public_code != code:
+        # A forgiving reading (lower case, O for 0…) lands on the canonical address.
+        return redirect("parc:device", code=device.public_code)
+    locations = selectors.stock_locations_for(request.user, device.owner_id)
+    return render(
+        request,
+        "parc/device_detail.html",
+        {
+            "device": device,
+            "events": selectors.device_history(device),
+            "transitions": selectors.transitions_for(device, request.user),
+            "move_form": MoveForm(locations=locations, initial={"location": device.location_id}),
+            "can_move": not device.is_terminal
+            and device.owner_id in organisations_with_role(request.user, POOL_ROLES),
+        },
+    )
+
+
+def _transition_or_404(device, user, name):
+    for info in selectors.transitions_for(device, user):
+        if info.name == name:
+            return info
+    return None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def device_transition(request, code, name):
+    device = selectors.device_with_records(request.user, code)
+    if name not in services.WORKSHOP_TRANSITIONS:
+        raise Http404
+    info = services.TRANSITIONS[name]
+    if _transition_or_404(device, request.user, name) is None:
+        messages.error(
+            request,
+            _("Action « %(action)s » impossible : l'appareil est « %(state)s ».")
+            % {"action": info.label, "state": device.get_state_display()},
+        )
+        return redirect("parc:device", code=device.public_code)
+    form_class = TRANSITION_FORMS.get(name, NoteForm)
+    form_kwargs = {"kind": device.kind} if form_class is MarkReadyForm else {}
+    if request.method == "POST":
+        form = form_class(request.POST, **form_kwargs)
+        if form.is_valid():
+            try:
+                _run_transition_form(device, name, request.user, form)
+            except (services.DeviceActionError, ValidationError) as error:
+                messages.error(request, _refusal_message(error))
+            else:
+                device.refresh_from_db(fields=["state"])
+                messages.success(
+                    request,
+                    _("%(action)s : fait. L'appareil est maintenant « %(state)s ».")
+                    % {"action": info.label, "state": device.get_state_display()},
+                )
+                return redirect("parc:device", code=device.public_code)
+    else:
+        form = form_class(initial={"expected_state": device.state}, **form_kwargs)
+    context = {"device": device, "info": info, "form": form}
+    if name == "wipe":
+        context.update(_wipe_context(device))
+    return render(request, "parc/device_transition.html", context)
+
+
+def _run_transition_form(device, name, user, form):
+    data = form.cleaned_data
+    common = {"expected_state": data["expected_state"], "note": data.get("note", "")}
+    if name == "mark_ready":
+        return services.device_mark_ready(
+            device.pk,
+            user,
+            checklist=form.checklist(),
+            grade=data["grade"],
+            os_installed=data["os_installed"],
+            parts_replaced=data["parts_replaced"],
+            **common,
+        )
+    service = {
+        "start_triage": services.device_start_triage,
+        "wipe": services.device_wipe,
+        "start_refurbishment": services.device_start_refurbishment,
+        "dismantle": services.device_dismantle,
+        "recycle": services.device_recycle,
+        "declare_lost": services.device_declare_lost,
+    }[name]
+    return service(device.pk, user, **common)
+
+
+def _wipe_context(device, *, failed_erasure=None, medium_form=None):
+    """Each medium with its erasures and its own erasure form (prefixed: unique field ids)."""
+    lacking = {m.pk for m in device.media_lacking_erasure()}
+    media = []
+    for medium in device.storage_media.all():
+        form = failed_erasure
+        if form is None or form.prefix != ErasureForm.prefix_for(medium.pk):
+            form = ErasureForm(prefix=ErasureForm.prefix_for(medium.pk))
+        media.append(
+            {
+                "medium": medium,
+                "erasures": list(medium.erasures.all()),
+                "erased": medium.pk not in lacking,
+                "form": form,
+            }
+        )
+    return {
+        "media": media,
+        "storage_missing": device.storage_missing(),
+        "medium_form": medium_form or StorageMediumForm(),
+        "can_record_erasure": device.state in services.ERASURE_STATES,
+    }
+
+
+def _wipe_page(request, device, **forms):
+    context = {
+        "device": device,
+        "info": services.TRANSITIONS["wipe"],
+        "form": NoteForm(initial={"expected_state": device.state}),
+        **_wipe_context(device, **forms),
+    }
+    return render(request, "parc/device_transition.html", context, status=400)
+
+
+@login_required
+@require_POST
+def erasure_add(request, code):
+    device = selectors.device_with_records(request.user, code)
+    try:
+        medium_id = int(request.POST.get("medium", ""))
+    except ValueError:
+        raise Http404 from None
+    if medium_id not in {m.pk for m in device.storage_media.all()}:
+        raise Http404
+    form = ErasureForm(request.POST, request.FILES, prefix=ErasureForm.prefix_for(medium_id))
+    if not form.is_valid():
+        messages.error(request, _("L'effacement n'a pas été enregistré : corrigez le formulaire."))
+        return _wipe_page(request, device, failed_erasure=form)
+    try:
+        services.erasure_record(medium_id, request.user, **form.cleaned_data)
+    except (services.DeviceActionError, ValidationError) as error:
+        messages.error(request, _refusal_message(error))
+    else:
+        messages.success(request, _("Effacement enregistré."))
+    return redirect("parc:transition", code=device.public_code, name="wipe")
+
+
+@login_required
+@require_POST
+def medium_add(request, code):
+    device = selectors.device_with_records(request.user, code)
+    form = StorageMediumForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Le support n'a pas été ajouté : corrigez le formulaire."))
+        return _wipe_page(request, device, medium_form=form)
+    try:
+        services.storage_medium_add(device.pk, request.user, **form.cleaned_data)
+    except (services.DeviceActionError, ValidationError) as error:
+        messages.error(request, _refusal_message(error))
+    else:
+        messages.success(request, _("Support de stockage ajouté."))
+    return redirect("parc:transition", code=device.public_code, name="wipe")
+
+
+@login_required
+@require_POST
+def device_move(request, code):
+    device = selectors.device_with_records(request.user, code)
+    form = MoveForm(
+        request.POST, locations=selectors.stock_locations_for(request.user, device.owner_id)
+    )
+    if form.is_valid():
+        try:
+            services.device_move(device.pk, request.user, form.cleaned_data["location"])
+        except services.DeviceActionError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Emplacement mis à jour."))
+    else:
+        messages.error(request, _("Emplacement inconnu."))
+    return redirect("parc:device", code=device.public_code)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def device_register(request):
+    org_ids = organisations_with_role(request.user, POOL_ROLES)
+    if not org_ids and not request.user.is_superuser:
+        raise PermissionDenied
+    organisations = selectors.organisations_for_filter(request.user)
+    if not request.user.is_superuser:
+        organisations = organisations.filter(pk__in=org_ids)
+    locations = selectors.stock_locations_for(request.user).filter(organisation__in=organisations)
+    form = DeviceRegisterForm(
+        request.POST or None, organisations=organisations, locations=locations
+    )
+    if request.method == "POST" and form.is_valid():
+        fields = {k: v for k, v in form.cleaned_data.items() if k != "owner"}
+        try:
+            device = services.device_register(
+                owner=form.cleaned_data["owner"], actor=request.user, **fields
+            )
+        except (services.DeviceActionError, ValidationError) as error:
+            messages.error(request, _refusal_message(error))
+        else:
+            messages.success(
+                request,
+                _("Appareil enregistré sous le code %(code)s.") % {"code": device.public_code},
+            )
+            if "_another" in request.POST:
+                return HttpResponseRedirect(reverse("parc:register"))
+            return redirect("parc:device", code=device.public_code)
+    return render(request, "parc/device_register.html", {"form": form})

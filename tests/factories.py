@@ -1,0 +1,96 @@
+"""factory_boy factories. Devices are created in any state directly (tests of the lifecycle
+then run the real services from there); histories come from the services."""
+
+import factory
+from django.utils import timezone
+
+from acteurs.models import Membership, Organisation, User
+from parc.codes import generate_code
+from parc.models import (
+    Device,
+    DeviceKind,
+    ErasureRecord,
+    StockLocation,
+    StorageMedium,
+)
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+        django_get_or_create = ["name"]
+
+    name = factory.Sequence(lambda n: f"Organisation {n}")
+    short_name = factory.Sequence(lambda n: f"ORG{n}")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ["username"]
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    password = factory.django.Password("motdepasse-test")
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    organisation = factory.SubFactory(OrganisationFactory)
+    role = "technician"
+
+
+class StockLocationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StockLocation
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    name = factory.Sequence(lambda n: f"Étagère {n}")
+
+
+class DeviceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Device
+
+    public_code = factory.LazyFunction(generate_code)
+    kind = DeviceKind.LAPTOP
+    brand = "Dell"
+    model = "Latitude E5470"
+    serial = factory.Sequence(lambda n: f"SN{n:06d}")
+    owner = factory.SubFactory(OrganisationFactory)
+
+
+class StorageMediumFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StorageMedium
+
+    device = factory.SubFactory(DeviceFactory)
+    media_type = "ssd"
+    manufacturer = "Samsung"
+    model = "PM871"
+    serial = factory.Sequence(lambda n: f"S2{n:08d}")
+    capacity_gb = 256
+
+
+class ErasureRecordFactory(factory.django.DjangoModelFactory):
+    """Inserted directly: for tests that need an erasure without going through the service."""
+
+    class Meta:
+        model = ErasureRecord
+
+    medium = factory.SubFactory(StorageMediumFactory)
+    device_cycle = factory.LazyAttribute(lambda e: e.medium.device.cycle)
+    serial = factory.LazyAttribute(lambda e: e.medium.serial)
+    media_type = factory.LazyAttribute(lambda e: e.medium.media_type)
+    level = "purge"
+    method = "block_erase"
+    tool = "nwipe"
+    tool_version = "0.35"
+    verification = "full"
+    result = "erased"
+    started_at = factory.LazyFunction(lambda: timezone.now() - timezone.timedelta(hours=1))
+    ended_at = factory.LazyFunction(timezone.now)
+    operator = factory.SubFactory(UserFactory)
