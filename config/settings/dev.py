@@ -19,3 +19,7 @@ def _development_secret_key() -> str:
 
 
 SECRET_KEY = env.str("SECRET_KEY", default="") or _development_secret_key()
+
+# Serve static files straight from static/ in development, without collectstatic.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -50,9 +50,7 @@ def test_donated_laptop_goes_from_registered_to_ready_with_every_step_recorded(
     erase_all(device, technician)
     services.device_wipe(device.pk, technician, expected_state="triage")
     services.device_start_refurbishment(device.pk, technician)
-    services.device_mark_ready(
-        device.pk, technician, checklist=full_checklist("laptop"), grade="B"
-    )
+    services.device_mark_ready(device.pk, technician, checklist=full_checklist("laptop"), grade="B")
 
     device = Device.objects.get(pk=device.pk)
     assert device.state == State.READY

@@ -1,0 +1,52 @@
+"""Public codes: random, Crockford base32 with a check symbol, read forgivingly."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from parc.codes import ALPHABET, MistypedCode, NotACode, check_symbol, generate_code, normalize_code
+
+bodies = st.text(alphabet=ALPHABET, min_size=6, max_size=6)
+
+
+def code_from(body):
+    return f"FIL-{body}{check_symbol(body)}"
+
+
+def test_generated_codes_are_canonical_and_varied():
+    codes = {generate_code() for _ in range(2000)}
+    assert len(codes) == 2000
+    for code in list(codes)[:50]:
+        assert normalize_code(code) == code
+        assert len(code) == len("FIL-") + 7
+
+
+@given(bodies, st.sampled_from(["lower", "no_dash", "spaces", "o_for_0", "i_l_for_1", "url"]))
+def test_every_transformation_a_person_or_scanner_makes_resolves_to_the_same_code(body, how):
+    code = code_from(body)
+    typed = {
+        "lower": code.lower(),
+        "no_dash": code.replace("-", ""),
+        "spaces": f"  {code[:6]} {code[6:]} ",
+        "o_for_0": code.replace("0", "O"),
+        "i_l_for_1": code.replace("1", "l").replace("FlL", "FIL"),
+        "url": f"https://filiere.example.org/e/{code}/",
+    }[how]
+    assert normalize_code(typed) == code
+
+
+@given(bodies, st.integers(min_value=0, max_value=5), st.sampled_from(ALPHABET))
+def test_a_single_mistyped_symbol_is_reported_as_a_typo(body, position, replacement):
+    code = code_from(body)
+    symbols = list(code[4:])
+    if symbols[position] == replacement:
+        return
+    symbols[position] = replacement
+    with pytest.raises(MistypedCode):
+        normalize_code("FIL-" + "".join(symbols))
+
+
+@pytest.mark.parametrize("text", ["", "hello", "FIL-12", "FIL-ABCDEFGHIJ", "FIL-ABC$EF1"])
+def test_text_that_cannot_be_a_code_is_not_a_code(text):
+    with pytest.raises(NotACode):
+        normalize_code(text)
