@@ -56,9 +56,12 @@ def test_events_are_append_only_in_the_database(refurbisher, technician):
     device = DeviceFactory(owner=refurbisher)
     event = services.device_start_triage(device.pk, technician)
     table = DeviceEvent._meta.db_table
-    with pytest.raises(Exception, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(f"UPDATE {table} SET note = 'x' WHERE id = %s", [event.pk])
+    with (
+        pytest.raises(Exception, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(f"UPDATE {table} SET note = 'x' WHERE id = %s", [event.pk])
     assert DeviceEvent.objects.get(pk=event.pk).note == ""
 
 

@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from parc import services
-from parc.models import Device, DeviceEvent, State
+from parc.models import Device, DeviceEvent
 from tests.factories import DeviceFactory, ErasureRecordFactory, StorageMediumFactory
 from tests.parc.test_workflow import erase_all, full_checklist
 

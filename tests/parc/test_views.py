@@ -396,7 +396,7 @@ def test_device_page_query_budget(
     events, client, refurbisher, technician, django_assert_max_num_queries
 ):
     device = DeviceFactory(owner=refurbisher)
-    for index in range(events):
+    for _ in range(events):
         services.device_move(device.pk, technician, StockLocationFactory(organisation=refurbisher))
     StorageMediumFactory.create_batch(3, device=device)
     client.force_login(technician)
