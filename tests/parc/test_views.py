@@ -7,6 +7,7 @@ from parc import services
 from parc.models import Device, DeviceEvent, ErasureRecord
 from tests.factories import (
     DeviceFactory,
+    ErasureRecordFactory,
     MembershipFactory,
     OrganisationFactory,
     StockLocationFactory,
@@ -386,7 +387,7 @@ def test_device_list_query_budget(
     shelf = StockLocationFactory(organisation=refurbisher)
     DeviceFactory.create_batch(rows, owner=refurbisher, location=shelf)
     client.force_login(technician)
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(8):
         response = client.get(reverse("parc:list"), {"kind": "laptop"})
     assert len(response.context["page"].rows) == min(rows, 25)
 
@@ -400,7 +401,7 @@ def test_device_page_query_budget(
         services.device_move(device.pk, technician, StockLocationFactory(organisation=refurbisher))
     StorageMediumFactory.create_batch(3, device=device)
     client.force_login(technician)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(10):
         response = client.get(device_url(device))
     assert len(response.context["events"]) == events
 
@@ -414,3 +415,16 @@ def test_pages_forbid_third_party_origins(client, technician):
     assert "default-src 'self'" in policy
     assert "script-src 'self'" in policy
     assert "http" not in policy
+
+
+@pytest.mark.parametrize("media", [1, 6])
+def test_wipe_page_query_budget(
+    media, client, refurbisher, technician, django_assert_max_num_queries
+):
+    device = DeviceFactory(owner=refurbisher, state="triage")
+    for medium in StorageMediumFactory.create_batch(media, device=device):
+        ErasureRecordFactory(medium=medium, result="failed")
+    client.force_login(technician)
+    with django_assert_max_num_queries(8):
+        response = client.get(device_url(device, "parc:transition", name="wipe"))
+    assert len(response.context["media"]) == media
