@@ -5,6 +5,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from acteurs.models import Commune
 from acteurs.services import TERRITORIES_DIR, territories_load
 
 
@@ -21,8 +22,16 @@ class Command(BaseCommand):
             default=str(TERRITORIES_DIR),
             help=_("Dossier contenant departements.csv, epci.csv et communes.csv."),
         )
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help=_("Ne rien faire si des communes sont déjà chargées."),
+        )
 
-    def handle(self, *args, departement=None, path=None, **options):
+    def handle(self, *args, departement=None, path=None, if_empty=False, **options):
+        if if_empty and Commune.objects.exists():
+            self.stdout.write(_("Territoires déjà chargés : rien à faire."))
+            return
         started = time.monotonic()
         try:
             counts = territories_load(path, departement=departement)
