@@ -320,8 +320,10 @@ class Device(ConcurrentTransitionMixin, models.Model):
         permission=can_run_workshop_transition,
         custom=_label(_("Déclarer disponible"), form="mark_ready"),
     )
-    def mark_ready(self, grade: str):
+    def mark_ready(self, grade: str, os_installed: str = ""):
         self.grade = grade
+        if os_installed:
+            self.os = os_installed
 
     @transition(
         field=state,
@@ -351,7 +353,7 @@ class Device(ConcurrentTransitionMixin, models.Model):
         custom={"label": _("Prêter"), "admin": False},
     )
     def lend(self):
-        pass
+        self.location = None  # it leaves the shelves
 
     @transition(
         field=state,
@@ -361,7 +363,7 @@ class Device(ConcurrentTransitionMixin, models.Model):
         custom={"label": _("Céder (vente ou don)"), "admin": False},
     )
     def sell(self):
-        pass
+        self.location = None
 
     @transition(
         field=state,

@@ -366,6 +366,7 @@ def device_mark_ready(
             actor,
             note=note,
             grade=grade,
+            os_installed=os_installed,
             data={"grade": grade, "os_installed": os_installed},
         )
 

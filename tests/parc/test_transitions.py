@@ -6,7 +6,12 @@ from django.core.exceptions import ValidationError
 
 from parc import services
 from parc.models import Device, DeviceEvent
-from tests.factories import DeviceFactory, ErasureRecordFactory, StorageMediumFactory
+from tests.factories import (
+    DeviceFactory,
+    ErasureRecordFactory,
+    StockLocationFactory,
+    StorageMediumFactory,
+)
 from tests.parc.test_workflow import erase_all, full_checklist
 
 pytestmark = pytest.mark.django_db
@@ -227,6 +232,14 @@ def test_terminal_states_are_final(terminal, refurbisher, staff):
         with pytest.raises(services.TransitionRefused):
             services.run_transition(device.pk, name, staff)
     assert Device.objects.get(pk=device.pk).state == terminal
+
+
+@pytest.mark.parametrize("name", ["lend", "sell"])
+def test_a_device_leaving_the_shelves_leaves_its_location(name, refurbisher, staff):
+    shelf = StockLocationFactory(organisation=refurbisher)
+    device = make(refurbisher, "allocated", erased=True, location=shelf)
+    services.run_transition(device.pk, name, staff)
+    assert Device.objects.get(pk=device.pk).location is None
 
 
 def test_declaring_a_loss_needs_the_circumstances(refurbisher, staff):
