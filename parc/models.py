@@ -161,6 +161,7 @@ class Device(ConcurrentTransitionMixin, models.Model):
     # earlier cycle no longer count, since the borrower's data is now on the device.
     cycle = models.PositiveSmallIntegerField(_("cycle"), default=1, editable=False)
     state_changed_at = models.DateTimeField(_("état depuis le"), default=timezone.now)
+    last_seen_at = models.DateTimeField(_("vu en inventaire le"), null=True, blank=True)
     created_at = models.DateTimeField(_("enregistré le"), default=timezone.now)
     # Search keys computed by the database (upper case, no spaces or dashes), so a prefix
     # search is an index range whoever wrote the row.
@@ -647,3 +648,124 @@ class DeviceEvent(models.Model):
     @property
     def target_label(self):
         return State(self.target_state).label if self.target_state in State.values else ""
+
+
+class ScanAction(models.TextChoices):
+    TRANSITION = "transition", _("une action du cycle de vie")
+    MOVE = "move", _("un déplacement vers un emplacement")
+    INVENTORY = "inventory", _("l'inventaire d'un emplacement")
+
+
+class ScanBatch(models.Model):
+    """Fill once, scan many: one action chosen once, applied to every code scanned."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("organisation")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("par")
+    )
+    action = models.CharField(_("action"), max_length=20, choices=ScanAction.choices)
+    transition = models.CharField(_("transition"), max_length=40, blank=True)
+    location = models.ForeignKey(
+        StockLocation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("emplacement"),
+    )
+    started_at = models.DateTimeField(_("commencé le"), default=timezone.now)
+    closed_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("série de scans")
+        verbose_name_plural = _("séries de scans")
+        ordering = ["-id"]
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.started_at:%d/%m/%Y %H:%M}"
+
+
+class ScanOutcome(models.TextChoices):
+    APPLIED = "applied", _("appliqué")
+    DUPLICATE = "duplicate", _("déjà scanné")
+    REFUSED = "refused", _("refusé")
+    UNKNOWN = "unknown", _("code inconnu")
+    MISTYPED = "mistyped", _("code mal saisi")
+
+
+class ScanLine(models.Model):
+    batch = models.ForeignKey(
+        ScanBatch, on_delete=models.CASCADE, related_name="lines", verbose_name=_("série")
+    )
+    raw = models.CharField(_("saisie"), max_length=200)
+    device = models.ForeignKey(
+        Device,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("appareil"),
+    )
+    outcome = models.CharField(_("résultat"), max_length=20, choices=ScanOutcome.choices)
+    message = models.CharField(_("message"), max_length=300, blank=True)
+    at = models.DateTimeField(_("le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("scan")
+        verbose_name_plural = _("scans")
+        ordering = ["-id"]
+        constraints = [
+            # A device is acted on once per batch, even if two scans race.
+            models.UniqueConstraint(
+                fields=["batch", "device"],
+                condition=Q(outcome="applied"),
+                name="scanline_applied_once_per_batch",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.raw} – {self.get_outcome_display()}"
+
+
+class LabelJobStatus(models.TextChoices):
+    PENDING = "pending", _("en attente")
+    RUNNING = "running", _("en cours")
+    DONE = "done", _("prête")
+    FAILED = "failed", _("échec")
+
+
+class LabelJob(models.Model):
+    """A label sheet built in the background (large batches), kept for download."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("organisation")
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("par")
+    )
+    layout = models.CharField(_("format"), max_length=30)
+    options = models.JSONField(_("options"), default=dict)
+    device_ids = models.JSONField(_("appareils"), default=list)
+    total = models.PositiveIntegerField(_("étiquettes"), default=0)
+    done = models.PositiveIntegerField(_("faites"), default=0)
+    status = models.CharField(
+        _("état"), max_length=10, choices=LabelJobStatus.choices, default=LabelJobStatus.PENDING
+    )
+    pdf = models.FileField(_("PDF"), upload_to="labels/%Y/%m/", blank=True)
+    error = models.TextField(_("erreur"), blank=True)
+    created_at = models.DateTimeField(_("demandée le"), default=timezone.now)
+    finished_at = models.DateTimeField(_("terminée le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("planche d'étiquettes")
+        verbose_name_plural = _("planches d'étiquettes")
+        ordering = ["-id"]
+
+    def __str__(self):
+        return f"{self.layout} × {self.total}"
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else min(100, round(100 * self.done / self.total))
