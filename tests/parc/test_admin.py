@@ -48,7 +48,9 @@ def test_admin_cannot_bypass_the_erasure_invariant(admin_client, refurbisher):
 def test_admin_history_is_read_only(admin_client, refurbisher):
     device = DeviceFactory(owner=refurbisher)
     assert admin_client.get(reverse("admin:parc_deviceevent_add")).status_code == 403
-    assert admin_client.get(reverse("admin:parc_device_delete", args=[device.pk])).status_code == 403
+    assert (
+        admin_client.get(reverse("admin:parc_device_delete", args=[device.pk])).status_code == 403
+    )
 
 
 def _form_data(device):
