@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Commune, Departement, Epci, Membership, Organisation, User
+from .models import Commune, Departement, Epci, Household, Membership, Organisation, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -55,3 +55,13 @@ class EpciAdmin(admin.ModelAdmin):
 class DepartementAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "region_code"]
     search_fields = ["name", "code"]
+
+
+@admin.register(Household)
+class HouseholdAdmin(admin.ModelAdmin):
+    list_display = ["name", "organisation", "commune", "size", "last_contact_at"]
+    list_filter = ["organisation"]
+    search_fields = ["name"]
+    autocomplete_fields = ["organisation", "commune"]
+    list_select_related = ["organisation", "commune"]
+    readonly_fields = ["consent_at", "consent_version", "consent_recorded_by", "created_at"]

@@ -1,11 +1,12 @@
-"""Organisations, users, memberships and French territories."""
+"""Organisations, users, memberships, French territories and beneficiary households."""
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .validators import validate_siret
+from .validators import validate_phone, validate_siret
 
 
 class Departement(models.Model):
@@ -169,3 +170,90 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} – {self.organisation} ({self.get_role_display()})"
+
+
+# Public categories of a household, in display order (one boolean field each).
+HOUSEHOLD_CATEGORY_FIELDS = (
+    "is_senior",
+    "is_young",
+    "is_jobseeker",
+    "is_single_parent",
+    "receives_social_minimum",
+)
+
+
+class Household(models.Model):
+    """A beneficiary household: the minimum the work needs (CNIL référentiel for the social
+    sector). No date of birth, no health information, no free-text notes about the person.
+
+    A household belongs to one organisation (the one that follows it, usually a prescriber);
+    no one outside that organisation sees it, except a workshop's team, which sees the name of
+    the households enrolled in its sessions. Personal fields are anonymised two years after
+    ``last_contact_at`` (a scheduled command, with the loans).
+    """
+
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="households",
+        verbose_name=_("organisation référente"),
+    )
+    name = models.CharField(
+        _("nom du foyer"),
+        max_length=150,
+        help_text=_("Nom de la personne de référence, par exemple « Mme Martin »."),
+    )
+    phone = models.CharField(_("téléphone"), max_length=20, blank=True, validators=[validate_phone])
+    email = models.EmailField(_("courriel"), blank=True)
+    commune = models.ForeignKey(
+        Commune, on_delete=models.PROTECT, related_name="households", verbose_name=_("commune")
+    )
+    size = models.PositiveSmallIntegerField(_("nombre de personnes"), default=1)
+    # Public categories: a small fixed set (reports count them). No disability flag: a generic
+    # "minima sociaux" avoids recording AAH, which reveals a disability.
+    is_senior = models.BooleanField(_("senior"), default=False)
+    is_young = models.BooleanField(_("jeune (16-25 ans)"), default=False)
+    is_jobseeker = models.BooleanField(_("demandeur d'emploi"), default=False)
+    is_single_parent = models.BooleanField(_("parent isolé"), default=False)
+    receives_social_minimum = models.BooleanField(
+        _("bénéficiaire de minima sociaux"), default=False
+    )
+    consent_at = models.DateTimeField(_("informé et d'accord le"))
+    consent_version = models.CharField(
+        _("version du texte d'information"),
+        max_length=20,
+        help_text=_("Le texte lu au foyer : acteurs.consent.CONSENT_WORDINGS[version]."),
+    )
+    consent_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("accord recueilli par"),
+    )
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now)
+    last_contact_at = models.DateTimeField(_("dernier contact le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("foyer")
+        verbose_name_plural = _("foyers")
+        ordering = ["name", "id"]
+        indexes = [
+            models.Index(fields=["organisation", "name"], name="household_org_name"),
+            models.Index(fields=["last_contact_at"], name="household_last_contact"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(size__gte=1, size__lte=30), name="household_size_1_to_30"
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def category_labels(self) -> list[str]:
+        return [
+            str(self._meta.get_field(name).verbose_name)
+            for name in HOUSEHOLD_CATEGORY_FIELDS
+            if getattr(self, name)
+        ]

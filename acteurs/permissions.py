@@ -44,3 +44,8 @@ def organisations_with_role(user, roles: Iterable[str]) -> list[int]:
 
 def has_role(user, organisation_id: int, roles: Iterable[str]) -> bool:
     return roles_by_organisation(user).get(organisation_id) in set(roles)
+
+
+# Roles that see, create and enrol the beneficiary households of their own organisation.
+# Households are never visible across organisations, not even to the coordination.
+HOUSEHOLD_ROLES = frozenset({Role.ADMIN, Role.STAFF, Role.PRESCRIBER, Role.FACILITATOR})

@@ -5,9 +5,12 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Commune, Departement, Epci
+from .consent import CURRENT_CONSENT_VERSION
+from .models import HOUSEHOLD_CATEGORY_FIELDS, Commune, Departement, Epci, Household
+from .permissions import HOUSEHOLD_ROLES, has_role
 
 TERRITORIES_DIR = Path(__file__).resolve().parent / "data" / "territoires"
 BATCH_SIZE = 2000
@@ -119,3 +122,74 @@ def territories_load(path: Path | str | None = None, departement: str | None = N
     counts["epci_created"] = Epci.objects.count() - before["epci"]
     counts["communes_created"] = Commune.objects.count() - before["communes"]
     return counts
+
+
+# --- households -------------------------------------------------------------------------------
+
+
+class HouseholdError(Exception):
+    """A household change was refused; ``message`` is French and safe to show."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+HOUSEHOLD_FIELDS = (
+    "name",
+    "phone",
+    "email",
+    "commune",
+    "size",
+    *HOUSEHOLD_CATEGORY_FIELDS,
+)
+
+
+def household_create(*, actor, organisation, informed: bool, **fields) -> Household:
+    """Record a household, with the wording it was told and the moment it agreed.
+
+    ``informed`` is the box the social worker ticks once the household has been told the
+    current wording (acteurs.consent) and agreed; without it nothing is recorded.
+    """
+    if not has_role(actor, organisation.pk, HOUSEHOLD_ROLES):
+        raise HouseholdError(_("Vous ne pouvez pas enregistrer de foyer pour cette organisation."))
+    if not informed:
+        raise HouseholdError(
+            _("Le foyer doit avoir été informé et avoir donné son accord avant l'enregistrement.")
+        )
+    unknown = set(fields) - set(HOUSEHOLD_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown household fields: {sorted(unknown)}")
+    now = timezone.now()
+    household = Household(
+        organisation=organisation,
+        consent_at=now,
+        consent_version=CURRENT_CONSENT_VERSION,
+        consent_recorded_by=actor,
+        created_at=now,
+        last_contact_at=now,
+        **fields,
+    )
+    household.full_clean()
+    household.save()
+    return household
+
+
+def household_update(household_id: int, *, actor, **fields) -> Household:
+    """Correct a household's data; counts as a contact (the anonymisation clock restarts)."""
+    unknown = set(fields) - set(HOUSEHOLD_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown household fields: {sorted(unknown)}")
+    with transaction.atomic():
+        try:
+            household = Household.objects.select_for_update().get(pk=household_id)
+        except Household.DoesNotExist:
+            raise HouseholdError(_("Ce foyer n'existe pas.")) from None
+        if not has_role(actor, household.organisation_id, HOUSEHOLD_ROLES):
+            raise HouseholdError(_("Ce foyer n'existe pas."))
+        for name, value in fields.items():
+            setattr(household, name, value)
+        household.last_contact_at = timezone.now()
+        household.full_clean()
+        household.save()
+        return household

@@ -31,3 +31,14 @@ def validate_siret(value: str) -> None:
         return
     if not _luhn_valid(value):
         raise ValidationError(_("Ce SIRET n'est pas valide (clé de contrôle)."), code="siret_key")
+
+
+def validate_phone(value: str) -> None:
+    """A phone number as people type it: 6 to 15 digits, spaces, dots, dashes, + and ()."""
+    digits = [char for char in value if char.isdigit()]
+    allowed = set("0123456789 +.-()")
+    if not 6 <= len(digits) <= 15 or any(char not in allowed for char in value):
+        raise ValidationError(
+            _("Numéro de téléphone invalide (chiffres, espaces, points et + seulement)."),
+            code="phone_format",
+        )

@@ -1,7 +1,22 @@
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
-from .permissions import POOL_ROLES, is_coordinator, organisations_with_role, roles_by_organisation
+from . import selectors, services
+from .consent import CURRENT_CONSENT_VERSION, consent_text
+from .forms import HouseholdCreateForm, HouseholdForm, HouseholdSearchForm
+from .permissions import (
+    HOUSEHOLD_ROLES,
+    POOL_ROLES,
+    is_coordinator,
+    organisations_with_role,
+    roles_by_organisation,
+)
 
 
 @login_required
@@ -9,6 +24,8 @@ def home(request):
     """Send each user where their work is."""
     if is_coordinator(request.user) or organisations_with_role(request.user, POOL_ROLES):
         return redirect("parc:list")
+    if organisations_with_role(request.user, HOUSEHOLD_ROLES):
+        return redirect("households")
     return render(
         request,
         "acteurs/home.html",
@@ -16,4 +33,102 @@ def home(request):
             "memberships": request.user.memberships.select_related("organisation"),
             "has_roles": bool(roles_by_organisation(request.user)),
         },
+    )
+
+
+# --- households -------------------------------------------------------------------------------
+
+
+@login_required
+def household_list(request):
+    form = HouseholdSearchForm(request.GET or None)
+    q = form.cleaned_data["q"] if form.is_valid() else ""
+    paginator = Paginator(selectors.household_list(request.user, q=q), settings.PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "acteurs/household_list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "can_create": bool(selectors.household_organisation_ids(request.user)),
+        },
+    )
+
+
+@login_required
+def household_detail(request, pk):
+    household = selectors.household_for(request.user, pk)
+    return render(
+        request,
+        "acteurs/household_detail.html",
+        {
+            "household": household,
+            "consent_text": consent_text(household.consent_version, household.organisation.name),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def household_create(request):
+    organisations = selectors.household_organisations_for(request.user)
+    if not organisations:
+        raise PermissionDenied
+    form = HouseholdCreateForm(
+        request.POST or None,
+        organisations=organisations,
+        communes=selectors.communes_for(request.user),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            household = services.household_create(
+                actor=request.user,
+                organisation=form.cleaned_data["organisation"],
+                informed=form.cleaned_data["informed"],
+                **form.household_fields(),
+            )
+        except services.HouseholdError as error:
+            messages.error(request, error.message)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Foyer enregistré."))
+            return redirect("household", pk=household.pk)
+    wordings = [
+        (organisation, consent_text(CURRENT_CONSENT_VERSION, organisation.name))
+        for organisation in organisations
+    ]
+    return render(
+        request,
+        "acteurs/household_form.html",
+        {"form": form, "household": None, "wordings": wordings},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def household_edit(request, pk):
+    household = selectors.household_for(request.user, pk)
+    form = HouseholdForm(
+        request.POST or None, instance=household, communes=selectors.communes_for(request.user)
+    )
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        try:
+            services.household_update(household.pk, actor=request.user, **fields)
+        except services.HouseholdError as error:
+            messages.error(request, error.message)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Foyer mis à jour."))
+            return redirect("household", pk=household.pk)
+    return render(
+        request,
+        "acteurs/household_form.html",
+        {"form": form, "household": household, "wordings": []},
     )

@@ -94,3 +94,41 @@ class ErasureRecordFactory(factory.django.DjangoModelFactory):
     started_at = factory.LazyFunction(lambda: timezone.now() - timezone.timedelta(hours=1))
     ended_at = factory.LazyFunction(timezone.now)
     operator = factory.SubFactory(UserFactory)
+
+
+# --- territories, households and workshops (ateliers) -----------------------------------------
+
+
+class DepartementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "acteurs.Departement"
+        django_get_or_create = ["code"]
+
+    code = "28"
+    name = "Eure-et-Loir"
+    region_code = "24"
+
+
+class CommuneFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "acteurs.Commune"
+        django_get_or_create = ["insee_code"]
+
+    insee_code = "28085"
+    name = "Chartres"
+    departement = factory.SubFactory(DepartementFactory)
+    postcodes = "28000"
+
+
+class HouseholdFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "acteurs.Household"
+
+    organisation = factory.SubFactory(OrganisationFactory, is_prescriber=True)
+    name = factory.Sequence(lambda n: f"Foyer {n:03d}")
+    commune = factory.SubFactory(CommuneFactory)
+    size = 2
+    consent_at = factory.LazyFunction(timezone.now)
+    consent_version = "2025-1"
+    consent_recorded_by = factory.SubFactory(UserFactory)
+
