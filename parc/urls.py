@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import label_views, views
 
 app_name = "parc"
 
@@ -13,4 +13,8 @@ urlpatterns = [
     path("e/<str:code>/effacement/", views.erasure_add, name="erasure_add"),
     path("e/<str:code>/support/", views.medium_add, name="medium_add"),
     path("e/<str:code>/deplacer/", views.device_move, name="move"),
+    # Label sheets (parc/label_views.py)
+    path("etiquettes/", label_views.labels, name="labels"),
+    path("etiquettes/travaux/<int:pk>/", label_views.label_job, name="label_job"),
+    path("etiquettes/travaux/<int:pk>/pdf/", label_views.label_job_pdf, name="label_job_pdf"),
 ]
