@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 from . import selectors, services
 from .consent import CURRENT_CONSENT_VERSION, consent_text
 from .forms import HouseholdCreateForm, HouseholdForm, HouseholdSearchForm
+from .models import Role
 from .permissions import (
     HOUSEHOLD_ROLES,
     POOL_ROLES,
@@ -24,6 +25,8 @@ def home(request):
     """Send each user where their work is."""
     if is_coordinator(request.user) or organisations_with_role(request.user, POOL_ROLES):
         return redirect("parc:list")
+    if organisations_with_role(request.user, {Role.FACILITATOR}):
+        return redirect("ateliers:sessions")
     if organisations_with_role(request.user, HOUSEHOLD_ROLES):
         return redirect("households")
     return render(

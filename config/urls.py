@@ -5,4 +5,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("acteurs.urls")),
     path("", include("parc.urls")),
+    path("", include("ateliers.urls")),
 ]

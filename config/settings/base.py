@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "documents",
     "acteurs",
     "parc",
+    "ateliers",
 ]
 
 MIDDLEWARE = [

@@ -154,7 +154,7 @@ def test_households_of_another_organisation_are_invisible(client, prescriber, cc
     page = client.get(reverse("households")).content.decode()
     assert "Foyer Durand" in page
     assert "Foyer Secret" not in page
-    for name in ("household", "household_edit"):
+    for name in ("household", "household_edit", "ateliers:household"):
         assert client.get(reverse(name, args=[theirs.pk])).status_code == 404
         assert client.get(reverse(name, args=[mine.pk])).status_code == 200
     # A forged POST on another organisation's household changes nothing.

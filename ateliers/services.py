@@ -1,0 +1,970 @@
+"""Use cases of the workshops. One function per use case; views, imports, the demo and the
+admin all go through them, so they all behave alike. Refusals raise ``WorkshopError`` whose
+``message`` is French and safe to show.
+
+Seats: ``enrol`` and ``enrolment_cancel`` lock the session row (``select_for_update``) and
+count the confirmed enrolments inside the lock, so two people taking the last seat at once
+get one seat and one place on the waiting list, never two seats.
+"""
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from acteurs.models import Household, Membership
+from acteurs.permissions import HOUSEHOLD_ROLES, has_role
+from parc.codes import MistypedCode, NotACode, normalize_code
+from parc.models import Device, DeviceEvent, State
+
+from . import ords, pix
+from .models import (
+    Assessment,
+    AssessmentLevel,
+    AssessmentMoment,
+    Attendance,
+    Enrolment,
+    EnrolmentStatus,
+    Repair,
+    RepairImport,
+    Session,
+    WorkshopType,
+)
+from .permissions import TEAM_ROLES, is_team
+
+
+class WorkshopError(Exception):
+    """A workshop action was refused; ``message`` is French and safe to show."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _local(moment: datetime) -> str:
+    return timezone.localtime(moment).strftime("%d/%m/%Y à %H:%M").replace(":", " h ", 1)
+
+
+def _day(moment: datetime) -> str:
+    return timezone.localtime(moment).strftime("%d/%m/%Y")
+
+
+# --- sessions ---------------------------------------------------------------------------------
+
+MAX_CAPACITY = 500
+
+
+def _check_session_fields(
+    *, actor, organisation, workshop_type, facilitator, starts_at, ends_at, capacity, now
+) -> None:
+    if not is_team(actor, organisation.pk):
+        raise WorkshopError(_("Vous ne pouvez pas organiser de séance pour cette organisation."))
+    if not workshop_type.is_active:
+        raise WorkshopError(_("Ce type d'atelier n'est plus proposé."))
+    if starts_at <= now:
+        raise WorkshopError(
+            _("Une séance ne peut pas commencer dans le passé (début le %(start)s).")
+            % {"start": _local(starts_at)}
+        )
+    if ends_at <= starts_at:
+        raise WorkshopError(_("La fin de la séance doit suivre son début."))
+    if not 1 <= capacity <= MAX_CAPACITY:
+        raise WorkshopError(
+            _("Le nombre de places doit être compris entre 1 et %(max)d.") % {"max": MAX_CAPACITY}
+        )
+    if not Membership.objects.filter(
+        user=facilitator, organisation=organisation, role__in=TEAM_ROLES
+    ).exists():
+        raise WorkshopError(
+            _("%(person)s n'anime pas d'atelier pour %(organisation)s.")
+            % {"person": facilitator, "organisation": organisation}
+        )
+
+
+def session_create(
+    *,
+    actor,
+    workshop_type: WorkshopType,
+    organisation,
+    commune,
+    address: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    facilitator,
+    capacity: int,
+    accessibility: str = "",
+    title: str = "",
+) -> Session:
+    """Plan a session. It starts in the future; its facilitator belongs to the organisation."""
+    now = timezone.now()
+    _check_session_fields(
+        actor=actor,
+        organisation=organisation,
+        workshop_type=workshop_type,
+        facilitator=facilitator,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        capacity=capacity,
+        now=now,
+    )
+    session = Session(
+        workshop_type=workshop_type,
+        title=title,
+        organisation=organisation,
+        commune=commune,
+        address=address,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        facilitator=facilitator,
+        capacity=capacity,
+        accessibility=accessibility,
+        created_by=actor,
+        created_at=now,
+    )
+    session.full_clean()
+    session.save()
+    return session
+
+
+def _lock_session(session_id: int) -> Session:
+    try:
+        return (
+            Session.objects.select_for_update()
+            .select_related("workshop_type", "organisation")
+            .get(pk=session_id)
+        )
+    except Session.DoesNotExist:
+        raise WorkshopError(_("Cette séance n'existe pas.")) from None
+
+
+def session_update(session_id: int, *, actor, **fields) -> Session:
+    """Change a session that has not ended. More seats move the waiting list up; fewer seats
+    than confirmed enrolments are refused."""
+    allowed = {
+        "title",
+        "commune",
+        "address",
+        "starts_at",
+        "ends_at",
+        "facilitator",
+        "capacity",
+        "accessibility",
+    }
+    unknown = set(fields) - allowed
+    if unknown:
+        raise TypeError(f"Unknown session fields: {sorted(unknown)}")
+    now = timezone.now()
+    with transaction.atomic():
+        session = _lock_session(session_id)
+        if not is_team(actor, session.organisation_id):
+            raise WorkshopError(_("Vous ne pouvez pas modifier cette séance."))
+        if session.has_ended(now):
+            raise WorkshopError(_("Cette séance est terminée : elle ne peut plus être modifiée."))
+        starts_at = fields.get("starts_at", session.starts_at)
+        if starts_at != session.starts_at and starts_at <= now:
+            raise WorkshopError(_("Une séance ne peut pas être déplacée dans le passé."))
+        ends_at = fields.get("ends_at", session.ends_at)
+        if ends_at <= starts_at:
+            raise WorkshopError(_("La fin de la séance doit suivre son début."))
+        capacity = fields.get("capacity", session.capacity)
+        if not 1 <= capacity <= MAX_CAPACITY:
+            raise WorkshopError(
+                _("Le nombre de places doit être compris entre 1 et %(max)d.")
+                % {"max": MAX_CAPACITY}
+            )
+        confirmed = session.enrolments.filter(status=EnrolmentStatus.CONFIRMED).count()
+        if capacity < confirmed:
+            raise WorkshopError(
+                _(
+                    "%(n)d foyers sont déjà inscrits : annulez des inscriptions avant de "
+                    "réduire le nombre de places à %(capacity)d."
+                )
+                % {"n": confirmed, "capacity": capacity}
+            )
+        facilitator = fields.get("facilitator", session.facilitator)
+        if not Membership.objects.filter(
+            user=facilitator, organisation_id=session.organisation_id, role__in=TEAM_ROLES
+        ).exists():
+            raise WorkshopError(
+                _("%(person)s n'anime pas d'atelier pour %(organisation)s.")
+                % {"person": facilitator, "organisation": session.organisation}
+            )
+        for name, value in fields.items():
+            setattr(session, name, value)
+        session.full_clean()
+        session.save()
+        _promote_waiting(session, capacity - confirmed, now)
+        return session
+
+
+# --- enrolments -------------------------------------------------------------------------------
+
+
+def _can_see_household(actor, household: Household) -> bool:
+    return has_role(actor, household.organisation_id, HOUSEHOLD_ROLES)
+
+
+def enrol(session_id: int, household_id: int, *, actor) -> Enrolment:
+    """Enrol a household: a seat if one is left, else the waiting list (first come, first
+    served). The actor must see the household (their own organisation's)."""
+    now = timezone.now()
+    with transaction.atomic():
+        session = _lock_session(session_id)
+        household = Household.objects.filter(pk=household_id).first()
+        if household is None or not _can_see_household(actor, household):
+            raise WorkshopError(_("Ce foyer n'existe pas."))
+        if session.workshop_type.is_repair:
+            raise WorkshopError(
+                _("On ne s'inscrit pas à un atelier de réparation : venez avec l'objet.")
+            )
+        if session.has_ended(now):
+            raise WorkshopError(_("Cette séance est terminée : les inscriptions sont closes."))
+        existing = (
+            session.enrolments.filter(
+                household=household,
+                status__in=[EnrolmentStatus.CONFIRMED, EnrolmentStatus.WAITING],
+            )
+            .only("status")
+            .first()
+        )
+        if existing is not None:
+            raise WorkshopError(_already_enrolled(household, existing.status))
+        confirmed = session.enrolments.filter(status=EnrolmentStatus.CONFIRMED).count()
+        status = (
+            EnrolmentStatus.CONFIRMED if confirmed < session.capacity else EnrolmentStatus.WAITING
+        )
+        try:
+            with transaction.atomic():
+                enrolment = Enrolment.objects.create(
+                    session=session,
+                    household=household,
+                    status=status,
+                    enrolled_by=actor,
+                    enrolled_at=now,
+                )
+        except IntegrityError:
+            # Two people enrolling the same household at the same moment: the database's
+            # unique constraint lets one through.
+            raise WorkshopError(_already_enrolled(household, None)) from None
+        Household.objects.filter(pk=household.pk).update(last_contact_at=now)
+        return enrolment
+
+
+def _already_enrolled(household, status) -> str:
+    if status == EnrolmentStatus.WAITING:
+        return _("%(name)s est déjà sur la liste d'attente de cette séance.") % {
+            "name": household.name
+        }
+    return _("%(name)s est déjà inscrit à cette séance.") % {"name": household.name}
+
+
+def enrolment_cancel(enrolment_id: int, *, actor) -> Enrolment | None:
+    """Cancel an enrolment before the session starts; the first on the waiting list takes
+    the freed seat (its prescriber gets an e-mail). Returns the promoted enrolment, if any."""
+    now = timezone.now()
+    with transaction.atomic():
+        session_id = (
+            Enrolment.objects.filter(pk=enrolment_id).values_list("session_id", flat=True).first()
+        )
+        if session_id is None:
+            raise WorkshopError(_("Cette inscription n'existe pas."))
+        session = _lock_session(session_id)  # the session first: same order as enrol()
+        enrolment = (
+            Enrolment.objects.select_for_update().select_related("household").get(pk=enrolment_id)
+        )
+        if not (
+            _can_see_household(actor, enrolment.household)
+            or is_team(actor, session.organisation_id)
+        ):
+            raise WorkshopError(_("Cette inscription n'existe pas."))
+        if enrolment.status == EnrolmentStatus.CANCELLED:
+            raise WorkshopError(_("Cette inscription est déjà annulée."))
+        if session.has_started(now):
+            raise WorkshopError(_("La séance a commencé : notez plutôt le foyer absent ou excusé."))
+        was_confirmed = enrolment.status == EnrolmentStatus.CONFIRMED
+        enrolment.status = EnrolmentStatus.CANCELLED
+        enrolment.cancelled_at = now
+        enrolment.cancelled_by = actor
+        enrolment.save(update_fields=["status", "cancelled_at", "cancelled_by"])
+        if not was_confirmed:
+            return None
+        promoted = _promote_waiting(session, 1, now)
+        return promoted[0] if promoted else None
+
+
+def _promote_waiting(session: Session, seats: int, now) -> list[Enrolment]:
+    """Move the first ``seats`` households of the waiting list up. Caller holds the lock."""
+    if seats <= 0:
+        return []
+    promoted = list(
+        session.enrolments.filter(status=EnrolmentStatus.WAITING)
+        .select_related("household", "enrolled_by")
+        .order_by("enrolled_at", "id")[:seats]
+    )
+    for enrolment in promoted:
+        enrolment.status = EnrolmentStatus.CONFIRMED
+        enrolment.promoted_at = now
+        enrolment.save(update_fields=["status", "promoted_at"])
+        transaction.on_commit(_promotion_mail(session, enrolment))
+    return promoted
+
+
+def _promotion_mail(session: Session, enrolment: Enrolment):
+    recipient = enrolment.enrolled_by.email
+    subject = _("Place libérée : %(household)s est inscrit à « %(session)s »") % {
+        "household": enrolment.household.name,
+        "session": session.display_title,
+    }
+    body = _(
+        "Bonjour,\n\n"
+        "Une place s'est libérée : %(household)s, que vous aviez inscrit sur liste "
+        "d'attente, est maintenant inscrit à la séance « %(session)s » du %(when)s "
+        "(%(address)s, %(organisation)s).\n\n"
+        "Merci de le prévenir. S'il ne peut plus venir, annulez son inscription dans "
+        "Filière pour laisser la place au suivant.\n\n"
+        "%(url)s\n"
+    ) % {
+        "household": enrolment.household.name,
+        "session": session.display_title,
+        "when": _local(session.starts_at),
+        "address": session.address,
+        "organisation": session.organisation.name,
+        "url": f"{settings.SITE_BASE_URL}/ateliers/seances/{session.pk}/",
+    }
+
+    def send():
+        if recipient:
+            send_mail(subject, body, None, [recipient], fail_silently=True)
+
+    return send
+
+
+# --- attendance -------------------------------------------------------------------------------
+
+
+def attendance_record(session_id: int, *, actor, marks: dict[int, str]) -> int:
+    """Record present / absent / excused for confirmed enrolments, once the session has
+    started. ``marks`` maps enrolment ids to an Attendance value ("" clears it). Returns
+    the number of enrolments changed."""
+    now = timezone.now()
+    valid = set(Attendance.values) | {""}
+    with transaction.atomic():
+        session = _lock_session(session_id)
+        if not is_team(actor, session.organisation_id):
+            raise WorkshopError(_("Seule l'équipe de l'atelier note les présences."))
+        if not session.has_started(now):
+            raise WorkshopError(
+                _(
+                    "La séance n'a pas encore commencé (début le %(start)s) : les présences se "
+                    "notent pendant ou après la séance."
+                )
+                % {"start": _local(session.starts_at)}
+            )
+        if any(value not in valid for value in marks.values()):
+            raise WorkshopError(_("Présence inconnue : présent, absent ou excusé."))
+        enrolments = {
+            e.pk: e
+            for e in session.enrolments.select_for_update().filter(
+                pk__in=list(marks), status=EnrolmentStatus.CONFIRMED
+            )
+        }
+        if set(marks) - set(enrolments):
+            raise WorkshopError(
+                _(
+                    "Une des personnes n'est pas (ou plus) inscrite à cette séance. "
+                    "Rechargez la page."
+                )
+            )
+        changed = []
+        for pk, value in marks.items():
+            enrolment = enrolments[pk]
+            if enrolment.attendance == value:
+                continue
+            enrolment.attendance = value
+            enrolment.attendance_by = actor
+            enrolment.attendance_at = now
+            changed.append(enrolment)
+        Enrolment.objects.bulk_update(changed, ["attendance", "attendance_by", "attendance_at"])
+        present = [e.household_id for e in changed if e.attendance == Attendance.PRESENT]
+        if present:
+            Household.objects.filter(pk__in=present).update(last_contact_at=now)
+        return len(changed)
+
+
+# --- assessments ------------------------------------------------------------------------------
+
+
+def assessment_record(
+    *,
+    actor,
+    household_id: int,
+    moment: str,
+    levels: dict[str, int],
+    assessed_on: date | None = None,
+    session_id: int | None = None,
+) -> Assessment:
+    """Record an autonomy assessment: one level for each of the five PIX domains.
+
+    From a session: the actor runs that session's workshops and the household is enrolled.
+    Otherwise: the actor sees the household (their own organisation's).
+    """
+    now = timezone.now()
+    assessed_on = assessed_on or timezone.localdate(now)
+    if assessed_on > timezone.localdate(now):
+        raise WorkshopError(_("La date de l'évaluation ne peut pas être dans le futur."))
+    missing = [code for code in pix.DOMAIN_CODES if code not in levels]
+    if missing or set(levels) - set(pix.DOMAIN_CODES):
+        raise WorkshopError(_("Indiquez un niveau pour chacun des 5 domaines PIX."))
+    if any(level not in pix.Level.values for level in levels.values()):
+        raise WorkshopError(_("Niveau inconnu : avec aide, sans aide ou en autonomie."))
+    household = Household.objects.filter(pk=household_id).first()
+    if household is None:
+        raise WorkshopError(_("Ce foyer n'existe pas."))
+    session = None
+    if session_id is not None:
+        session = Session.objects.filter(pk=session_id).first()
+        if session is None or not is_team(actor, session.organisation_id):
+            raise WorkshopError(_("Cette séance n'existe pas."))
+        if not session.enrolments.filter(
+            household=household, status=EnrolmentStatus.CONFIRMED
+        ).exists():
+            raise WorkshopError(
+                _("%(name)s n'est pas inscrit à cette séance.") % {"name": household.name}
+            )
+        organisation_id = session.organisation_id
+    else:
+        if not _can_see_household(actor, household):
+            raise WorkshopError(_("Ce foyer n'existe pas."))
+        organisation_id = household.organisation_id
+    if moment not in AssessmentMoment.values:
+        raise WorkshopError(_("Moment inconnu : avant ou après la formation."))
+    with transaction.atomic():
+        assessment = Assessment.objects.create(
+            household=household,
+            organisation_id=organisation_id,
+            session=session,
+            moment=moment,
+            assessed_on=assessed_on,
+            assessed_by=actor,
+            recorded_at=now,
+        )
+        AssessmentLevel.objects.bulk_create(
+            AssessmentLevel(assessment=assessment, domain=domain, level=level)
+            for domain, level in sorted(levels.items())
+        )
+        Household.objects.filter(pk=household.pk).update(last_contact_at=now)
+    return assessment
+
+
+# --- repairs ----------------------------------------------------------------------------------
+
+# States in which a pool device can come to a repair session: not dismantled, recycled or lost.
+REPAIRABLE_STATES = frozenset(State.values) - {State.PARTS, State.RECYCLED, State.LOST}
+MIN_YEAR = 1950
+
+
+def _check_year(year: int | None, event_date: date) -> None:
+    if year is not None and not MIN_YEAR <= year <= event_date.year:
+        raise WorkshopError(
+            _("Année de fabrication invalide : entre %(min)d et %(max)d.")
+            % {"min": MIN_YEAR, "max": event_date.year}
+        )
+
+
+def _product_age(year: int | None, event_date: date) -> Decimal | None:
+    return None if year is None else Decimal(event_date.year - year)
+
+
+def _check_outcome(status: str, barrier: str) -> None:
+    if status not in ords.RepairStatus.values:
+        raise WorkshopError(_("Résultat inconnu : réparé, réparable ou fin de vie."))
+    if status == ords.RepairStatus.END_OF_LIFE and not barrier:
+        raise WorkshopError(_("Fin de vie : indiquez ce qui a empêché la réparation."))
+    if barrier and status != ords.RepairStatus.END_OF_LIFE:
+        raise WorkshopError(_("L'obstacle à la réparation ne s'indique qu'en fin de vie."))
+    if barrier and barrier not in ords.RepairBarrier.values:
+        raise WorkshopError(_("Obstacle à la réparation inconnu."))
+
+
+def repair_record(
+    session_id: int,
+    *,
+    actor,
+    status: str,
+    device_code: str = "",
+    product_category_id: int | None = None,
+    brand: str = "",
+    year_of_manufacture: int | None = None,
+    problem: str = "",
+    barrier: str = "",
+    parts_used: str = "",
+    minutes_spent: int | None = None,
+    weight_kg: Decimal | None = None,
+) -> Repair:
+    """Record one item brought to a repair session.
+
+    With ``device_code`` (a pool device's label, typed or scanned), the repair joins the
+    device's history: a "repair" event in the same transaction, the device's state unchanged.
+    """
+    now = timezone.now()
+    _check_outcome(status, barrier)
+    with transaction.atomic():
+        session = _lock_session(session_id)
+        if not is_team(actor, session.organisation_id):
+            raise WorkshopError(_("Seule l'équipe de l'atelier enregistre les réparations."))
+        if not session.workshop_type.is_repair:
+            raise WorkshopError(
+                _("Les réparations s'enregistrent lors d'un atelier de réparation.")
+            )
+        if not session.has_started(now):
+            raise WorkshopError(
+                _(
+                    "La séance n'a pas encore commencé : les réparations s'enregistrent pendant "
+                    "ou après la séance."
+                )
+            )
+        event_date = timezone.localdate(session.starts_at)
+        _check_year(year_of_manufacture, event_date)
+        device = None
+        if device_code.strip():
+            device = _lock_repair_device(device_code, session)
+            category = product_category_id or ords.CATEGORY_BY_DEVICE_KIND.get(
+                device.kind, ords.MISC
+            )
+            brand = brand or device.brand
+            partner_category = str(device.get_kind_display())
+        else:
+            if product_category_id is None:
+                raise WorkshopError(
+                    _("Indiquez la catégorie de l'objet, ou le code d'un appareil du parc.")
+                )
+            category = product_category_id
+            partner_category = ""
+        if category not in ords.categories():
+            raise WorkshopError(_("Catégorie de produit inconnue."))
+        if weight_kg is not None and not Decimal("0") < weight_kg < Decimal("1000"):
+            raise WorkshopError(_("Poids invalide (en kg, entre 0 et 1 000)."))
+        repair = Repair(
+            organisation_id=session.organisation_id,
+            session=session,
+            device=device,
+            product_category_id=category,
+            partner_category=partner_category,
+            brand=brand,
+            year_of_manufacture=year_of_manufacture,
+            product_age=_product_age(year_of_manufacture, event_date),
+            weight_kg=weight_kg,
+            problem=problem,
+            status=status,
+            barrier=barrier,
+            parts_used=parts_used,
+            minutes_spent=minutes_spent,
+            event_date=event_date,
+            recorded_by=actor,
+            recorded_at=now,
+        )
+        repair.full_clean()
+        repair.save()
+        if device is not None:
+            DeviceEvent.objects.create(
+                device=device,
+                action="repair",
+                source_state=device.state,
+                target_state=device.state,
+                actor=actor,
+                at=now,
+                note=_repair_note(session, repair),
+                data={
+                    "repair_id": repair.pk,
+                    "session_id": session.pk,
+                    "status": repair.status,
+                    "barrier": repair.barrier,
+                },
+            )
+        return repair
+
+
+def _lock_repair_device(raw_code: str, session: Session) -> Device:
+    try:
+        code = normalize_code(raw_code)
+    except MistypedCode:
+        raise WorkshopError(
+            _(
+                "Code « %(code)s » mal saisi : vérifiez-le (le dernier caractère est une clé de "
+                "contrôle)."
+            )
+            % {"code": raw_code.strip()}
+        ) from None
+    except NotACode:
+        raise WorkshopError(
+            _("« %(code)s » n'est pas un code d'appareil Filière (ex. FIL-7K3QX9A).")
+            % {"code": raw_code.strip()}
+        ) from None
+    device = (
+        Device.objects.select_for_update()
+        .filter(public_code=code, owner_id=session.organisation_id)
+        .first()
+    )
+    if device is None:
+        raise WorkshopError(
+            _("Aucun appareil de %(organisation)s ne porte le code %(code)s.")
+            % {"organisation": session.organisation.name, "code": code}
+        )
+    if device.state not in REPAIRABLE_STATES:
+        raise WorkshopError(
+            _("L'appareil %(code)s est « %(state)s » : il ne peut plus être réparé.")
+            % {"code": code, "state": device.get_state_display()}
+        )
+    return device
+
+
+def _repair_note(session: Session, repair: Repair) -> str:
+    note = _("Atelier de réparation du %(date)s : %(status)s") % {
+        "date": _day(session.starts_at),
+        "status": repair.get_status_display(),
+    }
+    if repair.barrier:
+        note += f" ({repair.get_barrier_display()})"
+    if repair.problem:
+        note += "\n" + _("Panne : %(problem)s") % {"problem": repair.problem}
+    if repair.parts_used:
+        note += "\n" + _("Pièces : %(parts)s") % {"parts": repair.parts_used}
+    return note
+
+
+# --- ORDS export and import -------------------------------------------------------------------
+
+
+def ords_record_id(repair: Repair, organisation) -> str:
+    """The ORDS ``id`` of a local repair: the organisation's short name and the row id."""
+    prefix = slugify(organisation.short_name) or "filiere"
+    return f"{prefix}-{repair.pk}"
+
+
+def ords_rows(repairs, organisation) -> list[list[str]]:
+    """ORDS CSV rows (header first) for local repairs of ``organisation``."""
+    rows = [list(ords.COLUMNS)]
+    names = ords.categories()
+    for repair in repairs:
+        rows.append(
+            [
+                ords.neutralise(value)
+                for value in (
+                    ords_record_id(repair, organisation),
+                    organisation.name,
+                    ords.COUNTRY,
+                    repair.partner_category,
+                    names.get(repair.product_category_id, ""),
+                    repair.product_category_id,
+                    repair.brand,
+                    repair.year_of_manufacture or "",
+                    _format_age(repair.product_age),
+                    repair.status,
+                    repair.barrier,
+                    organisation.name,
+                    repair.event_date.isoformat(),
+                    repair.problem,
+                )
+            ]
+        )
+    return rows
+
+
+def _format_age(age: Decimal | None) -> str:
+    if age is None:
+        return ""
+    return str(age.normalize()) if age == age.to_integral() else str(age)
+
+
+MAX_IMPORT_ROWS = 50_000
+MAX_REPORTED_ERRORS = 200
+
+
+@dataclass
+class ImportReport:
+    """What an import did, or why it did nothing: ``errors`` are French, one per problem."""
+
+    imported: int = 0
+    skipped: int = 0
+    errors: list[str] = field(default_factory=list)
+    truncated: bool = False
+    batch: RepairImport | None = None
+
+
+class ImportRefused(WorkshopError):
+    def __init__(self, report: ImportReport):
+        super().__init__(
+            _("Fichier refusé, rien n'a été importé : %(n)d erreur(s).") % {"n": len(report.errors)}
+        )
+        self.report = report
+
+
+def _decode(content: bytes) -> str:
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise WorkshopError(_("Le fichier n'est pas un texte lisible (encodage inconnu)."))
+
+
+def _parse_status(text: str) -> str | None:
+    text = text.strip()
+    if text in ords.STATUS_CODES:
+        return ords.STATUS_CODES[text]
+    for status in ords.RepairStatus:
+        if text.casefold() == status.value.casefold():
+            return status.value
+    return None
+
+
+def _parse_barrier(text: str) -> str | None:
+    text = text.strip()
+    if not text:
+        return ""
+    if text in ords.BARRIER_CODES:
+        return ords.BARRIER_CODES[text].value
+    folded = text.casefold()
+    if folded in ords.BARRIER_ALIASES:
+        return ords.BARRIER_ALIASES[folded].value
+    for barrier in ords.RepairBarrier:
+        if folded == barrier.value.casefold():
+            return barrier.value
+    return None
+
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _parse_row(row: dict, line: int, today: date) -> tuple[dict | None, list[str]]:
+    errors = []
+
+    def error(message, **params):
+        errors.append(_("Ligne %(line)d : ") % {"line": line} + message % params)
+
+    def cell(name: str) -> str:
+        return ords.unneutralise((row.get(name) or "").strip())
+
+    record_id = cell("id")
+    if not record_id:
+        error(_("identifiant (id) manquant."))
+    elif len(record_id) > 100:
+        error(_("identifiant trop long (100 caractères au plus)."))
+    category_id = None
+    raw_id, raw_name = cell("product_category_id"), cell("product_category")
+    if raw_id:
+        try:
+            category_id = int(raw_id)
+        except ValueError:
+            category_id = None
+        if category_id not in ords.categories():
+            error(_("catégorie de produit inconnue (« %(value)s »)."), value=raw_id)
+            category_id = None
+        elif raw_name and ords.categories()[category_id].casefold() != raw_name.casefold():
+            error(
+                _(
+                    "catégorie incohérente : l'identifiant %(id)s est « %(expected)s », "
+                    "pas « %(name)s »."
+                ),
+                id=raw_id,
+                expected=ords.categories()[category_id],
+                name=raw_name,
+            )
+            category_id = None
+    elif raw_name:
+        category_id = ords.category_ids_by_name().get(raw_name.casefold())
+        if category_id is None:
+            error(_("catégorie de produit inconnue (« %(value)s »)."), value=raw_name)
+    else:
+        error(_("catégorie de produit manquante."))
+    raw_status = cell("repair_status")
+    status = _parse_status(raw_status)
+    if status is None:
+        error(
+            _("statut de réparation inconnu (« %(value)s ») : Fixed, Repairable ou End of life."),
+            value=raw_status,
+        )
+    raw_barrier = cell("repair_barrier_if_end_of_life")
+    barrier = _parse_barrier(raw_barrier)
+    if barrier is None:
+        error(_("obstacle à la réparation inconnu (« %(value)s »)."), value=raw_barrier)
+    elif barrier and status and status != ords.RepairStatus.END_OF_LIFE:
+        error(_("obstacle à la réparation indiqué alors que l'objet n'est pas en fin de vie."))
+    raw_date = cell("event_date")
+    event_date = None
+    if not _DATE.match(raw_date):
+        error(_("date invalide (« %(value)s ») : format AAAA-MM-JJ attendu."), value=raw_date)
+    else:
+        try:
+            event_date = date.fromisoformat(raw_date)
+        except ValueError:
+            error(_("date invalide (« %(value)s »)."), value=raw_date)
+        else:
+            if event_date > today:
+                error(_("date dans le futur (« %(value)s »)."), value=raw_date)
+                event_date = None
+    year = None
+    raw_year = cell("year_of_manufacture")
+    if raw_year:
+        year = int(raw_year[:4]) if re.fullmatch(r"\d{4}(\.0)?", raw_year) else None
+        if year is None or not MIN_YEAR <= year <= today.year:
+            error(_("année de fabrication invalide (« %(value)s »)."), value=raw_year)
+            year = None
+    age = None
+    raw_age = cell("product_age")
+    if raw_age:
+        try:
+            age = Decimal(raw_age.replace(",", "."))
+        except InvalidOperation:
+            age = None
+        if age is None or not Decimal("0") <= age < Decimal("1000"):
+            error(_("âge du produit invalide (« %(value)s »)."), value=raw_age)
+            age = None
+        else:
+            age = age.quantize(Decimal("0.1"))
+    country = cell("country").upper()
+    if country and not re.fullmatch(r"[A-Z]{3}", country):
+        error(_("pays invalide (« %(value)s ») : code ISO à 3 lettres attendu."), value=country)
+    if errors:
+        return None, errors
+    return {
+        "external_id": record_id,
+        "data_provider": cell("data_provider")[:200],
+        "country": country,
+        "partner_category": cell("partner_product_category")[:100],
+        "product_category_id": category_id,
+        "brand": cell("brand")[:100],
+        "year_of_manufacture": year,
+        "product_age": age,
+        "status": status,
+        "barrier": barrier,
+        "group_identifier": cell("group_identifier")[:200],
+        "event_date": event_date,
+        "problem": cell("problem"),
+    }, []
+
+
+def repairs_import(*, actor, organisation, filename: str, content: bytes) -> ImportReport:
+    """Import an ORDS CSV from another repair café, for ``organisation``: every row or none.
+
+    Rows already imported (same data provider and id), and this organisation's own exported
+    repairs, are skipped, so importing a file twice changes nothing. Raises ``ImportRefused``
+    with one French message per faulty row.
+    """
+    if not is_team(actor, organisation.pk):
+        raise WorkshopError(
+            _("Vous ne pouvez pas importer de réparations pour cette organisation.")
+        )
+    text = _decode(content)
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
+    header = [name.strip().lower() for name in (reader.fieldnames or [])]
+    reader.fieldnames = header
+    required = {"id", "repair_status", "event_date"}
+    missing = sorted(required - set(header))
+    if not header or missing or not ({"product_category_id", "product_category"} & set(header)):
+        raise WorkshopError(
+            _(
+                "Ce fichier n'est pas au format ORDS : colonnes manquantes (%(columns)s). "
+                "Colonnes attendues : %(expected)s."
+            )
+            % {
+                "columns": ", ".join(missing) or "product_category_id",
+                "expected": ", ".join(ords.COLUMNS),
+            }
+        )
+    report = ImportReport()
+    today = timezone.localdate()
+    records = []
+    seen: dict[tuple[str, str], int] = {}
+    try:
+        for index, row in enumerate(reader):
+            line = index + 2  # the header is line 1
+            if index >= MAX_IMPORT_ROWS:
+                raise WorkshopError(
+                    _("Fichier trop long : %(max)d lignes au plus par import.")
+                    % {"max": MAX_IMPORT_ROWS}
+                )
+            if None in row:
+                report.errors.append(
+                    _("Ligne %(line)d : plus de cellules que de colonnes.") % {"line": line}
+                )
+                continue
+            if not any((value or "").strip() for value in row.values()):
+                continue
+            record, errors = _parse_row(row, line, today)
+            report.errors.extend(errors)
+            if record is None:
+                continue
+            key = (record["data_provider"], record["external_id"])
+            if key in seen:
+                report.errors.append(
+                    _("Ligne %(line)d : identifiant « %(id)s » déjà présent ligne %(first)d.")
+                    % {"line": line, "id": record["external_id"], "first": seen[key]}
+                )
+                continue
+            seen[key] = line
+            records.append(record)
+    except csv.Error as error:
+        raise WorkshopError(_("Fichier CSV illisible : %(error)s.") % {"error": error}) from None
+    if len(report.errors) > MAX_REPORTED_ERRORS:
+        report.errors = report.errors[:MAX_REPORTED_ERRORS]
+        report.truncated = True
+    if report.errors:
+        raise ImportRefused(report)
+    if not records:
+        raise WorkshopError(_("Le fichier ne contient aucune réparation."))
+    with transaction.atomic():
+        already = set(
+            Repair.objects.filter(
+                organisation=organisation, import_batch__isnull=False
+            ).values_list("data_provider", "external_id")
+        )
+        own_prefix = (slugify(organisation.short_name) or "filiere") + "-"
+        own_ids = {
+            ords_record_id(repair, organisation)
+            for repair in Repair.objects.filter(
+                organisation=organisation, session__isnull=False
+            ).only("id")
+        }
+        fresh = []
+        for record in records:
+            key = (record["data_provider"], record["external_id"])
+            is_own = (
+                record["data_provider"] == organisation.name
+                and record["external_id"].startswith(own_prefix)
+                and record["external_id"] in own_ids
+            )
+            if key in already or is_own:
+                report.skipped += 1
+            else:
+                fresh.append(record)
+        batch = RepairImport.objects.create(
+            organisation=organisation,
+            filename=filename[:200],
+            rows=len(fresh),
+            skipped=report.skipped,
+            imported_by=actor,
+        )
+        Repair.objects.bulk_create(
+            [
+                Repair(organisation=organisation, import_batch=batch, recorded_by=actor, **record)
+                for record in fresh
+            ],
+            batch_size=1000,
+        )
+        report.imported = len(fresh)
+        report.batch = batch
+    return report

@@ -1,0 +1,494 @@
+"""Workshop pages. Thin: validate a form, read through selectors, call one service, and turn
+a refusal into a French message (never a 500)."""
+
+import csv
+import datetime as dt
+import io
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from acteurs.selectors import communes_for, household_for
+from documents.rendering import render_pdf
+
+from . import impact, pix, selectors, services
+from .forms import (
+    AssessmentForm,
+    AttendanceForm,
+    EnrolForm,
+    ImportForm,
+    ProgressFilterForm,
+    RepairForm,
+    SessionFilterForm,
+    SessionForm,
+    WeekForm,
+)
+from .permissions import is_team, sees_sessions, team_organisation_ids
+
+
+def _error_text(error: Exception) -> str:
+    if isinstance(error, services.WorkshopError):
+        return error.message
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    raise error
+
+
+def _render(request, template, context, status=200):
+    """render() with what the workshop sub-navigation needs."""
+    context["team_nav"] = bool(team_organisation_ids(request.user))
+    return render(request, template, context, status=status)
+
+
+def _require_sessions(user):
+    if not sees_sessions(user):
+        raise PermissionDenied
+
+
+def _require_team(user):
+    if not team_organisation_ids(user):
+        raise PermissionDenied
+
+
+# --- sessions ---------------------------------------------------------------------------------
+
+
+@login_required
+def session_list(request):
+    _require_sessions(request.user)
+    form = SessionFilterForm(
+        request.GET or None,
+        workshop_types=selectors.workshop_types(),
+        organisations=selectors.session_organisations(),
+    )
+    data = form.cleaned_data if form.is_valid() else {}
+    filters = selectors.SessionFilters(
+        workshop_type=data.get("atelier"),
+        organisation=data.get("organisation"),
+        when=data.get("quand") or "upcoming",
+        mine=bool(data.get("miennes")),
+    )
+    paginator = Paginator(selectors.session_list(request.user, filters), settings.PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return _render(
+        request,
+        "ateliers/session_list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "can_create": bool(team_organisation_ids(request.user)),
+            "when": filters.when,
+            "now": timezone.now(),
+        },
+    )
+
+
+@login_required
+def session_week(request):
+    _require_sessions(request.user)
+    day = WeekForm(request.GET).day()
+    days = selectors.week(request.user, day)
+    monday = days[0][0]
+    return _render(
+        request,
+        "ateliers/session_week.html",
+        {
+            "days": days,
+            "monday": monday,
+            "sunday": monday + dt.timedelta(days=6),
+            "previous": monday - dt.timedelta(days=7),
+            "next": monday + dt.timedelta(days=7),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+def _session_form(request, *, instance=None):
+    organisations = selectors.team_organisations(request.user)
+    if instance is not None:
+        facilitator_orgs = [instance.organisation_id]
+    else:
+        facilitator_orgs = team_organisation_ids(request.user)
+    return SessionForm(
+        request.POST or None,
+        instance=instance,
+        workshop_types=selectors.workshop_types(),
+        organisations=organisations,
+        communes=communes_for(request.user),
+        facilitators=selectors.facilitators_for(facilitator_orgs),
+        editing=instance is not None,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_create(request):
+    _require_team(request.user)
+    form = _session_form(request)
+    if request.method == "POST" and form.is_valid():
+        try:
+            session = services.session_create(actor=request.user, **form.cleaned_data)
+        except (services.WorkshopError, ValidationError) as error:
+            messages.error(request, _error_text(error))
+        else:
+            messages.success(request, _("Séance créée."))
+            return redirect("ateliers:session", pk=session.pk)
+    elif request.method == "GET":
+        form.initial.setdefault("facilitator", request.user.pk)
+    return _render(request, "ateliers/session_form.html", {"form": form, "session": None})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_edit(request, pk):
+    session = selectors.team_session_for(request.user, pk)
+    form = _session_form(request, instance=session)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.session_update(session.pk, actor=request.user, **form.cleaned_data)
+        except (services.WorkshopError, ValidationError) as error:
+            messages.error(request, _error_text(error))
+        else:
+            messages.success(request, _("Séance mise à jour."))
+            return redirect("ateliers:session", pk=session.pk)
+    return _render(request, "ateliers/session_form.html", {"form": form, "session": session})
+
+
+@login_required
+def session_detail(request, pk):
+    session = selectors.session_for(request.user, pk)
+    team = is_team(request.user, session.organisation_id)
+    enrolments = selectors.session_enrolments(session, request.user)
+    now = timezone.now()
+    households = selectors.enrollable_households(request.user, session)
+    can_enrol = not session.workshop_type.is_repair and not session.has_ended(now)
+    context = {
+        "session": session,
+        "team": team,
+        "confirmed": [e for e in enrolments if e.status == "confirmed"],
+        "waiting": [e for e in enrolments if e.status == "waiting"],
+        "enrol_form": EnrolForm(households=households) if can_enrol else None,
+        "started": session.has_started(now),
+        "competences": pix.competences_by_domain(session.workshop_type.competences),
+        "seats_left": max(session.capacity - session.confirmed_count, 0),
+    }
+    if team and session.workshop_type.is_repair:
+        context["repairs"] = selectors.session_repairs(session)
+        context["averted_source"] = impact.SOURCE
+    return _render(request, "ateliers/session_detail.html", context)
+
+
+# --- enrolments and attendance ----------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def enrol(request, pk):
+    session = selectors.session_for(request.user, pk)
+    form = EnrolForm(
+        request.POST, households=selectors.enrollable_households(request.user, session)
+    )
+    if not form.is_valid():
+        messages.error(
+            request,
+            _("Choisissez un foyer de votre organisation qui n'est pas déjà inscrit."),
+        )
+        return redirect("ateliers:session", pk=session.pk)
+    try:
+        enrolment = services.enrol(
+            session.pk, form.cleaned_data["household"].pk, actor=request.user
+        )
+    except services.WorkshopError as error:
+        messages.error(request, error.message)
+    else:
+        if enrolment.status == "confirmed":
+            messages.success(
+                request, _("%(name)s est inscrit.") % {"name": enrolment.household.name}
+            )
+        else:
+            messages.warning(
+                request,
+                _(
+                    "La séance est complète : %(name)s est sur la liste d'attente. Il sera "
+                    "inscrit si une place se libère, et vous recevrez un courriel."
+                )
+                % {"name": enrolment.household.name},
+            )
+    return redirect("ateliers:session", pk=session.pk)
+
+
+@login_required
+@require_POST
+def enrolment_cancel(request, pk):
+    enrolment = selectors.enrolment_for(request.user, pk)
+    try:
+        promoted = services.enrolment_cancel(enrolment.pk, actor=request.user)
+    except services.WorkshopError as error:
+        messages.error(request, error.message)
+    else:
+        text = _("Inscription de %(name)s annulée.") % {"name": enrolment.household.name}
+        if promoted is not None:
+            text += " " + _("%(name)s quitte la liste d'attente et prend la place.") % {
+                "name": promoted.household.name
+            }
+        messages.success(request, text)
+    return redirect("ateliers:session", pk=enrolment.session_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def attendance(request, pk):
+    session = selectors.team_session_for(request.user, pk)
+    if not session.has_started():
+        messages.error(
+            request,
+            _("La séance n'a pas encore commencé : les présences se notent pendant ou après."),
+        )
+        return redirect("ateliers:session", pk=session.pk)
+    enrolments = [
+        e for e in selectors.session_enrolments(session, request.user) if e.status == "confirmed"
+    ]
+    form = AttendanceForm(request.POST or None, enrolments=enrolments)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = services.attendance_record(session.pk, actor=request.user, marks=form.marks())
+        except services.WorkshopError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("Présences enregistrées (%(n)d modification(s)).") % {"n": changed},
+            )
+            return redirect("ateliers:session", pk=session.pk)
+    return _render(request, "ateliers/attendance.html", {"session": session, "form": form})
+
+
+@login_required
+def attendance_sheet(request, pk):
+    """The feuille d'émargement (PDF): printed before the session, signed, kept as proof."""
+    session = selectors.team_session_for(request.user, pk)
+    enrolments = [
+        e for e in selectors.session_enrolments(session, request.user) if e.status == "confirmed"
+    ]
+    pdf = render_pdf(
+        "ateliers/attendance_sheet.html",
+        {
+            "session": session,
+            "enrolments": enrolments,
+            "blank_rows": range(max(0, min(5, session.capacity - len(enrolments)))),
+            "competences": pix.competences_by_domain(session.workshop_type.competences),
+            "printed_at": timezone.now(),
+        },
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    day = timezone.localtime(session.starts_at).strftime("%Y-%m-%d")
+    response["Content-Disposition"] = f'inline; filename="emargement-{day}-{session.pk}.pdf"'
+    return response
+
+
+# --- assessments and progress -----------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assessment_create(request, pk, household_pk):
+    """Assess one participant of a session (the session's team)."""
+    session = selectors.team_session_for(request.user, pk)
+    enrolment = next(
+        (
+            e
+            for e in selectors.session_enrolments(session, request.user)
+            if e.household_id == household_pk and e.status == "confirmed"
+        ),
+        None,
+    )
+    if enrolment is None:
+        messages.error(request, _("Cette personne n'est pas inscrite à cette séance."))
+        return redirect("ateliers:session", pk=session.pk)
+    form = AssessmentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.assessment_record(
+                actor=request.user,
+                household_id=household_pk,
+                moment=form.cleaned_data["moment"],
+                levels=form.levels(),
+                assessed_on=form.cleaned_data["assessed_on"],
+                session_id=session.pk,
+            )
+        except services.WorkshopError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("Évaluation de %(name)s enregistrée.") % {"name": enrolment.household.name},
+            )
+            return redirect("ateliers:session", pk=session.pk)
+    return _render(
+        request,
+        "ateliers/assessment_form.html",
+        {"session": session, "household": enrolment.household, "form": form},
+    )
+
+
+@login_required
+def household_workshops(request, pk):
+    """A household's workshops: enrolments, attendance, assessments and progress."""
+    household = household_for(request.user, pk)
+    return _render(
+        request,
+        "ateliers/household.html",
+        {
+            "household": household,
+            "enrolments": selectors.household_enrolments(household),
+            "assessments": selectors.household_assessments(household),
+            "progress": selectors.progress(household_id=household.pk),
+            "domains": pix.DOMAINS,
+        },
+    )
+
+
+@login_required
+def group_progress(request):
+    org_ids = team_organisation_ids(request.user)
+    if not org_ids:
+        raise PermissionDenied
+    form = ProgressFilterForm(request.GET or None, workshop_types=selectors.workshop_types())
+    data = form.cleaned_data if form.is_valid() else {}
+    today = timezone.localdate()
+    start = data.get("du") or today.replace(month=1, day=1)
+    end = data.get("au") or today
+    workshop_type = data.get("atelier")
+    rows = selectors.progress(
+        organisation_ids=org_ids,
+        workshop_type_id=workshop_type.pk if workshop_type else None,
+        start=start,
+        end=end,
+    )
+    return _render(
+        request,
+        "ateliers/progress.html",
+        {"form": form, "rows": rows, "start": start, "end": end, "workshop_type": workshop_type},
+    )
+
+
+# --- repairs ----------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def repair_create(request, pk):
+    session = selectors.team_session_for(request.user, pk)
+    if not session.workshop_type.is_repair:
+        messages.error(
+            request, _("Les réparations s'enregistrent lors d'un atelier de réparation.")
+        )
+        return redirect("ateliers:session", pk=session.pk)
+    form = RepairForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            repair = services.repair_record(session.pk, actor=request.user, **form.cleaned_data)
+        except (services.WorkshopError, ValidationError) as error:
+            messages.error(request, _error_text(error))
+        else:
+            text = _("Réparation enregistrée : %(item)s.") % {"item": repair}
+            if repair.device_id:
+                text += " " + _("Elle figure dans l'historique de l'appareil %(code)s.") % {
+                    "code": repair.device.public_code
+                }
+            messages.success(request, text)
+            if "_another" in request.POST:
+                return redirect("ateliers:repair_create", pk=session.pk)
+            return redirect("ateliers:session", pk=session.pk)
+    return _render(request, "ateliers/repair_form.html", {"session": session, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def repairs(request):
+    """Repair figures (CO2e averted), the ORDS export and the import of another café's file."""
+    organisations = selectors.team_organisations(request.user)
+    if not organisations:
+        raise PermissionDenied
+    form = ImportForm(request.POST or None, request.FILES or None, organisations=organisations)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["fichier"]
+        try:
+            report = services.repairs_import(
+                actor=request.user,
+                organisation=form.cleaned_data["organisation"],
+                filename=upload.name,
+                content=upload.read(),
+            )
+        except services.ImportRefused as refused:
+            messages.error(request, refused.message)
+            report = refused.report
+        except services.WorkshopError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("Import terminé : %(n)d réparation(s) ajoutée(s), %(s)d déjà présente(s).")
+                % {"n": report.imported, "s": report.skipped},
+            )
+            return redirect("ateliers:repairs")
+    status = 400 if request.method == "POST" else 200
+    return _render(
+        request,
+        "ateliers/repairs.html",
+        {
+            "form": form,
+            "report": report,
+            "organisations": organisations,
+            "totals": selectors.repair_totals(request.user),
+            "sessions": selectors.repair_sessions(request.user),
+            "imports": selectors.repair_imports(request.user),
+            "source": impact.SOURCE,
+        },
+        status,
+    )
+
+
+@login_required
+def repairs_export(request, organisation_pk):
+    """The organisation's repairs as an ORDS v0.3 CSV (optionally one session's)."""
+    if not is_team(request.user, organisation_pk):
+        raise PermissionDenied
+    organisation = selectors.team_organisations(request.user).get(pk=organisation_pk)
+    session = None
+    if request.GET.get("seance"):
+        try:
+            session = selectors.team_session_for(request.user, int(request.GET["seance"]))
+        except ValueError:
+            session = None
+    rows = services.ords_rows(
+        selectors.local_repairs_for_export(organisation, session=session), organisation
+    )
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    day = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="ords-{organisation.pk}-{day}.csv"'
+    return response
+
+
+@login_required
+def workshop_types(request):
+    _require_sessions(request.user)
+    return _render(
+        request,
+        "ateliers/workshop_types.html",
+        {"types": selectors.workshop_types(), "domains": pix.DOMAINS},
+    )
