@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("acteurs.urls")),
     path("", include("parc.urls")),
     path("", include("ateliers.urls")),
+    path("", include("prets.urls")),
 ]

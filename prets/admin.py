@@ -1,0 +1,40 @@
+"""The coordination configures eligibility criteria, handover policies and prices here.
+Requests, loans and sales are read-only: they change through the pages (services)."""
+
+from django.contrib import admin
+
+from .models import (
+    EligibilityCriterion,
+    HandoverPolicy,
+    PriceSuggestion,
+)
+
+
+@admin.register(EligibilityCriterion)
+class EligibilityCriterionAdmin(admin.ModelAdmin):
+    list_display = ["label", "code", "validity_months", "position", "is_active"]
+    list_editable = ["position", "is_active"]
+    search_fields = ["label", "code"]
+    prepopulated_fields = {"code": ["label"]}
+
+
+@admin.register(HandoverPolicy)
+class HandoverPolicyAdmin(admin.ModelAdmin):
+    list_display = [
+        "organisation",
+        "training_rule",
+        "training_days",
+        "default_loan_days",
+        "default_deposit",
+        "reminder_days_before",
+    ]
+    list_select_related = ["organisation"]
+    autocomplete_fields = ["organisation"]
+
+
+@admin.register(PriceSuggestion)
+class PriceSuggestionAdmin(admin.ModelAdmin):
+    list_display = ["organisation", "kind", "grade", "price"]
+    list_filter = ["kind", "grade"]
+    list_select_related = ["organisation"]
+    autocomplete_fields = ["organisation"]

@@ -1,0 +1,229 @@
+"""Forms of the loan scheme. They validate input; services decide and write."""
+
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ateliers.models import WorkshopKind, WorkshopType
+from parc.models import DeviceKind
+
+from .models import (
+    FollowUpKind,
+    Mode,
+    PaymentMethod,
+    Purpose,
+    RequestState,
+    Urgency,
+)
+
+CONSENT_LABEL = _(
+    "La personne a été informée du traitement de ses données (texte d'information du foyer) "
+    "et de la transmission de cette demande à l'association."
+)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+def date_field(label, required=True, **kwargs):
+    return forms.DateField(label=label, required=required, widget=DateInput(), **kwargs)
+
+
+class EligibilityCheckForm(forms.Form):
+    criterion = forms.ModelChoiceField(label=_("Critère"), queryset=None)
+    proof_kind = forms.ChoiceField(
+        label=_("Justificatif vu"),
+        help_text=_("On note le type de justificatif vu, jamais une copie ni un montant."),
+    )
+    checked_on = date_field(_("Vérifié le"), initial=timezone.localdate)
+
+    def __init__(self, *args, criteria, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["criterion"].queryset = criteria
+        groups = []
+        for criterion in criteria:
+            groups.append((criterion.label, [(p, p) for p in criterion.proof_list]))
+        self.fields["proof_kind"].choices = [("", "---------"), *groups]
+
+
+class RequestForm(forms.Form):
+    refurbisher = forms.ModelChoiceField(label=_("Association"), queryset=None)
+    device_kind = forms.ChoiceField(
+        label=_("Appareil demandé"),
+        choices=[(k, label) for k, label in DeviceKind.choices if k != DeviceKind.OTHER],
+    )
+    purpose = forms.ChoiceField(label=_("Pour"), choices=Purpose.choices)
+    mode = forms.ChoiceField(
+        label=_("Prêt ou achat"), choices=Mode.choices, widget=forms.RadioSelect, initial=Mode.LOAN
+    )
+    urgency = forms.TypedChoiceField(
+        label=_("Urgence"), choices=Urgency.choices, coerce=int, initial=Urgency.NORMAL
+    )
+    training = forms.ModelChoiceField(
+        label=_("Formation prescrite"),
+        queryset=WorkshopType.objects.filter(kind=WorkshopKind.TRAINING, is_active=True),
+        required=False,
+        empty_label=_("aucune"),
+    )
+    eligibility = forms.ModelChoiceField(
+        label=_("Éligibilité"),
+        queryset=None,
+        help_text=_(
+            "Une vérification encore valable. Enregistrez-en une d'abord s'il n'y en a pas."
+        ),
+    )
+    details = forms.CharField(
+        label=_("Précisions"),
+        required=False,
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Le besoin seulement : pas d'information de santé ni de situation familiale."),
+    )
+    consent_informed = forms.BooleanField(label=CONSENT_LABEL, required=False)
+
+    def __init__(self, *args, refurbishers, checks, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["refurbisher"].queryset = refurbishers
+        self.fields["eligibility"].queryset = checks
+        self.fields["eligibility"].label_from_instance = lambda c: (
+            _("%(criterion)s, valable jusqu'au %(d)s")
+            % {"criterion": c.criterion.label, "d": c.valid_until.strftime("%d/%m/%Y")}
+        )
+        only = list(refurbishers[:2])
+        if len(only) == 1:
+            self.fields["refurbisher"].initial = only[0].pk
+
+    def clean(self):
+        data = super().clean()
+        if "submit" in self.data and not data.get("consent_informed"):
+            self.add_error(
+                "consent_informed",
+                _(
+                    "La demande ne peut pas être envoyée sans cette case : informez la personne, "
+                    "puis cochez-la. Vous pouvez aussi enregistrer un brouillon."
+                ),
+            )
+        return data
+
+
+class ExpectedStateForm(forms.Form):
+    expected_state = forms.ChoiceField(choices=RequestState.choices, widget=forms.HiddenInput)
+
+
+class NoteForm(ExpectedStateForm):
+    note = forms.CharField(label=_("Note"), required=False, max_length=300)
+
+
+class RejectForm(ExpectedStateForm):
+    reason = forms.CharField(
+        label=_("Motif du refus"),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Le prescripteur le recevra par courriel."),
+    )
+
+
+class AllocateForm(forms.Form):
+    device = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    code = forms.CharField(
+        label=_("Ou le code d'un appareil disponible"), required=False, max_length=30
+    )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("device") and not data.get("code"):
+            raise forms.ValidationError(_("Choisissez un appareil ou saisissez son code."))
+        return data
+
+
+class LoanStartForm(forms.Form):
+    started_on = date_field(_("Début du prêt"), initial=timezone.localdate)
+    due_on = date_field(_("Échéance"))
+    deposit_amount = forms.DecimalField(
+        label=_("Caution (€)"), min_value=0, max_digits=7, decimal_places=2
+    )
+    deposit_paid = forms.BooleanField(label=_("Caution versée ce jour"), required=False)
+    agreement_signed = forms.BooleanField(
+        label=_("Convention signée ce jour (sur papier)"), required=False
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("started_on") and data.get("due_on") and data["due_on"] < data["started_on"]:
+            self.add_error("due_on", _("L'échéance ne peut pas précéder le début du prêt."))
+        return data
+
+
+class SaleForm(forms.Form):
+    price = forms.DecimalField(
+        label=_("Prix (€ TTC)"),
+        min_value=0,
+        max_digits=7,
+        decimal_places=2,
+        help_text=_("0 € : l'appareil est donné."),
+    )
+    payment_method = forms.ChoiceField(label=_("Moyen de paiement"), choices=PaymentMethod.choices)
+    sold_on = date_field(_("Date de la vente"), initial=timezone.localdate)
+
+
+class RenewForm(forms.Form):
+    due_on = date_field(_("Nouvelle échéance"))
+    note = forms.CharField(label=_("Note"), required=False, max_length=300)
+
+
+class FollowUpForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Type de suivi"), choices=FollowUpKind.choices)
+    on = date_field(_("Date"), initial=timezone.localdate)
+    note = forms.CharField(
+        label=_("Compte rendu"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("L'usage de l'appareil seulement : pas d'information de santé ou privée."),
+    )
+
+
+class DayForm(forms.Form):
+    day = date_field(_("Date"), initial=timezone.localdate)
+
+
+class ReturnForm(forms.Form):
+    returned_on = date_field(_("Rendu le"), initial=timezone.localdate)
+    complete = forms.BooleanField(label=_("Appareil complet"), required=False)
+    accessories_returned = forms.BooleanField(
+        label=_("Accessoires rendus (chargeur, housse…)"), required=False
+    )
+    damage = forms.CharField(label=_("Dégâts constatés"), required=False, max_length=300)
+    note = forms.CharField(label=_("Note"), required=False, max_length=300)
+
+
+class EndLoanForm(forms.Form):
+    day = date_field(_("Date"), initial=timezone.localdate)
+    note = forms.CharField(label=_("Circonstances ou note"), required=False, max_length=300)
+
+
+class EraseForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_(
+            "Je confirme que la personne a demandé l'effacement de ses données. Son nom, son "
+            "téléphone, son courriel et les notes la concernant seront effacés définitivement."
+        ),
+        error_messages={"required": _("Cochez la case pour confirmer l'effacement.")},
+    )
+
+
+class StateFilterForm(forms.Form):
+    etat = forms.ChoiceField(
+        label=_("État"), choices=[("", _("tous")), *RequestState.choices], required=False
+    )
+    q = forms.CharField(label=_("Foyer"), required=False, max_length=100)
+
+
+def default_due(started_on: dt.date, days: int) -> dt.date:
+    return started_on + dt.timedelta(days=days)

@@ -1,0 +1,905 @@
+"""The loan scheme: eligibility, requests from social workers, allocation of a device,
+loans and their follow-up, sales at a solidarity price, and the retention of personal data.
+
+Transitions (django-fsm-2, ``protected=True``) hold source, target and the changes to their
+own row; services (prets/services.py) lock the rows, check permissions, write the event rows
+and run the device transition (parc.services.run_transition) in the same transaction.
+
+What the database holds by itself: one active allocation per device and per request, one
+open loan per device (partial unique constraints), a due date on or after the start, gapless
+sale numbers per organisation (unique, allocated from a locked counter row), each reminder
+recorded once (unique).
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from acteurs.models import Household, Organisation
+from ateliers.models import WorkshopType
+from parc.models import Device, DeviceKind, Grade
+
+# --- eligibility ----------------------------------------------------------------------------
+
+
+class EligibilityCriterion(models.Model):
+    """A reason a household may receive a device, configured by the coordination."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    label = models.CharField(_("intitulé"), max_length=150)
+    proofs = models.TextField(
+        _("justificatifs acceptés"),
+        help_text=_("Un par ligne, par exemple « attestation CAF de moins de 3 mois »."),
+    )
+    validity_months = models.PositiveSmallIntegerField(
+        _("validité (mois)"), default=12, validators=[MinValueValidator(1)]
+    )
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+    is_active = models.BooleanField(_("proposé"), default=True)
+
+    class Meta:
+        verbose_name = _("critère d'éligibilité")
+        verbose_name_plural = _("critères d'éligibilité")
+        ordering = ["position", "label"]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def proof_list(self) -> list[str]:
+        return [line.strip() for line in self.proofs.splitlines() if line.strip()]
+
+
+class EligibilityCheck(models.Model):
+    """A criterion checked on a proof seen by a social worker. Never a scan of the document,
+    never an income: only the kind of proof and how long the check holds."""
+
+    household = models.ForeignKey(
+        Household,
+        on_delete=models.PROTECT,
+        related_name="eligibility_checks",
+        verbose_name=_("foyer"),
+    )
+    criterion = models.ForeignKey(
+        EligibilityCriterion,
+        on_delete=models.PROTECT,
+        related_name="checks",
+        verbose_name=_("critère"),
+    )
+    proof_kind = models.CharField(_("justificatif vu"), max_length=150, blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("vérifié par"),
+    )
+    checked_on = models.DateField(_("vérifié le"), default=timezone.localdate)
+    valid_until = models.DateField(_("valable jusqu'au"))
+    recorded_at = models.DateTimeField(_("enregistré le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("vérification d'éligibilité")
+        verbose_name_plural = _("vérifications d'éligibilité")
+        ordering = ["-checked_on", "-id"]
+        indexes = [models.Index(fields=["household", "-valid_until"], name="elig_household")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__gte=models.F("checked_on")),
+                name="eligibility_valid_after_check",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.criterion} – {self.valid_until:%d/%m/%Y}"
+
+    def is_valid_on(self, day: dt.date | None = None) -> bool:
+        return self.valid_until >= (day or timezone.localdate())
+
+
+# --- handover policy and prices per refurbishing organisation --------------------------------
+
+
+class TrainingRule(models.TextChoices):
+    NOT_REQUIRED = "not_required", _("pas de formation exigée")
+    BEFORE = "before", _("formation suivie avant la remise")
+    WITHIN_DAYS = "within_days", _("formation à suivre dans les N jours après la remise")
+
+
+class HandoverPolicy(models.Model):
+    """How a refurbishing organisation hands devices over: training, loan duration, deposit,
+    reminders and the conditions printed on the loan agreement."""
+
+    organisation = models.OneToOneField(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="handover_policy",
+        verbose_name=_("organisation"),
+        limit_choices_to={"is_refurbisher": True},
+    )
+    training_rule = models.CharField(
+        _("formation"),
+        max_length=20,
+        choices=TrainingRule.choices,
+        default=TrainingRule.NOT_REQUIRED,
+    )
+    training_days = models.PositiveSmallIntegerField(
+        _("délai pour suivre la formation (jours)"), default=30
+    )
+    training_type = models.ForeignKey(
+        WorkshopType,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("formation exigée"),
+        help_text=_("Vide : la formation prescrite dans la demande, sinon l'initiation."),
+    )
+    training_lookback_days = models.PositiveSmallIntegerField(
+        _("formation prise en compte si suivie depuis (jours)"), default=365
+    )
+    default_loan_days = models.PositiveSmallIntegerField(
+        _("durée de prêt par défaut (jours)"), default=365, validators=[MinValueValidator(1)]
+    )
+    default_deposit = models.DecimalField(
+        _("caution par défaut (€)"), max_digits=7, decimal_places=2, default=Decimal("0")
+    )
+    reminder_days_before = models.PositiveSmallIntegerField(
+        _("rappel avant l'échéance (jours)"), default=14
+    )
+    loan_conditions = models.TextField(
+        _("conditions du prêt"),
+        blank=True,
+        help_text=_("Imprimées sur la convention de prêt."),
+    )
+
+    class Meta:
+        verbose_name = _("politique de remise")
+        verbose_name_plural = _("politiques de remise")
+
+    def __str__(self):
+        return str(self.organisation)
+
+
+DEFAULT_LOAN_CONDITIONS = _(
+    "L'appareil est prêté gratuitement pour un usage personnel et familial. L'emprunteur en "
+    "prend soin, ne le prête pas et ne le revend pas. Il le rend à l'échéance, complet avec "
+    "ses accessoires, ou demande un renouvellement. En cas de panne, de perte ou de vol, il "
+    "prévient l'association au plus vite. Les données personnelles laissées sur l'appareil "
+    "sont effacées à son retour."
+)
+
+
+class PriceSuggestion(models.Model):
+    """An organisation's usual price for a kind and a grade (pricing.DEFAULT_SUGGESTED
+    otherwise)."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", verbose_name=_("organisation")
+    )
+    kind = models.CharField(_("type"), max_length=20, choices=DeviceKind.choices)
+    grade = models.CharField(_("état esthétique"), max_length=1, choices=Grade.choices)
+    price = models.DecimalField(
+        _("prix conseillé (€ TTC)"),
+        max_digits=7,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+
+    class Meta:
+        verbose_name = _("prix conseillé")
+        verbose_name_plural = _("prix conseillés")
+        ordering = ["organisation", "kind", "grade"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "kind", "grade"], name="price_suggestion_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.grade} : {self.price} €"
+
+
+# --- requests -------------------------------------------------------------------------------
+
+
+class Purpose(models.TextChoices):
+    PROCEDURES = "procedures", _("démarches administratives")
+    EMPLOYMENT = "employment", _("emploi, formation")
+    SCHOOL = "school", _("scolarité")
+    HEALTH = "health", _("santé")
+    SOCIAL = "social", _("lien social")
+
+
+class Mode(models.TextChoices):
+    LOAN = "loan", _("prêt")
+    PURCHASE = "purchase", _("achat solidaire")
+
+
+class Urgency(models.IntegerChoices):
+    NORMAL = 0, _("normale")
+    URGENT = 1, _("urgente")
+    VERY_URGENT = 2, _("très urgente")
+
+
+class RequestState(models.TextChoices):
+    DRAFT = "draft", _("Brouillon")
+    SUBMITTED = "submitted", _("Envoyée")
+    APPROVED = "approved", _("Acceptée")
+    REJECTED = "rejected", _("Refusée")
+    FULFILLED = "fulfilled", _("Équipé")
+    CANCELLED = "cancelled", _("Annulée")
+    EXPIRED = "expired", _("Expirée")
+
+
+OPEN_REQUEST_STATES = (RequestState.DRAFT, RequestState.SUBMITTED, RequestState.APPROVED)
+
+
+def consent_given(request) -> bool:
+    return request.consent_informed
+
+
+def has_reason(request) -> bool:
+    return bool(request.rejection_reason.strip())
+
+
+class DeviceRequest(ConcurrentTransitionMixin, models.Model):
+    """A social worker's request for a device for a household, addressed to one refurbishing
+    organisation. Permissions are checked by the services (prets/permissions.py), which know
+    both sides; the transitions hold the states and the conditions."""
+
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="device_requests", verbose_name=_("foyer")
+    )
+    # The household's organisation when the request was made: whose social workers follow it.
+    prescriber_org = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="requests_made",
+        verbose_name=_("structure prescriptrice"),
+    )
+    refurbisher = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="requests_received",
+        verbose_name=_("adressée à"),
+        limit_choices_to={"is_refurbisher": True},
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="device_requests",
+        verbose_name=_("prescripteur"),
+    )
+    device_kind = models.CharField(_("appareil demandé"), max_length=20, choices=DeviceKind.choices)
+    purpose = models.CharField(_("pour"), max_length=20, choices=Purpose.choices)
+    mode = models.CharField(_("prêt ou achat"), max_length=10, choices=Mode.choices)
+    urgency = models.PositiveSmallIntegerField(
+        _("urgence"), choices=Urgency.choices, default=Urgency.NORMAL
+    )
+    training = models.ForeignKey(
+        WorkshopType,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("formation prescrite"),
+    )
+    eligibility = models.ForeignKey(
+        EligibilityCheck,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="requests",
+        verbose_name=_("éligibilité"),
+    )
+    details = models.CharField(
+        _("précisions"),
+        max_length=300,
+        blank=True,
+        help_text=_("Le besoin seulement : pas d'information de santé ni de situation familiale."),
+    )
+    consent_informed = models.BooleanField(_("foyer informé"), default=False)
+    consent_at = models.DateTimeField(_("informé le"), null=True, blank=True)
+    state = FSMField(
+        _("état"), default=RequestState.DRAFT, choices=RequestState.choices, protected=True
+    )
+    rejection_reason = models.CharField(_("motif du refus"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("créée le"), default=timezone.now)
+    submitted_at = models.DateTimeField(_("envoyée le"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("décidée le"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("close le"), null=True, blank=True)
+    state_changed_at = models.DateTimeField(_("état depuis le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("demande d'équipement")
+        verbose_name_plural = _("demandes d'équipement")
+        ordering = ["-id"]
+        indexes = [
+            # The incoming queue: most urgent first, then oldest.
+            models.Index(
+                fields=["refurbisher", "state", "-urgency", "submitted_at", "id"],
+                name="request_queue",
+            ),
+            models.Index(fields=["prescriber_org", "-id"], name="request_prescriber"),
+            models.Index(fields=["household", "-id"], name="request_household"),
+            models.Index(fields=["state", "state_changed_at"], name="request_state_since"),
+        ]
+
+    def __str__(self):
+        return _("Demande n° %(n)s") % {"n": self.pk}
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_REQUEST_STATES
+
+    @transition(
+        field=state,
+        source=RequestState.DRAFT,
+        target=RequestState.SUBMITTED,
+        conditions=[consent_given],
+        custom={"label": _("Envoyer la demande")},
+    )
+    def submit(self):
+        self.submitted_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=RequestState.SUBMITTED,
+        target=RequestState.APPROVED,
+        custom={"label": _("Accepter")},
+    )
+    def approve(self):
+        self.decided_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=RequestState.SUBMITTED,
+        target=RequestState.REJECTED,
+        conditions=[has_reason],
+        custom={"label": _("Refuser")},
+    )
+    def reject(self):
+        now = timezone.now()
+        self.decided_at = now
+        self.closed_at = now
+
+    @transition(
+        field=state,
+        source=RequestState.APPROVED,
+        target=RequestState.FULFILLED,
+        custom={"label": _("Équipé")},
+    )
+    def fulfil(self):
+        self.closed_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=[RequestState.DRAFT, RequestState.SUBMITTED, RequestState.APPROVED],
+        target=RequestState.CANCELLED,
+        custom={"label": _("Annuler la demande")},
+    )
+    def cancel(self):
+        self.closed_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=[RequestState.SUBMITTED, RequestState.APPROVED],
+        target=RequestState.EXPIRED,
+        custom={"label": _("Expirer")},
+    )
+    def expire(self):
+        self.closed_at = timezone.now()
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("Event rows are append-only.")
+
+    def delete(self):
+        raise TypeError("Event rows are append-only.")
+
+    def redact_notes(self) -> int:
+        """The one change allowed: erase free text when a household is anonymised."""
+        return super().update(note="")
+
+
+class AppendOnlyModel(models.Model):
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("Event rows are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Event rows are append-only.")
+
+
+REQUEST_ACTION_LABELS = {
+    "create": _("demande écrite"),
+    "submit": _("envoyée"),
+    "approve": _("acceptée"),
+    "reject": _("refusée"),
+    "cancel": _("annulée"),
+    "expire": _("expirée"),
+    "allocate": _("appareil réservé"),
+    "release": _("appareil libéré"),
+    "fulfil": _("foyer équipé"),
+}
+
+LOAN_ACTION_LABELS = {
+    "start": _("prêt commencé"),
+    "renew": _("prêt renouvelé"),
+    "deposit_paid": _("caution versée"),
+    "deposit_refunded": _("caution rendue"),
+    "agreement_signed": _("convention signée"),
+    "take_back": _("appareil rendu"),
+    "transfer": _("appareil cédé au foyer"),
+    "declare_lost": _("appareil perdu ou volé"),
+}
+
+
+class RequestEvent(AppendOnlyModel):
+    """Append-only log of a request: one row per state change and notable action."""
+
+    request = models.ForeignKey(
+        DeviceRequest, on_delete=models.PROTECT, related_name="events", verbose_name=_("demande")
+    )
+    action = models.CharField(_("action"), max_length=30)
+    source_state = models.CharField(_("état de départ"), max_length=20, blank=True)
+    target_state = models.CharField(_("état d'arrivée"), max_length=20)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("par"),
+    )
+    at = models.DateTimeField(_("le"), default=timezone.now)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("événement de demande")
+        verbose_name_plural = _("historique des demandes")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["request", "-id"], name="request_event_request")]
+
+    def __str__(self):
+        return f"{self.request_id} {self.action} {self.at:%d/%m/%Y %H:%M}"
+
+    @property
+    def action_label(self):
+        return REQUEST_ACTION_LABELS.get(self.action, self.action)
+
+    @property
+    def target_label(self):
+        return (
+            RequestState(self.target_state).label
+            if self.target_state in RequestState.values
+            else ""
+        )
+
+
+# --- allocation -----------------------------------------------------------------------------
+
+
+class AllocationStatus(models.TextChoices):
+    ACTIVE = "active", _("en cours")
+    RELEASED = "released", _("libérée")
+    HANDED_OVER = "handed_over", _("remis au foyer")
+    LOST = "lost", _("appareil perdu")
+
+
+class Allocation(models.Model):
+    """A ready device set aside for an approved request, until it is handed over or
+    released."""
+
+    request = models.ForeignKey(
+        DeviceRequest,
+        on_delete=models.PROTECT,
+        related_name="allocations",
+        verbose_name=_("demande"),
+    )
+    device = models.ForeignKey(
+        Device, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("appareil")
+    )
+    status = models.CharField(
+        _("statut"),
+        max_length=20,
+        choices=AllocationStatus.choices,
+        default=AllocationStatus.ACTIVE,
+    )
+    allocated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("par")
+    )
+    allocated_at = models.DateTimeField(_("attribué le"), default=timezone.now)
+    ended_at = models.DateTimeField(_("fin le"), null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("terminée par"),
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("attribution")
+        verbose_name_plural = _("attributions")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["device"],
+                condition=Q(status="active"),
+                name="allocation_one_active_per_device",
+            ),
+            models.UniqueConstraint(
+                fields=["request"],
+                condition=Q(status="active"),
+                name="allocation_one_active_per_request",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.device} → {self.request}"
+
+
+# --- loans ----------------------------------------------------------------------------------
+
+
+class LoanState(models.TextChoices):
+    OPEN = "open", _("en cours")
+    RETURNED = "returned", _("rendu")
+    TRANSFERRED = "transferred", _("cédé au foyer")
+    LOST = "lost", _("perdu ou volé")
+
+
+class Loan(ConcurrentTransitionMixin, models.Model):
+    request = models.OneToOneField(
+        DeviceRequest, on_delete=models.PROTECT, related_name="loan", verbose_name=_("demande")
+    )
+    device = models.ForeignKey(
+        Device, on_delete=models.PROTECT, related_name="loans", verbose_name=_("appareil")
+    )
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="loans", verbose_name=_("foyer")
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="loans", verbose_name=_("prêteur")
+    )
+    state = FSMField(_("état"), default=LoanState.OPEN, choices=LoanState.choices, protected=True)
+    started_on = models.DateField(_("début"))
+    due_on = models.DateField(_("échéance"))
+    # due_on minus the organisation's reminder delay: an index range finds the loans to remind.
+    remind_from = models.DateField(_("rappel à partir du"))
+    renewals = models.PositiveSmallIntegerField(_("renouvellements"), default=0)
+    deposit_amount = models.DecimalField(
+        _("caution (€)"),
+        max_digits=7,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    deposit_paid_on = models.DateField(_("caution versée le"), null=True, blank=True)
+    deposit_refunded_on = models.DateField(_("caution rendue le"), null=True, blank=True)
+    agreement_signed_on = models.DateField(_("convention signée le"), null=True, blank=True)
+    training_due_on = models.DateField(_("formation à suivre avant le"), null=True, blank=True)
+    training_code = models.CharField(_("formation attendue"), max_length=30, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("par")
+    )
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now)
+    closed_on = models.DateField(_("terminé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("prêt")
+        verbose_name_plural = _("prêts")
+        ordering = ["-id"]
+        indexes = [
+            models.Index(
+                fields=["remind_from"], name="loan_open_remind", condition=Q(state="open")
+            ),
+            models.Index(fields=["organisation", "state", "due_on"], name="loan_org_state_due"),
+            models.Index(fields=["household", "-id"], name="loan_household"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["device"], condition=Q(state="open"), name="loan_one_open_per_device"
+            ),
+            models.CheckConstraint(
+                condition=Q(due_on__gte=models.F("started_on")), name="loan_due_after_start"
+            ),
+        ]
+
+    def __str__(self):
+        return _("Prêt n° %(n)s") % {"n": self.pk}
+
+    def is_overdue(self, today: dt.date | None = None) -> bool:
+        return self.state == LoanState.OPEN and self.due_on < (today or timezone.localdate())
+
+    @property
+    def deposit_status(self) -> str:
+        if not self.deposit_amount:
+            return str(_("sans caution"))
+        if self.deposit_refunded_on:
+            return str(_("rendue le %(d)s") % {"d": self.deposit_refunded_on.strftime("%d/%m/%Y")})
+        if self.deposit_paid_on:
+            return str(_("versée le %(d)s") % {"d": self.deposit_paid_on.strftime("%d/%m/%Y")})
+        return str(_("à verser"))
+
+    @transition(field=state, source=LoanState.OPEN, target=LoanState.RETURNED)
+    def take_back(self, day: dt.date):
+        self.closed_on = day
+
+    @transition(field=state, source=LoanState.OPEN, target=LoanState.TRANSFERRED)
+    def transfer(self, day: dt.date):
+        self.closed_on = day
+
+    @transition(field=state, source=LoanState.OPEN, target=LoanState.LOST)
+    def declare_lost(self, day: dt.date):
+        self.closed_on = day
+
+
+class LoanEvent(AppendOnlyModel):
+    """Append-only log of a loan: start, renewals, deposit, signature, return, end."""
+
+    loan = models.ForeignKey(
+        Loan, on_delete=models.PROTECT, related_name="events", verbose_name=_("prêt")
+    )
+    action = models.CharField(_("action"), max_length=30)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("par"),
+    )
+    at = models.DateTimeField(_("le"), default=timezone.now)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    data = models.JSONField(_("détails"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("événement de prêt")
+        verbose_name_plural = _("historique des prêts")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["loan", "-id"], name="loan_event_loan")]
+
+    def __str__(self):
+        return f"{self.loan_id} {self.action} {self.at:%d/%m/%Y %H:%M}"
+
+    @property
+    def action_label(self):
+        return LOAN_ACTION_LABELS.get(self.action, self.action)
+
+
+class FollowUpKind(models.TextChoices):
+    CALL = "call", _("appel")
+    VISIT = "visit", _("visite")
+    WORKSHOP = "workshop", _("atelier")
+    NOTE = "note", _("note")
+
+
+class LoanFollowUp(models.Model):
+    loan = models.ForeignKey(
+        Loan, on_delete=models.PROTECT, related_name="follow_ups", verbose_name=_("prêt")
+    )
+    kind = models.CharField(_("type"), max_length=10, choices=FollowUpKind.choices)
+    on = models.DateField(_("le"), default=timezone.localdate)
+    note = models.CharField(
+        _("compte rendu"),
+        max_length=500,
+        blank=True,
+        help_text=_("L'usage de l'appareil seulement : pas d'information de santé ou privée."),
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("par")
+    )
+
+    class Meta:
+        verbose_name = _("suivi")
+        verbose_name_plural = _("suivis")
+        ordering = ["-on", "-id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.on:%d/%m/%Y}"
+
+
+class ReturnInspection(models.Model):
+    """What came back with the device, checked at the desk."""
+
+    loan = models.OneToOneField(
+        Loan, on_delete=models.PROTECT, related_name="inspection", verbose_name=_("prêt")
+    )
+    returned_on = models.DateField(_("rendu le"))
+    complete = models.BooleanField(_("appareil complet"))
+    accessories_returned = models.BooleanField(_("accessoires rendus (chargeur, housse…)"))
+    damage = models.CharField(_("dégâts constatés"), max_length=300, blank=True)
+    inspected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("par")
+    )
+
+    class Meta:
+        verbose_name = _("contrôle au retour")
+        verbose_name_plural = _("contrôles au retour")
+
+    def __str__(self):
+        return f"{self.loan} – {self.returned_on:%d/%m/%Y}"
+
+
+class ReminderKind(models.TextChoices):
+    BEFORE_DUE = "before_due", _("échéance proche")
+    OVERDUE = "overdue", _("échéance dépassée")
+
+
+class SentReminder(models.Model):
+    """A reminder sent for one due date of one loan: the unique constraint makes it once."""
+
+    loan = models.ForeignKey(
+        Loan, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("prêt")
+    )
+    kind = models.CharField(_("rappel"), max_length=20, choices=ReminderKind.choices)
+    due_on = models.DateField(_("pour l'échéance du"))
+    recipients = models.PositiveSmallIntegerField(_("destinataires"), default=0)
+    sent_at = models.DateTimeField(_("envoyé le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("rappel envoyé")
+        verbose_name_plural = _("rappels envoyés")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["loan", "kind", "due_on"], name="reminder_once_per_due_date"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.loan_id} {self.kind} {self.due_on:%d/%m/%Y}"
+
+
+# --- sales ----------------------------------------------------------------------------------
+
+
+class PaymentMethod(models.TextChoices):
+    CASH = "cash", _("espèces")
+    CHEQUE = "cheque", _("chèque")
+    CARD = "card", _("carte bancaire")
+    TRANSFER = "transfer", _("virement")
+    VOUCHER = "voucher", _("chèque solidaire ou aide")
+    NONE = "none", _("aucun (don)")
+
+
+class SaleCounter(models.Model):
+    """The last receipt number of an organisation; locked while a sale takes the next one,
+    so numbers are sequential and a rolled-back sale leaves no gap."""
+
+    organisation = models.OneToOneField(
+        Organisation,
+        on_delete=models.PROTECT,
+        primary_key=True,
+        related_name="+",
+        verbose_name=_("organisation"),
+    )
+    last_number = models.PositiveIntegerField(_("dernier numéro"), default=0)
+
+    class Meta:
+        verbose_name = _("compteur de ventes")
+        verbose_name_plural = _("compteurs de ventes")
+
+    def __str__(self):
+        return f"{self.organisation_id}: {self.last_number}"
+
+
+GUARANTEE_MONTHS = 24
+PRESUMPTION_MONTHS = 12
+
+
+class Sale(models.Model):
+    """A sale at a solidarity price (or a gift at 0 €): an accounting record, kept ten years.
+    The buyer's name is copied here for the receipt; the household itself is anonymised on
+    schedule like any other."""
+
+    request = models.OneToOneField(
+        DeviceRequest, on_delete=models.PROTECT, related_name="sale", verbose_name=_("demande")
+    )
+    device = models.OneToOneField(
+        Device, on_delete=models.PROTECT, related_name="sale", verbose_name=_("appareil")
+    )
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="purchases", verbose_name=_("foyer")
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="sales", verbose_name=_("vendeur")
+    )
+    number = models.PositiveIntegerField(_("numéro"))
+    buyer_name = models.CharField(_("acheteur"), max_length=150)
+    price = models.DecimalField(
+        _("prix (€ TTC)"),
+        max_digits=7,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    cap = models.DecimalField(
+        _("prix plafond appliqué"), max_digits=7, decimal_places=2, null=True, blank=True
+    )
+    payment_method = models.CharField(
+        _("moyen de paiement"), max_length=10, choices=PaymentMethod.choices
+    )
+    sold_on = models.DateField(_("vendu le"))
+    guarantee_until = models.DateField(_("garantie légale de conformité jusqu'au"))
+    presumption_until = models.DateField(_("présomption d'antériorité du défaut jusqu'au"))
+    sold_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("par")
+    )
+    created_at = models.DateTimeField(_("enregistrée le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("vente solidaire")
+        verbose_name_plural = _("ventes solidaires")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "number"], name="sale_number_unique"),
+            models.CheckConstraint(condition=Q(price__gte=0), name="sale_price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(cap__isnull=True) | Q(price__lte=models.F("cap")),
+                name="sale_price_within_cap",
+            ),
+        ]
+
+    def __str__(self):
+        return self.receipt_number
+
+    @property
+    def receipt_number(self) -> str:
+        return f"{self.sold_on:%Y}-{self.organisation_id:03d}-{self.number:06d}"
+
+    @property
+    def is_gift(self) -> bool:
+        return self.price == 0
+
+
+# --- personal data --------------------------------------------------------------------------
+
+
+class AnonymisationReason(models.TextChoices):
+    RETENTION = "retention", _("délai de conservation écoulé")
+    REQUEST = "request", _("demande de la personne")
+
+
+class HouseholdAnonymisation(models.Model):
+    """A household whose personal fields were erased: when, why, by whom (no personal data
+    here). The household row stays for anonymous statistics and the accounting records."""
+
+    household = models.OneToOneField(
+        Household, on_delete=models.PROTECT, related_name="anonymisation", verbose_name=_("foyer")
+    )
+    reason = models.CharField(_("motif"), max_length=20, choices=AnonymisationReason.choices)
+    at = models.DateTimeField(_("le"), default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("par"),
+    )
+
+    class Meta:
+        verbose_name = _("anonymisation")
+        verbose_name_plural = _("anonymisations")
+        ordering = ["-id"]
+
+    def __str__(self):
+        return f"{self.household_id} {self.at:%d/%m/%Y}"

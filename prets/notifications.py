@@ -1,0 +1,108 @@
+"""E-mails of the loan scheme. Called after commit (transaction.on_commit) by the services,
+except reminders, which are sent by the reminder run inside its transaction (see
+services.send_due_reminders). No personal data beyond the household's name goes to the
+prescriber, who already knows it; the household's own e-mail never names the prescriber's."""
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection, send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from .models import Loan, ReminderKind, RequestEvent
+
+SUBJECTS = {
+    "submit": _("Demande n° %(n)s envoyée"),
+    "approve": _("Demande n° %(n)s acceptée"),
+    "reject": _("Demande n° %(n)s refusée"),
+    "cancel": _("Demande n° %(n)s annulée"),
+    "expire": _("Demande n° %(n)s expirée"),
+    "allocate": _("Demande n° %(n)s : un appareil est réservé"),
+    "release": _("Demande n° %(n)s : l'appareil réservé a été libéré"),
+    "fulfil": _("Demande n° %(n)s : le foyer est équipé"),
+}
+
+
+def request_url(request_id: int) -> str:
+    return settings.SITE_BASE_URL + reverse("prets:request", args=[request_id])
+
+
+def notify_request_change(event_id: int) -> None:
+    """Tell the prescriber who wrote the request what changed."""
+    event = (
+        RequestEvent.objects.select_related(
+            "request__created_by", "request__refurbisher", "request__household", "actor"
+        )
+        .filter(pk=event_id)
+        .first()
+    )
+    if event is None:
+        return
+    request = event.request
+    recipient = request.created_by.email
+    if not recipient or event.action not in SUBJECTS:
+        return
+    subject = str(SUBJECTS[event.action]) % {"n": request.pk}
+    body = render_to_string(
+        "prets/emails/request_change.txt",
+        {"event": event, "request": request, "url": request_url(request.pk)},
+    )
+    send_mail(subject, body, None, [recipient])
+
+
+def _reminder_texts(loan: Loan, kind: str, for_household: bool) -> tuple[str, str]:
+    values = {
+        "n": loan.pk,
+        "due": loan.due_on.strftime("%d/%m/%Y"),
+        "device": loan.device.public_code,
+        "organisation": loan.organisation.name,
+        "household": loan.household.name,
+    }
+    if kind == ReminderKind.BEFORE_DUE:
+        subject = _("Prêt n° %(n)s : échéance le %(due)s") % values
+        if for_household:
+            body = _(
+                "Bonjour,\n\nLe prêt de l'appareil %(device)s consenti par %(organisation)s "
+                "arrive à échéance le %(due)s. Pensez à le rapporter complet avec ses "
+                "accessoires, ou contactez l'association pour demander un renouvellement.\n\n"
+                "%(organisation)s"
+            )
+        else:
+            body = _(
+                "Bonjour,\n\nLe prêt n° %(n)s (appareil %(device)s, foyer %(household)s) "
+                "arrive à échéance le %(due)s.\n\nFilière"
+            )
+    else:
+        subject = _("Prêt n° %(n)s : échéance dépassée (%(due)s)") % values
+        if for_household:
+            body = _(
+                "Bonjour,\n\nLe prêt de l'appareil %(device)s consenti par %(organisation)s "
+                "est arrivé à échéance le %(due)s. Merci de le rapporter ou de contacter "
+                "l'association.\n\n%(organisation)s"
+            )
+        else:
+            body = _(
+                "Bonjour,\n\nLe prêt n° %(n)s (appareil %(device)s, foyer %(household)s) a "
+                "dépassé son échéance du %(due)s.\n\nFilière"
+            )
+    return subject, body % values
+
+
+def reminder_messages(loan: Loan, kind: str) -> list[EmailMessage]:
+    """The reminder for the household (when it has an e-mail) and for the prescriber."""
+    messages = []
+    if loan.household.email:
+        subject, body = _reminder_texts(loan, kind, for_household=True)
+        messages.append(EmailMessage(subject, body, None, [loan.household.email]))
+    prescriber = loan.request.created_by.email
+    if prescriber:
+        subject, body = _reminder_texts(loan, kind, for_household=False)
+        messages.append(EmailMessage(subject, body, None, [prescriber]))
+    return messages
+
+
+def send_messages(messages: list[EmailMessage]) -> int:
+    if not messages:
+        return 0
+    with get_connection() as connection:
+        return connection.send_messages(messages) or 0

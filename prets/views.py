@@ -1,0 +1,693 @@
+"""Pages of the loan scheme. Thin: validate a form, read through selectors, call one service,
+and turn a refusal into a French message. Another organisation's row is a 404."""
+
+import json
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from documents.rendering import render_pdf
+from parc.codes import MistypedCode, NotACode, normalize_code
+
+from . import pricing, selectors, services
+from .forms import (
+    AllocateForm,
+    DayForm,
+    EligibilityCheckForm,
+    EndLoanForm,
+    EraseForm,
+    FollowUpForm,
+    LoanStartForm,
+    NoteForm,
+    RejectForm,
+    RenewForm,
+    RequestForm,
+    ReturnForm,
+    SaleForm,
+    StateFilterForm,
+    default_due,
+)
+from .models import DEFAULT_LOAN_CONDITIONS, LoanState, Mode, RequestState
+from .permissions import (
+    can_follow_request,
+    can_work_request,
+    desk_organisation_ids,
+    is_desk_for,
+    is_prescriber_for,
+    prescribing_organisation_ids,
+)
+
+
+def _refusal(error: Exception) -> str:
+    if isinstance(error, services.ACTION_ERRORS):
+        return error.message
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    raise error
+
+
+def _page(request, queryset):
+    return Paginator(queryset, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _query_without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def _form_page(request, form, *, title, submit, back_url, back_label, intro="", danger=False):
+    return render(
+        request,
+        "prets/form_page.html",
+        {
+            "form": form,
+            "title": title,
+            "submit_label": submit,
+            "back_url": back_url,
+            "back_label": back_label,
+            "intro": intro,
+            "danger": danger,
+        },
+    )
+
+
+# --- requests -------------------------------------------------------------------------------
+
+
+@login_required
+def request_list(request):
+    if not prescribing_organisation_ids(request.user):
+        if desk_organisation_ids(request.user):
+            return redirect("prets:queue")
+        raise PermissionDenied
+    form = StateFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    queryset = selectors.request_list(request.user, state=data.get("etat", ""), q=data.get("q", ""))
+    return render(
+        request,
+        "prets/request_list.html",
+        {"form": form, "page": _page(request, queryset), "query": _query_without_page(request)},
+    )
+
+
+QUEUE_TABS = (
+    (RequestState.SUBMITTED, "À traiter"),
+    (RequestState.APPROVED, "À équiper"),
+)
+
+
+@login_required
+def request_queue(request):
+    if not desk_organisation_ids(request.user):
+        raise PermissionDenied
+    state = request.GET.get("etat", RequestState.SUBMITTED)
+    if state not in (RequestState.SUBMITTED, RequestState.APPROVED):
+        state = RequestState.SUBMITTED
+    page = _page(request, selectors.request_queue(request.user, state=state))
+    return render(
+        request,
+        "prets/queue.html",
+        {
+            "page": page,
+            "state": state,
+            "tabs": [(value, _(label)) for value, label in QUEUE_TABS],
+            "query": _query_without_page(request),
+        },
+    )
+
+
+@login_required
+def request_detail(request, pk):
+    device_request = selectors.request_for(request.user, pk)
+    follows = can_follow_request(request.user, device_request)
+    works = can_work_request(request.user, device_request)
+    allocation = selectors.active_allocation(device_request)
+    state = device_request.state
+    context = {
+        "req": device_request,
+        "events": selectors.request_history(device_request),
+        "allocation": allocation,
+        "follows": follows,
+        "works": works,
+        "can_submit": follows and state == RequestState.DRAFT,
+        "can_cancel": (follows or works)
+        and state in (RequestState.DRAFT, RequestState.SUBMITTED, RequestState.APPROVED),
+        "can_decide": works and state == RequestState.SUBMITTED,
+        "can_allocate": works and state == RequestState.APPROVED and allocation is None,
+        "can_hand_over": works and state == RequestState.APPROVED and allocation is not None,
+        "eligibility_valid": device_request.eligibility is not None
+        and device_request.eligibility.is_valid_on(),
+        "note_form": NoteForm(initial={"expected_state": state}),
+        "reject_form": RejectForm(initial={"expected_state": state}),
+    }
+    if context["can_hand_over"]:
+        context["handover"] = services.handover_check(device_request)
+    if state == RequestState.FULFILLED:
+        context["loan"] = getattr(device_request, "loan", None)
+        context["sale"] = getattr(device_request, "sale", None)
+    return render(request, "prets/request_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_create(request, pk):
+    household = selectors.household_for_prescriber(request.user, pk)
+    if hasattr(household, "anonymisation"):
+        raise Http404
+    checks = selectors.valid_eligibility_checks(household.pk)
+    form = RequestForm(request.POST or None, refurbishers=selectors.refurbishers(), checks=checks)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            created = services.request_create(
+                request.user,
+                household=household,
+                refurbisher=data["refurbisher"],
+                device_kind=data["device_kind"],
+                purpose=data["purpose"],
+                mode=data["mode"],
+                urgency=data["urgency"],
+                training=data["training"],
+                eligibility=data["eligibility"],
+                details=data["details"],
+                consent_informed=data["consent_informed"],
+                submit="submit" in request.POST,
+            )
+        except services.ACTION_ERRORS as error:
+            messages.error(request, _refusal(error))
+        else:
+            if created.state == RequestState.SUBMITTED:
+                messages.success(request, _("Demande envoyée à l'association."))
+            else:
+                messages.success(request, _("Brouillon enregistré."))
+            return redirect("prets:request", pk=created.pk)
+    return render(
+        request,
+        "prets/request_form.html",
+        {"form": form, "household": household, "has_checks": checks.exists()},
+    )
+
+
+REQUEST_ACTIONS = {
+    "envoyer": ("submit", NoteForm, _("Demande envoyée à l'association.")),
+    "accepter": ("approve", NoteForm, _("Demande acceptée. Attribuez maintenant un appareil.")),
+    "refuser": ("reject", RejectForm, _("Demande refusée ; le prescripteur est prévenu.")),
+    "annuler": ("cancel", NoteForm, _("Demande annulée.")),
+}
+
+
+@login_required
+@require_POST
+def request_action(request, pk, action):
+    device_request = selectors.request_for(request.user, pk)
+    if action not in REQUEST_ACTIONS:
+        raise Http404
+    name, form_class, done = REQUEST_ACTIONS[action]
+    form = form_class(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect("prets:request", pk=device_request.pk)
+    data = form.cleaned_data
+    expected = data["expected_state"]
+    try:
+        if name == "submit":
+            services.request_submit(device_request.pk, request.user, expected_state=expected)
+        elif name == "approve":
+            services.request_approve(
+                device_request.pk, request.user, note=data["note"], expected_state=expected
+            )
+        elif name == "reject":
+            services.request_reject(
+                device_request.pk, request.user, reason=data["reason"], expected_state=expected
+            )
+        else:
+            services.request_cancel(
+                device_request.pk, request.user, note=data["note"], expected_state=expected
+            )
+    except services.ACTION_ERRORS as error:
+        messages.error(request, _refusal(error))
+    else:
+        messages.success(request, done)
+    return redirect("prets:request", pk=device_request.pk)
+
+
+@login_required
+@require_POST
+def request_consent(request, pk):
+    device_request = selectors.request_for(request.user, pk)
+    try:
+        services.request_consent(device_request.pk, request.user)
+    except services.ACTION_ERRORS as error:
+        messages.error(request, _refusal(error))
+    return redirect("prets:request", pk=device_request.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def allocate(request, pk):
+    device_request = selectors.request_for(request.user, pk)
+    if not can_work_request(request.user, device_request):
+        raise PermissionDenied
+    form = AllocateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device_id = form.cleaned_data["device"]
+        code = form.cleaned_data["code"]
+        if not device_id:
+            try:
+                found = selectors.ready_device_by_code(device_request, normalize_code(code))
+            except (MistypedCode, NotACode):
+                found = None
+            if found is None:
+                messages.error(request, _("Aucun appareil de l'association n'a ce code."))
+                return redirect("prets:allocate", pk=device_request.pk)
+            device_id = found.pk
+        try:
+            allocation = services.device_allocate(device_request.pk, device_id, request.user)
+        except services.ACTION_ERRORS as error:
+            messages.error(request, _refusal(error))
+        else:
+            messages.success(
+                request,
+                _("Appareil %(code)s réservé pour la demande.")
+                % {"code": allocation.device.public_code},
+            )
+            return redirect("prets:request", pk=device_request.pk)
+    return render(
+        request,
+        "prets/allocate.html",
+        {
+            "req": device_request,
+            "form": form,
+            "suggestions": selectors.suggested_devices(device_request),
+        },
+    )
+
+
+@login_required
+@require_POST
+def release(request, pk):
+    device_request = selectors.request_for(request.user, pk)
+    form = NoteForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        services.allocation_release(device_request.pk, request.user, note=note)
+    except services.ACTION_ERRORS as error:
+        messages.error(request, _refusal(error))
+    else:
+        messages.success(request, _("Appareil libéré : il est de nouveau disponible."))
+    return redirect("prets:request", pk=device_request.pk)
+
+
+def _handover_request(request, pk, mode):
+    device_request = selectors.request_for(request.user, pk)
+    if not can_work_request(request.user, device_request):
+        raise PermissionDenied
+    allocation = selectors.active_allocation(device_request)
+    if device_request.mode != mode or allocation is None:
+        messages.error(request, _("Attribuez d'abord un appareil à cette demande acceptée."))
+        return device_request, None
+    return device_request, allocation
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def loan_start(request, pk):
+    device_request, allocation = _handover_request(request, pk, Mode.LOAN)
+    if allocation is None:
+        return redirect("prets:request", pk=device_request.pk)
+    policy = services.policy_for(device_request.refurbisher_id)
+    today = timezone.localdate()
+    form = LoanStartForm(
+        request.POST or None,
+        initial={
+            "started_on": today,
+            "due_on": default_due(today, policy.default_loan_days),
+            "deposit_amount": policy.default_deposit,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            loan = services.loan_start(device_request.pk, request.user, **data)
+        except services.ACTION_ERRORS as error:
+            messages.error(request, _refusal(error))
+        else:
+            messages.success(
+                request,
+                _("Prêt commencé. Imprimez la convention en deux exemplaires à signer."),
+            )
+            return redirect("prets:loan", pk=loan.pk)
+    check = services.handover_check(device_request)
+    intro = _("Appareil %(code)s pour %(household)s. %(training)s") % {
+        "code": allocation.device.public_code,
+        "household": device_request.household.name,
+        "training": check.message,
+    }
+    return _form_page(
+        request,
+        form,
+        title=_("Commencer le prêt"),
+        submit=_("Remettre l'appareil en prêt"),
+        back_url=reverse("prets:request", args=[device_request.pk]),
+        back_label=_("Demande n° %(n)s") % {"n": device_request.pk},
+        intro=intro,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sale_create(request, pk):
+    device_request, allocation = _handover_request(request, pk, Mode.PURCHASE)
+    if allocation is None:
+        return redirect("prets:request", pk=device_request.pk)
+    info = services.price_info(allocation.device)
+    form = SaleForm(request.POST or None, initial={"price": info.suggested})
+    if request.method == "POST" and form.is_valid():
+        try:
+            sale = services.sale_create(device_request.pk, request.user, **form.cleaned_data)
+        except services.ACTION_ERRORS as error:
+            messages.error(request, _refusal(error))
+        else:
+            messages.success(
+                request, _("Vente enregistrée : reçu n° %(n)s.") % {"n": sale.receipt_number}
+            )
+            return redirect("prets:request", pk=device_request.pk)
+    if info.cap is not None:
+        cap_text = _(
+            "Appareil donné par un organisme public : prix plafonné à %(cap)s € (%(source)s)."
+        ) % {"cap": info.cap, "source": pricing.CAP_SOURCE}
+    else:
+        cap_text = _("Pas de prix plafond légal pour cet appareil.")
+    intro = _("Appareil %(code)s (%(grade)s). Prix conseillé : %(price)s. %(cap)s") % {
+        "code": allocation.device.public_code,
+        "grade": allocation.device.get_grade_display() or "–",
+        "price": f"{info.suggested} €" if info.suggested is not None else "–",
+        "cap": cap_text,
+    }
+    return _form_page(
+        request,
+        form,
+        title=_("Vente solidaire"),
+        submit=_("Enregistrer la vente"),
+        back_url=reverse("prets:request", args=[device_request.pk]),
+        back_label=_("Demande n° %(n)s") % {"n": device_request.pk},
+        intro=intro,
+    )
+
+
+# --- loans ----------------------------------------------------------------------------------
+
+LOAN_FILTERS = (
+    ("open", "en cours"),
+    ("overdue", "en retard"),
+    ("closed", "terminés"),
+)
+
+
+@login_required
+def loan_list(request):
+    if not (prescribing_organisation_ids(request.user) or desk_organisation_ids(request.user)):
+        raise PermissionDenied
+    current = request.GET.get("filtre", "open")
+    if current not in dict(LOAN_FILTERS):
+        current = "open"
+    page = _page(request, selectors.loan_list(request.user, filter=current))
+    return render(
+        request,
+        "prets/loan_list.html",
+        {
+            "page": page,
+            "current": current,
+            "filters": [(value, _(label)) for value, label in LOAN_FILTERS],
+            "query": _query_without_page(request),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+def loan_detail(request, pk):
+    loan = selectors.loan_for(request.user, pk)
+    works = is_desk_for(request.user, loan.organisation_id)
+    is_open = loan.state == LoanState.OPEN
+    return render(
+        request,
+        "prets/loan_detail.html",
+        {
+            "loan": loan,
+            "works": works,
+            "is_open": is_open,
+            "follow_ups": selectors.loan_follow_ups(loan),
+            "events": selectors.loan_history(loan),
+            "follow_up_form": FollowUpForm(),
+            "day_form": DayForm(),
+            "overdue": loan.is_overdue(),
+            "inspection": getattr(loan, "inspection", None),
+        },
+    )
+
+
+def _loan_form_page(request, loan, form, title, submit, danger=False, intro=""):
+    return _form_page(
+        request,
+        form,
+        title=title,
+        submit=submit,
+        back_url=reverse("prets:loan", args=[loan.pk]),
+        back_label=_("Prêt n° %(n)s") % {"n": loan.pk},
+        danger=danger,
+        intro=intro,
+    )
+
+
+LOAN_FORMS = {
+    "renouveler": (RenewForm, _("Renouveler le prêt"), _("Renouveler")),
+    "retour": (ReturnForm, _("Retour de l'appareil"), _("Enregistrer le retour")),
+    "ceder": (EndLoanForm, _("Céder l'appareil au foyer"), _("Le foyer garde l'appareil")),
+    "perte": (EndLoanForm, _("Déclarer perdu ou volé"), _("Déclarer perdu ou volé")),
+}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def loan_action(request, pk, action):
+    loan = selectors.loan_for(request.user, pk)
+    if action not in LOAN_FORMS:
+        raise Http404
+    if not is_desk_for(request.user, loan.organisation_id):
+        raise PermissionDenied
+    form_class, title, submit = LOAN_FORMS[action]
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if action == "renouveler":
+                services.loan_renew(loan.pk, request.user, **data)
+                done = _("Prêt renouvelé jusqu'au %(d)s.") % {
+                    "d": data["due_on"].strftime("%d/%m/%Y")
+                }
+            elif action == "retour":
+                services.loan_take_back(loan.pk, request.user, **data)
+                done = _(
+                    "Retour enregistré. L'appareil est « Retourné » : il doit être effacé "
+                    "à nouveau avant un autre prêt."
+                )
+            elif action == "ceder":
+                services.loan_transfer(loan.pk, request.user, day=data["day"], note=data["note"])
+                done = _("Prêt terminé : le foyer garde l'appareil.")
+            else:
+                services.loan_declare_lost(
+                    loan.pk, request.user, day=data["day"], note=data["note"]
+                )
+                done = _("Appareil déclaré perdu ou volé.")
+        except services.ACTION_ERRORS as error:
+            messages.error(request, _refusal(error))
+        else:
+            messages.success(request, done)
+            return redirect("prets:loan", pk=loan.pk)
+    intro = ""
+    if action == "renouveler":
+        intro = _("Échéance actuelle : %(d)s.") % {"d": loan.due_on.strftime("%d/%m/%Y")}
+    return _loan_form_page(
+        request, loan, form, title, submit, danger=action == "perte", intro=intro
+    )
+
+
+@login_required
+@require_POST
+def loan_follow_up(request, pk):
+    loan = selectors.loan_for(request.user, pk)
+    form = FollowUpForm(request.POST)
+    if form.is_valid():
+        try:
+            services.loan_follow_up(loan.pk, request.user, **form.cleaned_data)
+        except services.ACTION_ERRORS as error:
+            messages.error(request, _refusal(error))
+        else:
+            messages.success(request, _("Suivi enregistré."))
+    else:
+        messages.error(request, _("Vérifiez le type et la date du suivi."))
+    return redirect("prets:loan", pk=loan.pk)
+
+
+LOAN_DATES = {
+    "caution-versee": _("Caution enregistrée comme versée."),
+    "caution-rendue": _("Caution enregistrée comme rendue."),
+    "convention-signee": _("Signature de la convention enregistrée."),
+}
+
+
+@login_required
+@require_POST
+def loan_date(request, pk, action):
+    loan = selectors.loan_for(request.user, pk)
+    if action not in LOAN_DATES:
+        raise Http404
+    form = DayForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Indiquez une date valide."))
+        return redirect("prets:loan", pk=loan.pk)
+    day = form.cleaned_data["day"]
+    try:
+        if action == "convention-signee":
+            services.loan_agreement_signed(loan.pk, request.user, day=day)
+        else:
+            kind = "paid" if action == "caution-versee" else "refunded"
+            services.loan_deposit(loan.pk, request.user, action=kind, day=day)
+    except services.ACTION_ERRORS as error:
+        messages.error(request, _refusal(error))
+    else:
+        messages.success(request, LOAN_DATES[action])
+    return redirect("prets:loan", pk=loan.pk)
+
+
+def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+@login_required
+def loan_agreement(request, pk):
+    loan = selectors.loan_for(request.user, pk)
+    policy = services.policy_for(loan.organisation_id)
+    pdf = render_pdf(
+        "prets/pdf/convention.html",
+        {
+            "loan": loan,
+            "conditions": policy.loan_conditions or DEFAULT_LOAN_CONDITIONS,
+            "printed_on": timezone.localdate(),
+        },
+    )
+    return _pdf_response(pdf, f"convention-pret-{loan.pk}.pdf")
+
+
+@login_required
+def sale_receipt(request, pk):
+    sale = selectors.sale_for(request.user, pk)
+    pdf = render_pdf("prets/pdf/receipt.html", {"sale": sale})
+    return _pdf_response(pdf, f"recu-{sale.receipt_number}.pdf")
+
+
+# --- households -----------------------------------------------------------------------------
+
+
+@login_required
+def household_file(request, pk):
+    household = selectors.household_file(request.user, pk)
+    prescribes = is_prescriber_for(request.user, household.organisation_id)
+    return render(
+        request,
+        "prets/household_file.html",
+        {
+            "household": household,
+            "prescribes": prescribes,
+            "anonymised": hasattr(household, "anonymisation"),
+            "checks": selectors.eligibility_checks(household) if prescribes else [],
+            "requests": selectors.household_requests(request.user, household),
+            "loans": selectors.household_loans(request.user, household),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def eligibility_add(request, pk):
+    household = selectors.household_for_prescriber(request.user, pk)
+    form = EligibilityCheckForm(request.POST or None, criteria=selectors.active_criteria())
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.eligibility_check_record(household.pk, request.user, **form.cleaned_data)
+        except services.ACTION_ERRORS as error:
+            messages.error(request, _refusal(error))
+        else:
+            messages.success(request, _("Vérification d'éligibilité enregistrée."))
+            return redirect("prets:household", pk=household.pk)
+    return _form_page(
+        request,
+        form,
+        title=_("Vérifier l'éligibilité"),
+        submit=_("Enregistrer la vérification"),
+        back_url=reverse("prets:household", args=[household.pk]),
+        back_label=household.name,
+        intro=_(
+            "Notez le critère et le type de justificatif vu. Ne conservez ni copie ni montant "
+            "de ressources."
+        ),
+    )
+
+
+@login_required
+def household_export(request, pk):
+    household = selectors.household_for_prescriber(request.user, pk)
+    try:
+        data = services.household_export(household.pk, request.user)
+    except services.ACTION_ERRORS as error:
+        messages.error(request, _refusal(error))
+        return redirect("prets:household", pk=household.pk)
+    response = HttpResponse(
+        json.dumps(data, ensure_ascii=False, indent=2),
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="foyer-{household.pk}.json"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def household_erase(request, pk):
+    household = selectors.household_for_prescriber(request.user, pk)
+    form = EraseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.household_erase(household.pk, request.user)
+        except services.ACTION_ERRORS as error:
+            messages.error(request, _refusal(error))
+        else:
+            messages.success(request, _("Les données personnelles du foyer ont été effacées."))
+            return redirect("prets:household", pk=household.pk)
+    return _form_page(
+        request,
+        form,
+        title=_("Effacer les données du foyer"),
+        submit=_("Effacer définitivement"),
+        back_url=reverse("prets:household", args=[household.pk]),
+        back_label=household.name,
+        intro=_(
+            "Les reçus de vente restent conservés dix ans (obligation comptable) ; les "
+            "statistiques anonymes aussi."
+        ),
+        danger=True,
+    )
