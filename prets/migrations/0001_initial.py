@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('acteurs', '0002_households'),
         ('ateliers', '0002_workshop_types'),
-        ('parc', '0004_initial'),
+        ('parc', '0003_scans_inventory_label_jobs'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
