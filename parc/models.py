@@ -150,6 +150,15 @@ class Device(ConcurrentTransitionMixin, models.Model):
         related_name="devices",
         verbose_name=_("emplacement"),
     )
+    donation = models.ForeignKey(
+        "dons.Donation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="devices",
+        verbose_name=_("don"),
+        db_index=False,  # covered by the index (donation, -id)
+    )
     received_without_storage = models.BooleanField(
         _("reçu sans support de stockage"),
         default=False,
@@ -191,6 +200,7 @@ class Device(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["owner", "kind", "-id"], name="device_owner_kind_id"),
             models.Index(fields=["state", "-id"], name="device_state_id"),
             models.Index(fields=["location", "-id"], name="device_location_id"),
+            models.Index(fields=["donation", "-id"], name="device_donation_id"),
             models.Index(fields=["serial_key"], name="device_serial_key"),
             models.Index(fields=["brand_key"], name="device_brand_key"),
             models.Index(fields=["model_key"], name="device_model_key"),
