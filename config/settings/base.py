@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "dons",
     "parc",
     "ateliers",
+    "prets",
 ]
 
 MIDDLEWARE = [
@@ -126,6 +127,18 @@ CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="cache+memory:/
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
+# Scheduled jobs (celery beat; cron can run the management commands of the same names).
+CELERY_BEAT_SCHEDULE = {
+    "prets-send-loan-reminders": {
+        "task": "prets.send_loan_reminders",
+        "schedule": 24 * 60 * 60,
+    },
+    "prets-expire-requests": {"task": "prets.expire_requests", "schedule": 24 * 60 * 60},
+    "prets-anonymise-households": {
+        "task": "prets.anonymise_households",
+        "schedule": 24 * 60 * 60,
+    },
+}
 
 # Content-Security-Policy: everything comes from this origin; no third party, no inline code.
 CONTENT_SECURITY_POLICY = {
@@ -157,3 +170,10 @@ LOGGING = {
 
 # Lists are paginated at this size.
 PAGE_SIZE = 25
+
+# Loan scheme (prets): a request left without follow-up expires after this many days; a
+# household's personal data are anonymised this long after the last contact (RGPD, CNIL
+# référentiel for the social sector: two years); sales are accounting records (ten years).
+PRETS_REQUEST_EXPIRY_DAYS = env.int("PRETS_REQUEST_EXPIRY_DAYS", default=60)
+PRETS_ANONYMISE_AFTER_DAYS = env.int("PRETS_ANONYMISE_AFTER_DAYS", default=730)
+PRETS_SALES_RETENTION_YEARS = 10
