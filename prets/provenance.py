@@ -8,31 +8,19 @@ import datetime as dt
 from parc.models import Device
 
 
-def _has_field(model, name: str) -> bool:
-    return any(field.name == name for field in model._meta.get_fields())
-
-
-def donation_path() -> str | None:
-    """The ORM path from a device to its gisement's "public donor" flag, or None when the
-    pool does not record donations yet."""
-    if not _has_field(Device, "donation"):
-        return None
-    donation_model = Device._meta.get_field("donation").related_model
-    if not _has_field(donation_model, "gisement"):
-        return None
-    gisement_model = donation_model._meta.get_field("gisement").related_model
-    for name in ("is_public_donor", "donor_is_public", "is_public"):
-        if hasattr(gisement_model, name):
-            return f"donation__gisement__{name}"
-    return None
-
-
 def from_public_donor(device: Device) -> bool:
-    path = donation_path()
-    if path is None or getattr(device, "donation_id", None) is None:
+    """Did this device come from a public donor (État, collectivité, établissement public)?
+    False when its donation is not recorded."""
+    if getattr(device, "donation_id", None) is None:
         return False
-    value = Device.objects.filter(pk=device.pk).values_list(path, flat=True).first()
-    return bool(value)
+    from dons.models import PUBLIC_DONOR_KINDS  # floor 2; imported when donations exist
+
+    kind = (
+        Device.objects.filter(pk=device.pk)
+        .values_list("donation__gisement__donor_kind", flat=True)
+        .first()
+    )
+    return kind in PUBLIC_DONOR_KINDS
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

@@ -327,8 +327,16 @@ def request_cancel(
         if not (can_follow_request(actor, request) or can_work_request(actor, request)):
             raise NotPermitted(_("Vous ne pouvez pas annuler cette demande."))
         _check_state(request, expected_state)
-        event = _run_request_transition(request, "cancel", actor, note)
         allocation = _active_allocation(request)
+        if allocation is not None and not can_work_request(actor, request):
+            # Releasing the device is the association's move (a pool transition).
+            raise Refused(
+                _(
+                    "Un appareil est déjà réservé pour cette demande : demandez à "
+                    "l'association de l'annuler."
+                )
+            )
+        event = _run_request_transition(request, "cancel", actor, note)
         if allocation is not None:
             _end_allocation(allocation, actor, note or _("demande annulée"))
         return event

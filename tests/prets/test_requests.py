@@ -107,7 +107,9 @@ def test_staff_approve_and_the_prescriber_is_told(
 ):
     request = make_request()
     with django_capture_on_commit_callbacks(execute=True):
-        services.request_approve(request.pk, staff, note="Un portable B", expected_state="submitted")
+        services.request_approve(
+            request.pk, staff, note="Un portable B", expected_state="submitted"
+        )
     request.refresh_from_db()
     assert request.state == RequestState.APPROVED and request.decided_at
     assert "acceptée" in mail.outbox[-1].subject

@@ -1,0 +1,121 @@
+"""Personal data: anonymisation after two years without contact (sales records and anonymous
+statistics kept), export on request, erasure on request."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from acteurs.models import Household
+from prets import services
+from prets.models import (
+    EligibilityCheck,
+    HouseholdAnonymisation,
+    LoanFollowUp,
+    RequestEvent,
+    Sale,
+)
+from tests.factories import HouseholdFactory, LoanFactory
+
+from .conftest import days
+
+pytestmark = pytest.mark.django_db
+
+
+def age(household, n_days):
+    Household.objects.filter(pk=household.pk).update(last_contact_at=timezone.now() - days(n_days))
+
+
+@pytest.fixture
+def sold(make_request, staff, ready_device, household):
+    request = make_request(state="approved", mode="purchase", details="pour ses démarches")
+    services.device_allocate(request.pk, ready_device().pk, staff)
+    return services.sale_create(request.pk, staff, price=Decimal("80"), payment_method="cash")
+
+
+def test_households_without_contact_for_two_years_are_anonymised(household, sold, prescriber, ccas):
+    recent = HouseholdFactory(organisation=ccas, name="M. Durand", email="d@example.org")
+    age(household, 731)
+    age(recent, 700)
+    call_command("anonymise_households")
+    household.refresh_from_db()
+    recent.refresh_from_db()
+    assert household.name == "Foyer anonymisé" and household.email == "" and household.phone == ""
+    assert recent.name == "M. Durand"
+    # Anonymous statistics stay: commune, size, categories; the sale stays with its buyer.
+    assert household.commune_id and household.size == 2
+    sale = Sale.objects.get()
+    assert sale.buyer_name == "Mme Martin" and sale.price == Decimal("80")
+    assert EligibilityCheck.objects.get(household=household).proof_kind == ""
+    assert sold.request.__class__.objects.get(pk=sold.request_id).details == ""
+    assert HouseholdAnonymisation.objects.get(household=household).reason == "retention"
+    # Once only.
+    assert services.anonymise_inactive_households() == 0
+
+
+def test_the_delay_is_configurable(household, settings):
+    settings.PRETS_ANONYMISE_AFTER_DAYS = 365
+    age(household, 400)
+    assert services.anonymise_inactive_households() == 1
+
+
+def test_an_open_loan_or_request_holds_the_data(household, make_request, ccas):
+    LoanFactory(request=make_request(state="fulfilled"))
+    waiting = HouseholdFactory(organisation=ccas)
+    make_request(household=waiting, state="submitted", eligibility=None)
+    age(household, 1000)
+    age(waiting, 1000)
+    assert services.anonymise_inactive_households() == 0
+
+
+def test_sales_older_than_ten_years_lose_the_buyer_name(sold):
+    Sale.objects.filter(pk=sold.pk).update(sold_on=timezone.localdate() - dt.timedelta(days=3700))
+    assert services.purge_old_buyer_names() == 1
+    assert Sale.objects.get().buyer_name == "Foyer anonymisé"
+
+
+def test_actions_touch_the_last_contact(household, prescriber, refurbisher, eligibility):
+    age(household, 500)
+    services.request_create(
+        prescriber,
+        household=household,
+        refurbisher=refurbisher,
+        device_kind="laptop",
+        purpose="school",
+        mode="loan",
+        eligibility=eligibility,
+    )
+    household.refresh_from_db()
+    assert household.last_contact_at > timezone.now() - days(1)
+
+
+def test_export_holds_everything_about_the_household(household, sold, prescriber, staff):
+    data = services.household_export(household.pk, prescriber)
+    assert data["foyer"]["nom"] == "Mme Martin"
+    assert data["foyer"]["information"]["version"] == household.consent_version
+    assert data["eligibilite"][0]["critere"].startswith("Revenu de solidarité active")
+    assert data["demandes"][0]["precisions"] == "pour ses démarches"
+    assert data["achats"][0]["prix"] == "80.00"
+    with pytest.raises(services.NotPermitted):
+        services.household_export(household.pk, staff)
+
+
+def test_erasure_on_request(household, sold, prescriber, make_request, staff):
+    loan = LoanFactory(request=make_request(state="fulfilled"))
+    with pytest.raises(services.Refused, match="prêt est en cours"):
+        services.household_erase(household.pk, prescriber)
+    services.loan_follow_up(loan.pk, staff, kind="call", note="appelée, tout va bien")
+    services.loan_transfer(loan.pk, staff, note="Mme Martin garde l'appareil")
+    with pytest.raises(services.NotPermitted):
+        services.household_erase(household.pk, staff)
+    services.household_erase(household.pk, prescriber)
+    household.refresh_from_db()
+    assert household.name == "Foyer anonymisé"
+    assert not LoanFollowUp.objects.exclude(note="").exists()
+    assert not RequestEvent.objects.filter(note__icontains="Martin").exists()
+    assert loan.events.filter(note__icontains="Martin").count() == 0
+    assert HouseholdAnonymisation.objects.get(household=household).by == prescriber
+    with pytest.raises(services.Refused, match="effacées"):
+        services.household_erase(household.pk, prescriber)
