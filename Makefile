@@ -22,6 +22,7 @@ demo: install
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_territories --if-empty
 	$(MANAGE) load_demo
+	$(MANAGE) load_demo_ateliers
 
 run: demo
 	@echo ""

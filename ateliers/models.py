@@ -413,8 +413,14 @@ class Repair(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.product_category} {self.brand} – {self.get_status_display()}".strip()
+        return f"{self.category_label} {self.brand} – {self.get_status_display()}".strip()
 
     @property
     def product_category(self) -> str:
+        """The ORDS category name (English, as in the files)."""
         return ords.categories().get(self.product_category_id, "")
+
+    @property
+    def category_label(self) -> str:
+        """The category as users read it (French)."""
+        return ords.category_label(self.product_category_id)

@@ -86,8 +86,63 @@ def category_ids_by_name() -> dict[str, int]:
     return {name.casefold(): category_id for category_id, name in categories().items()}
 
 
+# French labels shown to users; files keep the ORDS (English) names.
+CATEGORY_LABELS = {
+    1: _("Climatiseur, déshumidificateur"),
+    2: _("Batterie, chargeur, adaptateur"),
+    3: _("Éclairage décoratif ou de sécurité"),
+    4: _("Ordinateur fixe"),
+    5: _("Appareil photo compact"),
+    6: _("Appareil photo reflex, caméscope"),
+    7: _("Ventilateur"),
+    8: _("Écran plat (téléviseur, moniteur)"),
+    9: _("Soin et beauté (lisseur, rasoir…)"),
+    10: _("Baladeur"),
+    11: _("Casque, écouteurs"),
+    12: _("Chaîne hi-fi compacte"),
+    13: _("Éléments hi-fi (ampli, enceinte, platine)"),
+    14: _("Bouilloire"),
+    15: _("Lampe"),
+    16: _("Ordinateur portable"),
+    17: _("Gros appareil (tondeuse, appareil de sport…)"),
+    18: _("Divers"),
+    19: _("Téléphone mobile"),
+    20: _("Instrument de musique électrique"),
+    21: _("Destructeur de documents"),
+    22: _("Accessoire informatique (souris, clavier, webcam)"),
+    23: _("Radio portable"),
+    24: _("Outil électroportatif"),
+    25: _("Imprimante, scanner"),
+    26: _("Projecteur"),
+    27: _("Machine à coudre"),
+    28: _("Petit appareil domestique"),
+    29: _("Petit électroménager de cuisine"),
+    30: _("Tablette, liseuse"),
+    31: _("Grille-pain"),
+    32: _("Jouet"),
+    33: _("Accessoire TV et jeux (décodeur, lecteur DVD)"),
+    34: _("Aspirateur"),
+    35: _("Montre, horloge"),
+    36: _("Cafetière"),
+    37: _("Robot de cuisine, mixeur"),
+    38: _("Console de jeux"),
+    39: _("Sèche-cheveux"),
+    40: _("Fer à repasser"),
+}
+
+
+def category_label(category_id: int) -> str:
+    """French label of an ORDS category (the ORDS name if it has none)."""
+    label = CATEGORY_LABELS.get(category_id)
+    return str(label) if label else categories().get(category_id, "")
+
+
 def category_choices() -> list[tuple[int, str]]:
-    return sorted(categories().items(), key=lambda item: item[1].casefold())
+    """(id, French label) for the forms, in French alphabetical order."""
+    return sorted(
+        ((category_id, category_label(category_id)) for category_id in categories()),
+        key=lambda item: item[1].casefold(),
+    )
 
 
 # Well-known category ids (checked against the CSV by the tests).

@@ -121,6 +121,7 @@ def test_an_outside_item_needs_its_category_and_an_end_of_life_its_barrier(
         barrier="Spare parts not available",
     )
     assert kettle.product_category == "Kettle"
+    assert str(kettle) == "Bouilloire Seb – Fin de vie"
     assert kettle.product_age == timezone.localdate(repair_session.starts_at).year - 2015
 
 
@@ -436,6 +437,9 @@ def test_the_ords_reference_data():
     assert categories[ords.FLAT_SCREEN] == "Flat screen"
     assert categories[ords.PRINTER] == "Printer/scanner"
     assert categories[ords.MISC] == "Misc"
+    assert set(ords.CATEGORY_LABELS) == set(categories)
+    assert ords.category_label(14) == "Bouilloire"
+    assert ords.category_choices()[0] == (22, "Accessoire informatique (souris, clavier, webcam)")
     assert [b.value for b in ords.RepairBarrier] == [
         "Spare parts not available",
         "Spare parts too expensive",
