@@ -17,7 +17,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
@@ -958,7 +958,11 @@ def sale_create(
                     "Prix refusé : %(price)s € dépasse le plafond légal de %(cap)s € pour un "
                     "appareil donné par un organisme public (%(source)s)."
                 )
-                % {"price": price, "cap": info.cap, "source": pricing.CAP_SOURCE}
+                % {
+                    "price": formats.localize(price),
+                    "cap": formats.localize(info.cap),
+                    "source": pricing.CAP_SOURCE,
+                }
             )
         if price == 0:
             payment_method = PaymentMethod.NONE

@@ -11,7 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -386,13 +386,13 @@ def sale_create(request, pk):
     if info.cap is not None:
         cap_text = _(
             "Appareil donné par un organisme public : prix plafonné à %(cap)s € (%(source)s)."
-        ) % {"cap": info.cap, "source": pricing.CAP_SOURCE}
+        ) % {"cap": formats.localize(info.cap), "source": pricing.CAP_SOURCE}
     else:
         cap_text = _("Pas de prix plafond légal pour cet appareil.")
     intro = _("Appareil %(code)s (%(grade)s). Prix conseillé : %(price)s. %(cap)s") % {
         "code": allocation.device.public_code,
         "grade": allocation.device.get_grade_display() or "–",
-        "price": f"{info.suggested} €" if info.suggested is not None else "–",
+        "price": f"{formats.localize(info.suggested)} €" if info.suggested is not None else "–",
         "cap": cap_text,
     }
     return _form_page(
