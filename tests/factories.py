@@ -173,9 +173,16 @@ class EnrolmentFactory(factory.django.DjangoModelFactory):
 
 
 def _criterion(code="rsa"):
+    """Seeded by migration prets/0002; recreated after a transactional test's flush."""
     from prets.models import EligibilityCriterion
 
-    return EligibilityCriterion.objects.get(code=code)  # seeded by migration prets/0002
+    return EligibilityCriterion.objects.get_or_create(
+        code=code,
+        defaults={
+            "label": "Revenu de solidarité active (RSA)",
+            "proofs": "attestation CAF ou MSA de moins de 3 mois\nnotification de droits",
+        },
+    )[0]
 
 
 class EligibilityCheckFactory(factory.django.DjangoModelFactory):
