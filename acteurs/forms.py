@@ -47,6 +47,8 @@ class HouseholdCreateForm(HouseholdForm):
         only = list(organisations[:2])
         if len(only) == 1:
             self.fields["organisation"].initial = only[0].pk
+            if only[0].commune_id:
+                self.fields["commune"].initial = only[0].commune_id
 
     def household_fields(self) -> dict:
         return {

@@ -95,6 +95,13 @@ class _Builder:
     def day(self, offset: int) -> dt.date:
         return self.today + dt.timedelta(days=offset)
 
+    def workday(self, offset: int) -> dt.date:
+        """``offset`` days from today, moved forward to a Monday if it falls on a weekend."""
+        day = self.day(offset)
+        while day.weekday() >= 5:
+            day += dt.timedelta(days=1)
+        return day
+
     def households(self) -> list[Household]:
         created = []
         for index, (name, commune, size, categories) in enumerate(HOUSEHOLDS):
@@ -115,7 +122,7 @@ class _Builder:
         return created
 
     def session(self, code, *, offset, hour, hours, capacity, title="", where="recyclerie"):
-        start = _local(self.day(offset), hour, 30 if hour == 9 else 0)
+        start = _local(self.workday(offset), hour, 30 if hour == 9 else 0)
         address, commune = (RECYCLERIE, LUCE) if where == "recyclerie" else (MEDIATHEQUE, CHARTRES)
         with _at(start - dt.timedelta(days=20)):
             return session_create(

@@ -17,6 +17,8 @@ ORDS_VERSION = "0.3"
 CATEGORIES_CSV = Path(__file__).resolve().parent / "data" / "ords" / "product_categories_v0.3.csv"
 # ISO 3166-1 alpha-3, as ORDS asks.
 COUNTRY = "FRA"
+# Earliest plausible year of manufacture.
+MIN_YEAR = 1950
 
 COLUMNS = (
     "id",

@@ -9,10 +9,9 @@ get one seat and one place on the waiting list, never two seats.
 
 import csv
 import io
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -26,7 +25,7 @@ from acteurs.permissions import HOUSEHOLD_ROLES, has_role
 from parc.codes import MistypedCode, NotACode, normalize_code
 from parc.models import Device, DeviceEvent, State
 
-from . import ords, pix
+from . import ords, ords_csv, pix
 from .models import (
     Assessment,
     AssessmentLevel,
@@ -469,7 +468,7 @@ def assessment_record(
 
 # States in which a pool device can come to a repair session: not dismantled, recycled or lost.
 REPAIRABLE_STATES = frozenset(State.values) - {State.PARTS, State.RECYCLED, State.LOST}
-MIN_YEAR = 1950
+MIN_YEAR = ords.MIN_YEAR
 
 
 def _check_year(year: int | None, event_date: date) -> None:
@@ -644,47 +643,6 @@ def _repair_note(session: Session, repair: Repair) -> str:
 # --- ORDS export and import -------------------------------------------------------------------
 
 
-def ords_record_id(repair: Repair, organisation) -> str:
-    """The ORDS ``id`` of a local repair: the organisation's short name and the row id."""
-    prefix = slugify(organisation.short_name) or "filiere"
-    return f"{prefix}-{repair.pk}"
-
-
-def ords_rows(repairs, organisation) -> list[list[str]]:
-    """ORDS CSV rows (header first) for local repairs of ``organisation``."""
-    rows = [list(ords.COLUMNS)]
-    names = ords.categories()
-    for repair in repairs:
-        rows.append(
-            [
-                ords.neutralise(value)
-                for value in (
-                    ords_record_id(repair, organisation),
-                    organisation.name,
-                    ords.COUNTRY,
-                    repair.partner_category,
-                    names.get(repair.product_category_id, ""),
-                    repair.product_category_id,
-                    repair.brand,
-                    repair.year_of_manufacture or "",
-                    _format_age(repair.product_age),
-                    repair.status,
-                    repair.barrier,
-                    organisation.name,
-                    repair.event_date.isoformat(),
-                    repair.problem,
-                )
-            ]
-        )
-    return rows
-
-
-def _format_age(age: Decimal | None) -> str:
-    if age is None:
-        return ""
-    return str(age.normalize()) if age == age.to_integral() else str(age)
-
-
 MAX_IMPORT_ROWS = 50_000
 MAX_REPORTED_ERRORS = 200
 
@@ -708,151 +666,6 @@ class ImportRefused(WorkshopError):
         self.report = report
 
 
-def _decode(content: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise WorkshopError(_("Le fichier n'est pas un texte lisible (encodage inconnu)."))
-
-
-def _parse_status(text: str) -> str | None:
-    text = text.strip()
-    if text in ords.STATUS_CODES:
-        return ords.STATUS_CODES[text]
-    for status in ords.RepairStatus:
-        if text.casefold() == status.value.casefold():
-            return status.value
-    return None
-
-
-def _parse_barrier(text: str) -> str | None:
-    text = text.strip()
-    if not text:
-        return ""
-    if text in ords.BARRIER_CODES:
-        return ords.BARRIER_CODES[text].value
-    folded = text.casefold()
-    if folded in ords.BARRIER_ALIASES:
-        return ords.BARRIER_ALIASES[folded].value
-    for barrier in ords.RepairBarrier:
-        if folded == barrier.value.casefold():
-            return barrier.value
-    return None
-
-
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def _parse_row(row: dict, line: int, today: date) -> tuple[dict | None, list[str]]:
-    errors = []
-
-    def error(message, **params):
-        errors.append(_("Ligne %(line)d : ") % {"line": line} + message % params)
-
-    def cell(name: str) -> str:
-        return ords.unneutralise((row.get(name) or "").strip())
-
-    record_id = cell("id")
-    if not record_id:
-        error(_("identifiant (id) manquant."))
-    elif len(record_id) > 100:
-        error(_("identifiant trop long (100 caractères au plus)."))
-    category_id = None
-    raw_id, raw_name = cell("product_category_id"), cell("product_category")
-    if raw_id:
-        try:
-            category_id = int(raw_id)
-        except ValueError:
-            category_id = None
-        if category_id not in ords.categories():
-            error(_("catégorie de produit inconnue (« %(value)s »)."), value=raw_id)
-            category_id = None
-        elif raw_name and ords.categories()[category_id].casefold() != raw_name.casefold():
-            error(
-                _(
-                    "catégorie incohérente : l'identifiant %(id)s est « %(expected)s », "
-                    "pas « %(name)s »."
-                ),
-                id=raw_id,
-                expected=ords.categories()[category_id],
-                name=raw_name,
-            )
-            category_id = None
-    elif raw_name:
-        category_id = ords.category_ids_by_name().get(raw_name.casefold())
-        if category_id is None:
-            error(_("catégorie de produit inconnue (« %(value)s »)."), value=raw_name)
-    else:
-        error(_("catégorie de produit manquante."))
-    raw_status = cell("repair_status")
-    status = _parse_status(raw_status)
-    if status is None:
-        error(
-            _("statut de réparation inconnu (« %(value)s ») : Fixed, Repairable ou End of life."),
-            value=raw_status,
-        )
-    raw_barrier = cell("repair_barrier_if_end_of_life")
-    barrier = _parse_barrier(raw_barrier)
-    if barrier is None:
-        error(_("obstacle à la réparation inconnu (« %(value)s »)."), value=raw_barrier)
-    elif barrier and status and status != ords.RepairStatus.END_OF_LIFE:
-        error(_("obstacle à la réparation indiqué alors que l'objet n'est pas en fin de vie."))
-    raw_date = cell("event_date")
-    event_date = None
-    if not _DATE.match(raw_date):
-        error(_("date invalide (« %(value)s ») : format AAAA-MM-JJ attendu."), value=raw_date)
-    else:
-        try:
-            event_date = date.fromisoformat(raw_date)
-        except ValueError:
-            error(_("date invalide (« %(value)s »)."), value=raw_date)
-        else:
-            if event_date > today:
-                error(_("date dans le futur (« %(value)s »)."), value=raw_date)
-                event_date = None
-    year = None
-    raw_year = cell("year_of_manufacture")
-    if raw_year:
-        year = int(raw_year[:4]) if re.fullmatch(r"\d{4}(\.0)?", raw_year) else None
-        if year is None or not MIN_YEAR <= year <= today.year:
-            error(_("année de fabrication invalide (« %(value)s »)."), value=raw_year)
-            year = None
-    age = None
-    raw_age = cell("product_age")
-    if raw_age:
-        try:
-            age = Decimal(raw_age.replace(",", "."))
-        except InvalidOperation:
-            age = None
-        if age is None or not Decimal("0") <= age < Decimal("1000"):
-            error(_("âge du produit invalide (« %(value)s »)."), value=raw_age)
-            age = None
-        else:
-            age = age.quantize(Decimal("0.1"))
-    country = cell("country").upper()
-    if country and not re.fullmatch(r"[A-Z]{3}", country):
-        error(_("pays invalide (« %(value)s ») : code ISO à 3 lettres attendu."), value=country)
-    if errors:
-        return None, errors
-    return {
-        "external_id": record_id,
-        "data_provider": cell("data_provider")[:200],
-        "country": country,
-        "partner_category": cell("partner_product_category")[:100],
-        "product_category_id": category_id,
-        "brand": cell("brand")[:100],
-        "year_of_manufacture": year,
-        "product_age": age,
-        "status": status,
-        "barrier": barrier,
-        "group_identifier": cell("group_identifier")[:200],
-        "event_date": event_date,
-        "problem": cell("problem"),
-    }, []
-
-
 def repairs_import(*, actor, organisation, filename: str, content: bytes) -> ImportReport:
     """Import an ORDS CSV from another repair café, for ``organisation``: every row or none.
 
@@ -864,7 +677,10 @@ def repairs_import(*, actor, organisation, filename: str, content: bytes) -> Imp
         raise WorkshopError(
             _("Vous ne pouvez pas importer de réparations pour cette organisation.")
         )
-    text = _decode(content)
+    try:
+        text = ords_csv.decode(content)
+    except ords_csv.UnreadableFile as error:
+        raise WorkshopError(str(error)) from None
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
@@ -904,7 +720,7 @@ def repairs_import(*, actor, organisation, filename: str, content: bytes) -> Imp
                 continue
             if not any((value or "").strip() for value in row.values()):
                 continue
-            record, errors = _parse_row(row, line, today)
+            record, errors = ords_csv.parse_row(row, line, today)
             report.errors.extend(errors)
             if record is None:
                 continue
@@ -934,7 +750,7 @@ def repairs_import(*, actor, organisation, filename: str, content: bytes) -> Imp
         )
         own_prefix = (slugify(organisation.short_name) or "filiere") + "-"
         own_ids = {
-            ords_record_id(repair, organisation)
+            ords_csv.record_id(repair, organisation)
             for repair in Repair.objects.filter(
                 organisation=organisation, session__isnull=False
             ).only("id")

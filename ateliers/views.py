@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from acteurs.selectors import communes_for, household_for
 from documents.rendering import render_pdf
 
-from . import impact, pix, selectors, services
+from . import impact, ords_csv, pix, selectors, services
 from .forms import (
     AssessmentForm,
     AttendanceForm,
@@ -464,16 +464,16 @@ def repairs(request):
 @login_required
 def repairs_export(request, organisation_pk):
     """The organisation's repairs as an ORDS v0.3 CSV (optionally one session's)."""
-    if not is_team(request.user, organisation_pk):
-        raise PermissionDenied
-    organisation = selectors.team_organisations(request.user).get(pk=organisation_pk)
+    organisation = selectors.team_organisations(request.user).filter(pk=organisation_pk).first()
+    if organisation is None:
+        raise Http404
     session = None
     if request.GET.get("seance"):
         try:
             session = selectors.team_session_for(request.user, int(request.GET["seance"]))
         except ValueError:
             session = None
-    rows = services.ords_rows(
+    rows = ords_csv.export_rows(
         selectors.local_repairs_for_export(organisation, session=session), organisation
     )
     buffer = io.StringIO()

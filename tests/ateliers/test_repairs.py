@@ -255,7 +255,7 @@ def test_export_of_another_organisation_is_refused(client, prescriber, associati
     for user in (prescriber, outsider):
         client.force_login(user)
         url = reverse("ateliers:repairs_export", args=[association.pk])
-        assert client.get(url).status_code == 403
+        assert client.get(url).status_code == 404
 
 
 # --- ORDS import ------------------------------------------------------------------------------
