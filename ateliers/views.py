@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from acteurs.selectors import communes_for, household_for
+from acteurs.selectors import communes_for, household_for, households_visible_to
 from documents.rendering import render_pdf
 
 from . import impact, ords_csv, pix, selectors, services
@@ -196,14 +196,11 @@ def session_detail(request, pk):
 @require_POST
 def enrol(request, pk):
     session = selectors.session_for(request.user, pk)
-    form = EnrolForm(
-        request.POST, households=selectors.enrollable_households(request.user, session)
-    )
+    # Any household the user sees passes the form: one already enrolled (a stale page, a
+    # second tab) gets the service's message saying so.
+    form = EnrolForm(request.POST, households=households_visible_to(request.user))
     if not form.is_valid():
-        messages.error(
-            request,
-            _("Choisissez un foyer de votre organisation qui n'est pas déjà inscrit."),
-        )
+        messages.error(request, _("Choisissez un foyer de votre organisation."))
         return redirect("ateliers:session", pk=session.pk)
     try:
         enrolment = services.enrol(

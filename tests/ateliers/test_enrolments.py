@@ -225,9 +225,7 @@ def test_enrolling_the_same_household_twice_from_the_page_shows_the_message(
     # A second tab still shows the household in its list: it posts it again.
     response = client.post(url, {"household": households[0].pk}, follow=True)
     assert response.status_code == 200
-    assert "Choisissez un foyer de votre organisation qui n'est pas déjà inscrit" in (
-        page_text(response)
-    )
+    assert "Mme Martin est déjà inscrit à cette séance." in page_text(response)
     assert upcoming.enrolments.count() == 1
 
 
