@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import label_views, views
+from . import label_views, scan_views, views
 
 app_name = "parc"
 
@@ -17,4 +17,14 @@ urlpatterns = [
     path("etiquettes/", label_views.labels, name="labels"),
     path("etiquettes/travaux/<int:pk>/", label_views.label_job, name="label_job"),
     path("etiquettes/travaux/<int:pk>/pdf/", label_views.label_job_pdf, name="label_job_pdf"),
+    # Scanning and batch mode (parc/scan_views.py)
+    path("scan/", scan_views.scan, name="scan"),
+    path("scan/serie/", scan_views.batch_start, name="scan_batch_start"),
+    path("scan/serie/<int:batch_id>/", scan_views.batch_detail, name="scan_batch"),
+    path("scan/serie/<int:batch_id>/terminer/", scan_views.batch_close, name="scan_batch_close"),
+    path(
+        "scan/serie/<int:batch_id>/deplacer-ici/",
+        scan_views.batch_move_here,
+        name="scan_batch_move_here",
+    ),
 ]
