@@ -234,3 +234,50 @@ def test_one_medium_cannot_take_two_disks(laptop, technician):
             fixture(TWO),
             assignments={"/dev/loop0": nvme.pk, "/dev/loop1": nvme.pk},
         )
+
+
+# --- the page: read, check, then record -----------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_page_reads_then_records(client, laptop, technician):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    device, nvme, _hdd = laptop
+    client.force_login(technician)
+    url = reverse("parc:erasure_log", kwargs={"code": device.public_code})
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"log": SimpleUploadedFile("nwipe.log", fixture(TWO))})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "/dev/loop0" in page and "Ignorer : disque d'une autre machine" in page
+    assert not ErasureRecord.objects.exists()  # read only
+    contenu = response.context["form"]["contenu"].value()
+    response = client.post(
+        url,
+        {
+            "contenu": contenu,
+            "nom": "nwipe.log",
+            "disque__dev_loop0": str(nvme.pk),
+            "disque__dev_loop1": evidence.IGNORE,
+            "enregistrer": "1",
+        },
+    )
+    assert response.status_code == 302
+    assert ErasureRecord.objects.get().medium == nvme
+
+
+@pytest.mark.django_db
+def test_the_page_refuses_to_record_unassigned_disks(client, laptop, technician):
+    from django.urls import reverse
+
+    device, _nvme, _hdd = laptop
+    client.force_login(technician)
+    url = reverse("parc:erasure_log", kwargs={"code": device.public_code})
+    response = client.post(
+        url,
+        {"contenu": evidence.encode_for_form(fixture(TWO)), "nom": "n.log", "enregistrer": "1"},
+    )
+    assert response.status_code == 400
+    assert not ErasureRecord.objects.exists()

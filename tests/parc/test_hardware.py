@@ -215,3 +215,47 @@ def test_another_organisation_cannot_apply_a_report(refurbisher, outsider):
         evidence.hardware_report_apply(
             device.pk, outsider, fixture("inxi-handwritten-thinkpad-t480-nvme.json")
         )
+
+
+# --- the page ---------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_page_applies_a_report_and_shows_its_warnings(client, refurbisher, technician):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    device = DeviceFactory(owner=refurbisher, serial="", cpu="")
+    client.force_login(technician)
+    url = reverse("parc:hardware_report", kwargs={"code": device.public_code})
+    assert client.get(url).status_code == 200
+    report = SimpleUploadedFile("lshw.json", fixture("lshw-vm-debian12-kvm.json"))
+    response = client.post(url, {"report": report}, follow=True)
+    assert response.redirect_chain[-1][0].endswith(f"/e/{device.public_code}/")
+    page = response.content.decode()
+    assert "Disque virtuel ignoré" in page
+    device.refresh_from_db()
+    assert device.cpu == "AMD EPYC"
+
+
+@pytest.mark.django_db
+def test_the_page_explains_a_bad_report(client, refurbisher, technician):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    device = DeviceFactory(owner=refurbisher)
+    client.force_login(technician)
+    url = reverse("parc:hardware_report", kwargs={"code": device.public_code})
+    response = client.post(url, {"report": SimpleUploadedFile("x.json", b"<html>")})
+    assert response.status_code == 400
+    assert "pas un JSON valide" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_another_organisations_device_page_is_a_404(client, refurbisher, outsider):
+    from django.urls import reverse
+
+    device = DeviceFactory(owner=refurbisher)
+    client.force_login(outsider)
+    for name in ("parc:hardware_report", "parc:erasure_log"):
+        assert client.get(reverse(name, kwargs={"code": device.public_code})).status_code == 404
