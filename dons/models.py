@@ -158,12 +158,14 @@ class Convention(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="signed") | Q(signed_on__isnull=False),
                 name="convention_signed_has_date",
+                violation_error_message=_("Une convention signée a une date de signature."),
             ),
             models.CheckConstraint(
                 condition=Q(expires_on__isnull=True)
                 | Q(signed_on__isnull=True)
                 | Q(expires_on__gte=models.F("signed_on")),
                 name="convention_expires_after_signature",
+                violation_error_message=_("L'échéance doit suivre la date de signature."),
             ),
         ]
 
@@ -241,10 +243,12 @@ class Donation(ConcurrentTransitionMixin, models.Model):
             models.CheckConstraint(
                 condition=Q(received_weight_kg__isnull=True) | Q(received_weight_kg__gte=0),
                 name="donation_weight_not_negative",
+                violation_error_message=_("Le poids ne peut pas être négatif."),
             ),
             models.CheckConstraint(
                 condition=Q(stated_value__isnull=True) | Q(stated_value__gte=0),
                 name="donation_value_not_negative",
+                violation_error_message=_("La valeur déclarée ne peut pas être négative."),
             ),
         ]
 
@@ -359,7 +363,11 @@ class DonationLine(models.Model):
         verbose_name_plural = _("quantités déclarées")
         ordering = ["donation", "kind"]
         constraints = [
-            models.UniqueConstraint(fields=["donation", "kind"], name="donationline_one_per_kind")
+            models.UniqueConstraint(
+                fields=["donation", "kind"],
+                name="donationline_one_per_kind",
+                violation_error_message=_("Une seule ligne par type d'équipement."),
+            )
         ]
 
     def __str__(self):

@@ -10,6 +10,7 @@ from .models import (
     ErasureRecord,
     ErasureResult,
     Grade,
+    MediaType,
     SanitizationLevel,
     SanitizationMethod,
     State,
@@ -163,21 +164,68 @@ class ErasureForm(forms.ModelForm):
 
 
 class DeviceRegisterForm(forms.Form):
-    """Fast registration at the workshop bench; storage media are added on the device page."""
+    """Fast registration at the workshop bench: the donation it came with, brand and model
+    suggested from what the organisation already has (HTML datalists), and one storage medium
+    (more are added on the device page)."""
 
     owner = forms.ModelChoiceField(label=_("Organisation"), queryset=None)
+    donation = forms.ModelChoiceField(
+        label=_("Don"),
+        queryset=None,
+        required=False,
+        empty_label=_("— sans don enregistré —"),
+        help_text=_("Le don dont l'appareil provient."),
+    )
     kind = forms.ChoiceField(label=_("Type"), choices=DeviceKind.choices)
-    brand = forms.CharField(label=_("Marque"), max_length=100, required=False)
-    model = forms.CharField(label=_("Modèle"), max_length=150, required=False)
-    serial = forms.CharField(label=_("Numéro de série"), max_length=100, required=False)
+    brand = forms.CharField(
+        label=_("Marque"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"list": "marques", "autocomplete": "off"}),
+    )
+    model = forms.CharField(
+        label=_("Modèle"),
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(attrs={"list": "modeles", "autocomplete": "off"}),
+    )
+    serial = forms.CharField(
+        label=_("Numéro de série"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
     cpu = forms.CharField(label=_("Processeur"), max_length=150, required=False)
     ram_gb = forms.DecimalField(
-        label=_("Mémoire vive (Go)"), required=False, min_value=0, max_value=9999, decimal_places=1
+        label=_("Mémoire vive (Go)"),
+        required=False,
+        min_value=0,
+        max_value=9999,
+        decimal_places=1,
+        localize=True,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )
     os = forms.CharField(label=_("Système d'exploitation"), max_length=100, required=False)
     location = forms.ModelChoiceField(label=_("Emplacement"), queryset=None, required=False)
     received_without_storage = forms.BooleanField(
         label=_("Reçu sans support de stockage (disques retirés par le donateur)"), required=False
+    )
+    medium_type = forms.ChoiceField(
+        label=_("Type de support"),
+        required=False,
+        choices=[("", _("— aucun support saisi —"))] + list(MediaType.choices),
+    )
+    medium_manufacturer = forms.CharField(
+        label=_("Fabricant du support"), max_length=100, required=False
+    )
+    medium_serial = forms.CharField(
+        label=_("Numéro de série du support"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
+    medium_capacity_gb = forms.IntegerField(
+        label=_("Capacité (Go)"), required=False, min_value=1, max_value=1_000_000
     )
     notes = forms.CharField(
         label=_("Remarques"),
@@ -186,19 +234,80 @@ class DeviceRegisterForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args, organisations, locations, **kwargs):
+    DEVICE_FIELDS = (
+        "donation",
+        "kind",
+        "brand",
+        "model",
+        "serial",
+        "cpu",
+        "ram_gb",
+        "os",
+        "location",
+        "received_without_storage",
+        "notes",
+    )
+    MEDIUM_FIELDS = ("medium_type", "medium_manufacturer", "medium_serial", "medium_capacity_gb")
+
+    def __init__(self, *args, organisations, locations, donations=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = organisations
         self.fields["location"].queryset = locations
+        if donations is None:
+            del self.fields["donation"]
+        else:
+            self.fields["donation"].queryset = donations
+            self.fields["donation"].label_from_instance = self._donation_label
         if len(organisations) == 1:
             self.fields["owner"].initial = organisations[0].pk
+
+    @staticmethod
+    def _donation_label(donation) -> str:
+        return f"{donation} – {donation.gisement.donor.name} ({donation.get_state_display()})"
+
+    @property
+    def device_field_list(self):
+        return [field for field in self if field.name not in self.MEDIUM_FIELDS]
+
+    @property
+    def medium_field_list(self):
+        return [self[name] for name in self.MEDIUM_FIELDS]
 
     def clean(self):
         cleaned = super().clean()
         owner, location = cleaned.get("owner"), cleaned.get("location")
         if owner and location and location.organisation_id != owner.pk:
             self.add_error("location", _("Cet emplacement appartient à une autre organisation."))
+        donation = cleaned.get("donation")
+        if owner and donation and donation.gisement.refurbisher_id != owner.pk:
+            self.add_error("donation", _("Ce don a été reçu par une autre organisation."))
+        medium_given = any(
+            cleaned.get(name) not in (None, "")
+            for name in ("medium_manufacturer", "medium_serial", "medium_capacity_gb")
+        )
+        if medium_given and not cleaned.get("medium_type"):
+            self.add_error("medium_type", _("Précisez le type du support de stockage."))
+        if cleaned.get("medium_type") and cleaned.get("received_without_storage"):
+            self.add_error(
+                "received_without_storage",
+                _("Un appareil reçu sans support de stockage ne peut pas en avoir un ici."),
+            )
         return cleaned
+
+    def device_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.DEVICE_FIELDS if name in self.fields}
+
+    def storage_media(self) -> list[dict]:
+        if not self.cleaned_data.get("medium_type"):
+            return []
+        return [
+            {
+                "media_type": self.cleaned_data["medium_type"],
+                "manufacturer": self.cleaned_data["medium_manufacturer"],
+                "serial": self.cleaned_data["medium_serial"],
+                "capacity_gb": self.cleaned_data["medium_capacity_gb"],
+            }
+        ]
 
 
 class MoveForm(forms.Form):

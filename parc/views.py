@@ -12,8 +12,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from acteurs.permissions import POOL_ROLES, organisations_with_role
+from dons import selectors as dons_selectors
+from dons.models import Donation
 
-from . import selectors, services
+from . import register_selectors, selectors, services
 from .forms import (
     CursorForm,
     DeviceFilterForm,
@@ -264,14 +266,33 @@ def device_register(request):
     if not request.user.is_superuser:
         organisations = organisations.filter(pk__in=org_ids)
     locations = selectors.stock_locations_for(request.user).filter(organisation__in=organisations)
+    donations = dons_selectors.donations_open_for_registration(
+        request.user, organisation_ids=organisations.values("pk")
+    )
+    # ?don=<id>: registering the devices of one donation, from its page.
+    preselected = None
+    if request.GET.get("don"):
+        try:
+            preselected = donations.get(pk=int(request.GET["don"]))
+        except (ValueError, Donation.DoesNotExist):
+            raise Http404 from None
+    initial = {}
+    if preselected is not None:
+        initial = {"donation": preselected.pk, "owner": preselected.gisement.refurbisher_id}
     form = DeviceRegisterForm(
-        request.POST or None, organisations=organisations, locations=locations
+        request.POST or None,
+        organisations=organisations,
+        locations=locations,
+        donations=donations,
+        initial=initial,
     )
     if request.method == "POST" and form.is_valid():
-        fields = {k: v for k, v in form.cleaned_data.items() if k != "owner"}
         try:
             device = services.device_register(
-                owner=form.cleaned_data["owner"], actor=request.user, **fields
+                owner=form.cleaned_data["owner"],
+                actor=request.user,
+                media=form.storage_media(),
+                **form.device_fields(),
             )
         except (services.DeviceActionError, ValidationError) as error:
             messages.error(request, _refusal_message(error))
@@ -281,6 +302,19 @@ def device_register(request):
                 _("Appareil enregistré sous le code %(code)s.") % {"code": device.public_code},
             )
             if "_another" in request.POST:
-                return HttpResponseRedirect(reverse("parc:register"))
+                url = reverse("parc:register")
+                if device.donation_id:
+                    url += f"?don={device.donation_id}"
+                return HttpResponseRedirect(url)
             return redirect("parc:device", code=device.public_code)
-    return render(request, "parc/device_register.html", {"form": form})
+    suggestion_orgs = [o.pk for o in organisations]
+    return render(
+        request,
+        "parc/device_register.html",
+        {
+            "form": form,
+            "donation": preselected,
+            "brands": register_selectors.brand_suggestions(suggestion_orgs),
+            "models": register_selectors.model_suggestions(suggestion_orgs),
+        },
+    )

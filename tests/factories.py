@@ -245,3 +245,44 @@ class LoanFactory(factory.django.DjangoModelFactory):
     due_on = factory.LazyAttribute(lambda loan: loan.started_on + timezone.timedelta(days=365))
     remind_from = factory.LazyAttribute(lambda loan: loan.due_on - timezone.timedelta(days=14))
     started_by = factory.SubFactory(UserFactory)
+
+
+# --- dons (gisements, conventions, donations) ---------------------------------------------------
+
+
+class GisementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "dons.Gisement"
+
+    donor = factory.SubFactory(OrganisationFactory, is_donor=True)
+    refurbisher = factory.SubFactory(OrganisationFactory, is_refurbisher=True)
+    donor_kind = "entreprise"
+    name = factory.Sequence(lambda n: f"Gisement {n:03d}")
+    address = "1 rue du Don"
+
+
+class ConventionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "dons.Convention"
+
+    gisement = factory.SubFactory(GisementFactory)
+    status = "signed"
+    signed_on = factory.LazyFunction(timezone.localdate)
+
+
+class DonationFactory(factory.django.DjangoModelFactory):
+    """Inserted directly in any state (state is protected: pass it at creation only)."""
+
+    class Meta:
+        model = "dons.Donation"
+
+    gisement = factory.SubFactory(GisementFactory)
+
+
+class DonationLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "dons.DonationLine"
+
+    donation = factory.SubFactory(DonationFactory)
+    kind = "laptop"
+    quantity = 10

@@ -1,0 +1,356 @@
+"""Reads of gisements and donations, scoped to what the user may see. Views never build queries.
+
+Who sees what: members of the refurbishing organisation with a pool role (admin, staff,
+technician) see its gisements and donations; the coordination (and superusers) see every
+organisation's. Another organisation's gisement or donation is a 404, never a 403.
+
+Devices are read through the reverse relation ``Donation.devices`` that ``parc`` declares on
+its ``Device.donation`` foreign key: ``dons`` never imports ``parc``.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import ExtractQuarter, ExtractYear
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from acteurs.models import Commune, Organisation
+from acteurs.permissions import (
+    POOL_MANAGER_ROLES,
+    POOL_ROLES,
+    is_coordinator,
+    organisations_with_role,
+)
+
+from .models import (
+    PUBLIC_DONOR_KINDS,
+    Convention,
+    ConventionStatus,
+    Donation,
+    DonationEvent,
+    DonationLine,
+    DonationState,
+    EquipmentKind,
+    Gisement,
+)
+from .services import TRANSITION_ORDER, TRANSITIONS, TransitionInfo
+
+# --- scope --------------------------------------------------------------------------------------
+
+
+def visible_refurbisher_ids(user) -> list[int] | None:
+    """Refurbishing organisations whose gisements the user sees; None means all of them."""
+    if is_coordinator(user):
+        return None
+    return organisations_with_role(user, POOL_ROLES)
+
+
+def managed_refurbishers(user) -> QuerySet[Organisation]:
+    """Organisations for which the user may create gisements and donations."""
+    queryset = Organisation.objects.filter(is_refurbisher=True)
+    if not user.is_superuser:
+        queryset = queryset.filter(pk__in=organisations_with_role(user, POOL_MANAGER_ROLES))
+    return queryset.order_by("name")
+
+
+def gisements_visible_to(user) -> QuerySet[Gisement]:
+    org_ids = visible_refurbisher_ids(user)
+    queryset = Gisement.objects.all()
+    if org_ids is not None:
+        queryset = queryset.filter(refurbisher_id__in=org_ids)
+    return queryset
+
+
+def donations_visible_to(user) -> QuerySet[Donation]:
+    org_ids = visible_refurbisher_ids(user)
+    queryset = Donation.objects.all()
+    if org_ids is not None:
+        queryset = queryset.filter(gisement__refurbisher_id__in=org_ids)
+    return queryset
+
+
+def donor_choices() -> QuerySet[Organisation]:
+    return Organisation.objects.filter(is_donor=True).order_by("name")
+
+
+def communes_for_gisements(user) -> QuerySet[Commune]:
+    """Communes offered on the gisement form: those of the départements of the user's
+    organisations (the whole of France would be 35,000 options)."""
+    departements = Organisation.objects.filter(
+        pk__in=organisations_with_role(user, POOL_ROLES), commune__isnull=False
+    ).values("commune__departement_id")
+    if user.is_superuser or not departements.exists():
+        return Commune.objects.order_by("name")
+    return Commune.objects.filter(departement_id__in=departements).order_by("name")
+
+
+def refurbishers_for_filter(user) -> QuerySet[Organisation]:
+    org_ids = visible_refurbisher_ids(user)
+    queryset = Organisation.objects.filter(is_refurbisher=True)
+    if org_ids is not None:
+        queryset = Organisation.objects.filter(pk__in=org_ids)
+    return queryset.order_by("name")
+
+
+# --- gisements ----------------------------------------------------------------------------------
+
+
+def _signed_convention_in_force(today: dt.date):
+    return Convention.objects.filter(
+        Q(expires_on__isnull=True) | Q(expires_on__gte=today),
+        gisement=OuterRef("pk"),
+        status=ConventionStatus.SIGNED,
+    )
+
+
+def gisement_list(user, *, filters: dict) -> QuerySet[Gisement]:
+    """The list page: one query for the rows, whatever their number."""
+    queryset = (
+        gisements_visible_to(user)
+        .select_related("donor", "refurbisher", "commune")
+        .annotate(
+            donation_count=Count("donations", distinct=True),
+            has_convention=Exists(_signed_convention_in_force(timezone.localdate())),
+        )
+    )
+    if filters.get("q"):
+        text = filters["q"].strip()
+        queryset = queryset.filter(
+            Q(name__icontains=text)
+            | Q(donor__name__icontains=text)
+            | Q(contact_name__icontains=text)
+        )
+    for name in ("donor_kind", "frequency"):
+        if filters.get(name):
+            queryset = queryset.filter(**{name: filters[name]})
+    if filters.get("refurbisher"):
+        queryset = queryset.filter(refurbisher=filters["refurbisher"])
+    if filters.get("convention") == "oui":
+        queryset = queryset.filter(has_convention=True)
+    elif filters.get("convention") == "non":
+        queryset = queryset.filter(has_convention=False)
+    return queryset.order_by("-id")
+
+
+def gisement_for(user, pk: int) -> Gisement:
+    try:
+        return (
+            gisements_visible_to(user)
+            .select_related("donor", "refurbisher", "commune")
+            .prefetch_related(Prefetch("conventions", queryset=Convention.objects.order_by("-id")))
+            .get(pk=pk)
+        )
+    except Gisement.DoesNotExist:
+        raise Http404 from None
+
+
+def gisement_donations(gisement: Gisement) -> QuerySet[Donation]:
+    """Donations of a gisement with their declared quantities and their device count."""
+    return (
+        gisement.donations.annotate(device_count=Count("devices"))
+        .prefetch_related(Prefetch("lines", queryset=DonationLine.objects.order_by("kind")))
+        .order_by("-id")
+    )
+
+
+def convention_for(user, pk: int) -> Convention:
+    org_ids = visible_refurbisher_ids(user)
+    queryset = Convention.objects.select_related("gisement__donor", "gisement__refurbisher")
+    if org_ids is not None:
+        queryset = queryset.filter(gisement__refurbisher_id__in=org_ids)
+    try:
+        return queryset.get(pk=pk)
+    except Convention.DoesNotExist:
+        raise Http404 from None
+
+
+# --- donations ----------------------------------------------------------------------------------
+
+
+def donation_for(user, pk: int) -> Donation:
+    try:
+        return (
+            donations_visible_to(user)
+            .select_related(
+                "gisement__donor", "gisement__refurbisher", "gisement__commune", "created_by"
+            )
+            .prefetch_related(
+                Prefetch("lines", queryset=DonationLine.objects.order_by("kind")),
+                "documents__uploaded_by",
+            )
+            .get(pk=pk)
+        )
+    except Donation.DoesNotExist:
+        raise Http404 from None
+
+
+def donation_history(donation: Donation, *, limit: int = 50) -> list[DonationEvent]:
+    return list(donation.events.select_related("actor").order_by("-id")[:limit])
+
+
+def donation_devices(donation: Donation) -> QuerySet:
+    """The devices registered for the donation (index ``device_donation_id``)."""
+    return donation.devices.select_related("location").order_by("-id")
+
+
+def donation_document_for(user, donation_pk: int, document_pk: int):
+    donation = donation_for(user, donation_pk)
+    for document in donation.documents.all():
+        if document.pk == document_pk:
+            return document
+    raise Http404
+
+
+def donations_open_for_registration(user, organisation_ids=None) -> QuerySet[Donation]:
+    """Donations a device can still be registered for: not cancelled, not closed, of an
+    organisation where the user works on the pool."""
+    allowed = organisations_with_role(user, POOL_ROLES)
+    queryset = Donation.objects.filter(
+        state__in=[DonationState.ANNOUNCED, DonationState.COLLECTED, DonationState.RECEIVED]
+    ).select_related("gisement__donor")
+    if not user.is_superuser:
+        queryset = queryset.filter(gisement__refurbisher_id__in=allowed)
+    if organisation_ids is not None:
+        queryset = queryset.filter(gisement__refurbisher_id__in=organisation_ids)
+    return queryset.order_by("-id")
+
+
+def transitions_for(donation: Donation, user) -> list[TransitionInfo]:
+    """Actions this user may run on this donation now, in lifecycle order."""
+    names = {
+        t.name
+        for t in donation.get_all_state_transitions()
+        if t.source == donation.state and t.has_perm(donation, user)
+    }
+    return [TRANSITIONS[name] for name in TRANSITION_ORDER if name in names]
+
+
+# --- donor reporting: received by kind, progress by bucket --------------------------------------
+
+# Device states (parc.models.State values) grouped as a donor understands them. A test checks
+# that every state of parc falls in exactly one bucket.
+PROGRESS_BUCKETS = (
+    ("received", _("Reçus, en attente de diagnostic"), ("registered", "triage")),
+    ("erased", _("Données effacées"), ("wiped",)),
+    ("refurbishing", _("En reconditionnement"), ("refurbishing", "returned")),
+    ("ready", _("Reconditionnés, prêts à remettre"), ("ready", "allocated")),
+    ("handed_on", _("Remis à un foyer (prêt, don ou vente solidaire)"), ("on_loan", "transferred")),
+    ("parts", _("Démontés pour pièces"), ("parts",)),
+    ("recycled", _("Recyclés (filière DEEE)"), ("recycled",)),
+    ("lost", _("Perdus ou volés"), ("lost",)),
+)
+
+
+@dataclass
+class Progress:
+    total: int = 0
+    buckets: list[dict] = field(default_factory=list)
+    by_kind: list[dict] = field(default_factory=list)
+
+
+def donation_progress(donation: Donation) -> Progress:
+    """Counts only: no serial, no household, nothing personal. Two queries."""
+    by_state = dict(donation.devices.order_by().values_list("state").annotate(n=Count("id")))
+    declared = {line.kind: line.quantity for line in donation.lines.all()}
+    received = dict(donation.devices.order_by().values_list("kind").annotate(n=Count("id")))
+    progress = Progress(total=sum(by_state.values()))
+    for code, label, states in PROGRESS_BUCKETS:
+        count = sum(by_state.get(state, 0) for state in states)
+        progress.buckets.append({"code": code, "label": str(label), "count": count})
+    for kind, label in EquipmentKind.choices:
+        if declared.get(kind) or received.get(kind):
+            progress.by_kind.append(
+                {
+                    "kind": kind,
+                    "label": label,
+                    "declared": declared.get(kind),
+                    "received": received.get(kind, 0),
+                }
+            )
+    return progress
+
+
+def receipt_devices(donation: Donation) -> list[dict]:
+    """What was received, by kind, with each device's code, make and serial."""
+    rows: dict[str, list] = {}
+    devices = donation.devices.order_by("kind", "brand", "model", "serial", "id").values(
+        "kind", "public_code", "brand", "model", "serial"
+    )
+    for device in devices:
+        rows.setdefault(device["kind"], []).append(device)
+    labels = dict(EquipmentKind.choices)
+    return [
+        {"kind": kind, "label": labels.get(kind, kind), "devices": rows[kind]}
+        for kind, _label in EquipmentKind.choices
+        if kind in rows
+    ]
+
+
+# --- roadmap figures ----------------------------------------------------------------------------
+
+
+@dataclass
+class RoadmapFigures:
+    gisements: int
+    recurring_gisements: int
+    public_gisements: int
+    partners: int
+    partners_with_convention: int
+    conventions_by_quarter: list[dict]
+
+    @property
+    def conventions_signed(self) -> int:
+        return sum(row["count"] for row in self.conventions_by_quarter)
+
+
+def roadmap_figures(user, *, today: dt.date | None = None) -> RoadmapFigures:
+    """The figures the departmental roadmaps follow, over the gisements the user sees:
+
+    - gisements référencés: gisements on record;
+    - conventions signées per quarter: conventions by the quarter of their signature date,
+      whatever became of them since (expired or terminated ones were signed all the same);
+    - partenaires associés: distinct donor organisations with a gisement, and among them those
+      with a signed convention in force today.
+    """
+    today = today or timezone.localdate()
+    gisements = gisements_visible_to(user)
+    counts = gisements.aggregate(
+        total=Count("id"),
+        recurring=Count("id", filter=Q(frequency="recurrent")),
+        public=Count("id", filter=Q(donor_kind__in=PUBLIC_DONOR_KINDS)),
+        partners=Count("donor", distinct=True),
+    )
+    in_force = Convention.objects.filter(
+        Q(expires_on__isnull=True) | Q(expires_on__gte=today),
+        status=ConventionStatus.SIGNED,
+        gisement__in=gisements,
+    )
+    partners_with_convention = in_force.order_by().values("gisement__donor_id").distinct().count()
+    quarters = (
+        Convention.objects.filter(gisement__in=gisements, signed_on__isnull=False)
+        .exclude(status=ConventionStatus.DRAFT)
+        .annotate(year=ExtractYear("signed_on"), quarter=ExtractQuarter("signed_on"))
+        .order_by()
+        .values("year", "quarter")
+        .annotate(count=Count("id"))
+        .order_by("year", "quarter")
+    )
+    return RoadmapFigures(
+        gisements=counts["total"],
+        recurring_gisements=counts["recurring"],
+        public_gisements=counts["public"],
+        partners=counts["partners"],
+        partners_with_convention=partners_with_convention,
+        conventions_by_quarter=[
+            {
+                "year": row["year"],
+                "quarter": row["quarter"],
+                "label": f"T{row['quarter']} {row['year']}",
+                "count": row["count"],
+            }
+            for row in quarters
+        ],
+    )
