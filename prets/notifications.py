@@ -88,17 +88,51 @@ def _reminder_texts(loan: Loan, kind: str, for_household: bool) -> tuple[str, st
     return subject, body % values
 
 
-def reminder_messages(loan: Loan, kind: str) -> list[EmailMessage]:
-    """The reminder for the household (when it has an e-mail) and for the prescriber."""
+def reminder_messages(loans: list[Loan], kind: str) -> tuple[list[EmailMessage], dict]:
+    """The reminders of a batch of loans: one message per household that has an e-mail, and
+    one per prescriber (a digest when several of their loans are due together).
+
+    Returns the messages and, per loan id, how many people were told."""
     messages = []
-    if loan.household.email:
-        subject, body = _reminder_texts(loan, kind, for_household=True)
-        messages.append(EmailMessage(subject, body, None, [loan.household.email]))
-    prescriber = loan.request.created_by.email
-    if prescriber:
-        subject, body = _reminder_texts(loan, kind, for_household=False)
+    told = {}
+    by_prescriber: dict[str, list[Loan]] = {}
+    for loan in loans:
+        told[loan.pk] = 0
+        if loan.household.email:
+            subject, body = _reminder_texts(loan, kind, for_household=True)
+            messages.append(EmailMessage(subject, body, None, [loan.household.email]))
+            told[loan.pk] += 1
+        prescriber = loan.request.created_by.email
+        if prescriber:
+            by_prescriber.setdefault(prescriber, []).append(loan)
+            told[loan.pk] += 1
+    for prescriber, own in by_prescriber.items():
+        if len(own) == 1:
+            subject, body = _reminder_texts(own[0], kind, for_household=False)
+        else:
+            subject, body = _digest_texts(own, kind)
         messages.append(EmailMessage(subject, body, None, [prescriber]))
-    return messages
+    return messages, told
+
+
+def _digest_texts(loans: list[Loan], kind: str) -> tuple[str, str]:
+    if kind == ReminderKind.BEFORE_DUE:
+        subject = _("%(count)s prêts arrivent à échéance") % {"count": len(loans)}
+        intro = _("Ces prêts de foyers que vous accompagnez arrivent à échéance :")
+    else:
+        subject = _("%(count)s prêts ont dépassé leur échéance") % {"count": len(loans)}
+        intro = _("Ces prêts de foyers que vous accompagnez ont dépassé leur échéance :")
+    lines = [
+        _("- prêt n° %(n)s, appareil %(device)s, foyer %(household)s : échéance le %(due)s")
+        % {
+            "n": loan.pk,
+            "device": loan.device.public_code,
+            "household": loan.household.name,
+            "due": loan.due_on.strftime("%d/%m/%Y"),
+        }
+        for loan in loans
+    ]
+    return subject, "Bonjour,\n\n" + intro + "\n" + "\n".join(lines) + "\n\nFilière"
 
 
 def send_messages(messages: list[EmailMessage]) -> int:

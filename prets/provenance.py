@@ -5,6 +5,7 @@ equipment given by a public donor (pricing.py). The pool records the donation of
 import calendar
 import datetime as dt
 
+from dons.models import PUBLIC_DONOR_KINDS
 from parc.models import Device
 
 
@@ -13,8 +14,6 @@ def from_public_donor(device: Device) -> bool:
     False when its donation is not recorded."""
     if getattr(device, "donation_id", None) is None:
         return False
-    from dons.models import PUBLIC_DONOR_KINDS  # floor 2; imported when donations exist
-
     kind = (
         Device.objects.filter(pk=device.pk)
         .values_list("donation__gisement__donor_kind", flat=True)

@@ -833,15 +833,6 @@ def send_due_reminders(*, today: dt.date | None = None, batch_size: int = 500) -
                 _reminder_candidates(kind, today)
                 .filter(pk__gt=last_id)
                 .select_related("household", "organisation", "device", "request__created_by")
-                .only(
-                    "pk",
-                    "due_on",
-                    "household__name",
-                    "household__email",
-                    "organisation__name",
-                    "device__public_code",
-                    "request__created_by__email",
-                )
                 .order_by("pk")[:batch_size]
             )
             if not batch:
@@ -857,18 +848,15 @@ def _send_reminder_batch(loans: list[Loan], kind: str) -> tuple[int, int]:
     now = timezone.now()
     try:
         with transaction.atomic():
-            rows = [
-                SentReminder(loan=loan, kind=kind, due_on=loan.due_on, sent_at=now)
+            messages, told = notifications.reminder_messages(loans, kind)
+            SentReminder.objects.bulk_create(
+                SentReminder(
+                    loan=loan, kind=kind, due_on=loan.due_on, recipients=told[loan.pk], sent_at=now
+                )
                 for loan in loans
-            ]
-            messages = []
-            for loan, row in zip(loans, rows, strict=True):
-                loan_messages = notifications.reminder_messages(loan, kind)
-                row.recipients = len(loan_messages)
-                messages.extend(loan_messages)
-            SentReminder.objects.bulk_create(rows)
+            )
             notifications.send_messages(messages)
-            return len(rows), len(messages)
+            return len(loans), len(messages)
     except IntegrityError:
         # Another run got some of them first: go one by one, skipping those already sent.
         pass
@@ -876,19 +864,15 @@ def _send_reminder_batch(loans: list[Loan], kind: str) -> tuple[int, int]:
     for loan in loans:
         try:
             with transaction.atomic():
-                loan_messages = notifications.reminder_messages(loan, kind)
+                messages, told = notifications.reminder_messages([loan], kind)
                 SentReminder.objects.create(
-                    loan=loan,
-                    kind=kind,
-                    due_on=loan.due_on,
-                    recipients=len(loan_messages),
-                    sent_at=now,
+                    loan=loan, kind=kind, due_on=loan.due_on, recipients=told[loan.pk], sent_at=now
                 )
-                notifications.send_messages(loan_messages)
+                notifications.send_messages(messages)
         except IntegrityError:
             continue
         reminders += 1
-        emails += len(loan_messages)
+        emails += len(messages)
     return reminders, emails
 
 

@@ -231,6 +231,34 @@ def test_an_inventory_of_a_shelf_on_a_phone(live_server, page, workshop, axe_che
     assert ScanBatch.objects.get().closed_at is not None
 
 
+def test_batch_mode_works_without_javascript(live_server, browser, workshop):
+    org, technician = workshop
+    device = DeviceFactory(owner=org)
+    context = browser.new_context(**PHONE, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        log_in(page, live_server, "/scan/serie/")
+        page.get_by_role("radio", name="Commencer le diagnostic").check()
+        page.get_by_role("button", name="Commencer la série").click()
+        code_input = page.get_by_label("Code de l'étiquette")
+        expect(code_input).to_be_focused()  # autofocus, no script needed
+        # Controls that need JavaScript stay hidden.
+        expect(page.get_by_role("button", name="Scanner avec la caméra")).to_be_hidden()
+        expect(page.get_by_role("button", name="Couper le son")).to_be_hidden()
+        scanner_types(page, device.public_code)
+        expect(page.locator(".message-success")).to_contain_text("En diagnostic")
+        expect(page.locator("#scan-lines > li")).to_have_count(1)
+        expect(code_input).to_be_focused()
+        scanner_types(page, device.public_code)
+        expect(page.locator(".message-warning")).to_contain_text("Déjà scanné")
+        expect(page.locator("#scan-lines > li").first).to_have_class(
+            re.compile("outcome-duplicate")
+        )
+    finally:
+        context.close()
+    assert Device.objects.get(pk=device.pk).state == State.TRIAGE
+
+
 # --- the camera, through Chromium's fake capture device ---------------------------------------
 
 

@@ -131,3 +131,16 @@ def test_the_beat_schedule_runs_the_commands_tasks(settings):
         tasks_by_name
     )
     assert tasks.send_loan_reminders.delay().get() == {"reminders": 0, "emails": 0}
+
+
+def test_a_prescriber_gets_one_digest_for_several_loans(prescriber, make_request):
+    loans = [
+        loan_due(TODAY + dt.timedelta(days=3), request=make_request(state="fulfilled"))
+        for _ in range(3)
+    ]
+    assert run() == {"reminders": 3, "emails": 4}  # three households, one digest
+    digest = next(m for m in mail.outbox if m.to == [prescriber.email])
+    assert digest.subject == "3 prêts arrivent à échéance"
+    for loan in loans:
+        assert loan.device.public_code in digest.body
+    assert set(SentReminder.objects.values_list("recipients", flat=True)) == {2}

@@ -7,10 +7,12 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from dons.models import Donation, Gisement
 from parc.models import Device
 from prets import services
 from prets.models import PriceSuggestion, Sale, SaleCounter
 from prets.provenance import add_months
+from tests.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -148,3 +150,18 @@ def test_only_the_association_staff_sell(request, to_sell, who):
             price=Decimal("1"),
             payment_method="cash",
         )
+
+
+@pytest.mark.parametrize(("donor_kind", "capped"), [("collectivite", True), ("entreprise", False)])
+def test_the_cap_follows_the_donor_kind_of_the_device_gisement(
+    refurbisher, ready_device, donor_kind, capped
+):
+    donor = OrganisationFactory(name=f"Donateur {donor_kind}", is_donor=True)
+    gisement = Gisement.objects.create(
+        donor=donor, refurbisher=refurbisher, donor_kind=donor_kind, name="Parc 2025"
+    )
+    device = ready_device(kind="tablet", donation=Donation.objects.create(gisement=gisement))
+    info = services.price_info(device)
+    assert info.public_donor is capped
+    assert info.cap == (Decimal("100.00") if capped else None)
+    assert not services.price_info(ready_device(kind="tablet")).public_donor

@@ -1,0 +1,680 @@
+"""The synthetic pool: organisations, users, stock locations, devices and their histories.
+
+Rows are written straight to the tables (COPY on PostgreSQL, executemany on SQLite), not
+through the services: the services are what the transitions metric measures, and a million
+devices through them would take hours. The histories follow the lifecycle all the same: a
+device's events lead from ``register`` to its state, devices past triage have an erasure
+record (and an event) per storage medium, ready devices a passed functional test.
+
+The pool is built once and kept: a marker row in ``bench_pool`` (a table of the benchmark
+database only) records its size and the generator version.
+"""
+
+import bisect
+import itertools
+import json
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.core.management import call_command
+from django.core.management.color import no_style
+from django.db import connection, connections, transaction
+
+from . import catalog
+from .database import BenchDatabase, create_if_missing, drop
+
+# Bump when the shape of the generated pool changes: pools of an older version are rebuilt.
+GENERATOR_VERSION = 2
+MARKER_TABLE = "bench_pool"
+BENCH_TECHNICIAN = "bench-technicien"
+HISTORY_YEARS = 4
+POSTGRES_BATCH = 25_000
+SQLITE_BATCH = 10_000
+
+Log = Callable[[str], None]
+
+
+@dataclass
+class Pool:
+    devices: int
+    build_seconds: float
+    reused: bool
+    organisation_id: int  # the big refurbisher
+    technician_id: int
+    rows: dict  # rows written per table when the pool was built
+
+
+# --- entry point -----------------------------------------------------------------------------
+
+
+def ensure_pool(
+    database: BenchDatabase, devices: int, *, rebuild: bool, seed: int, log: Log
+) -> Pool:
+    """Reuse the pool of the benchmark database if it has this size, else build it."""
+    create_if_missing(database)
+    _migrate()
+    marker = _read_marker()
+    wanted = {"devices": devices, "generator": GENERATOR_VERSION, "seed": seed}
+    if marker and not rebuild and all(marker.get(k) == v for k, v in wanted.items()):
+        from acteurs.models import User
+
+        technician = User.objects.get(username=BENCH_TECHNICIAN)
+        log(
+            f"pool: reusing {devices:,} devices in {database.label} "
+            f"(built in {marker['build_seconds']:.0f} s on {marker['built_at']})"
+        )
+        return Pool(
+            devices,
+            marker["build_seconds"],
+            True,
+            marker["organisation_id"],
+            technician.pk,
+            marker.get("rows", {}),
+        )
+    reason = "BENCH_REBUILD=1" if rebuild else ("size changed" if marker else "none yet")
+    log(f"pool: building {devices:,} devices in {database.label} ({reason})")
+    connections.close_all()
+    drop(database)
+    create_if_missing(database)
+    _migrate()
+    started = time.perf_counter()
+    pool = PoolBuilder(devices, seed=seed, log=log).build()
+    pool.build_seconds = time.perf_counter() - started
+    _write_marker(
+        {
+            **wanted,
+            "build_seconds": round(pool.build_seconds, 1),
+            "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "organisation_id": pool.organisation_id,
+            "rows": pool.rows,
+        }
+    )
+    log(f"pool: built in {pool.build_seconds:.1f} s")
+    return pool
+
+
+def _migrate() -> None:
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+def _read_marker() -> dict | None:
+    if MARKER_TABLE not in connection.introspection.table_names():
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT value FROM {MARKER_TABLE} WHERE name = %s", ["pool"])
+        row = cursor.fetchone()
+    return json.loads(row[0]) if row else None
+
+
+def _write_marker(value: dict) -> None:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TABLE IF NOT EXISTS {MARKER_TABLE} "
+            "(name varchar(50) PRIMARY KEY, value text NOT NULL)"
+        )
+        cursor.execute(f"DELETE FROM {MARKER_TABLE} WHERE name = %s", ["pool"])
+        cursor.execute(
+            f"INSERT INTO {MARKER_TABLE} (name, value) VALUES (%s, %s)",
+            ["pool", json.dumps(value)],
+        )
+
+
+# --- fast public codes -------------------------------------------------------------------------
+
+
+class CodeMaker:
+    """``parc.codes.generate_code()`` semantics (six random Crockford symbols and a Luhn
+    mod 32 check symbol), from a seeded generator, never twice."""
+
+    def __init__(self, rng: random.Random, taken: set[str] | None = None):
+        from parc.codes import ALPHABET, BODY_LENGTH, PREFIX
+
+        self.rng = rng
+        self.taken = taken if taken is not None else set()
+        self.alphabet = ALPHABET
+        self.length = BODY_LENGTH
+        self.prefix = PREFIX
+        self.space = len(ALPHABET) ** BODY_LENGTH
+        # Luhn mod 32 by table: doubled values already folded.
+        self.doubled = [(2 * v) // 32 + (2 * v) % 32 for v in range(32)]
+
+    def _check(self, digits: list[int]) -> str:
+        total = 0
+        for position, value in enumerate(reversed(digits)):
+            total += self.doubled[value] if position % 2 == 0 else value
+        return self.alphabet[(32 - total % 32) % 32]
+
+    def make(self) -> str:
+        while True:
+            number = self.rng.randrange(self.space)
+            digits = []
+            for _ in range(self.length):
+                number, value = divmod(number, 32)
+                digits.append(value)
+            body = "".join(self.alphabet[v] for v in digits)
+            code = f"{self.prefix}-{body}{self._check(digits)}"
+            if code not in self.taken:
+                self.taken.add(code)
+                return code
+
+
+# --- rows ----------------------------------------------------------------------------------------
+
+DEVICE_COLUMNS = [
+    "id",
+    "public_code",
+    "kind",
+    "brand",
+    "model",
+    "serial",
+    "cpu",
+    "ram_gb",
+    "os",
+    "grade",
+    "owner_id",
+    "location_id",
+    "received_without_storage",
+    "notes",
+    "state",
+    "cycle",
+    "state_changed_at",
+    "created_at",
+]
+MEDIUM_COLUMNS = ["id", "device_id", "media_type", "manufacturer", "model", "serial", "capacity_gb"]
+ERASURE_COLUMNS = [
+    "id",
+    "medium_id",
+    "device_cycle",
+    "manufacturer",
+    "model",
+    "serial",
+    "media_type",
+    "level",
+    "method",
+    "tool",
+    "tool_version",
+    "verification",
+    "result",
+    "started_at",
+    "ended_at",
+    "operator_id",
+    "destination",
+    "report",
+    "recorded_at",
+]
+REFURBISHMENT_COLUMNS = [
+    "device_id",
+    "device_cycle",
+    "checklist",
+    "passed",
+    "parts_replaced",
+    "os_installed",
+    "grade",
+    "technician_id",
+    "notes",
+    "recorded_at",
+]
+EVENT_COLUMNS = [
+    "device_id",
+    "action",
+    "source_state",
+    "target_state",
+    "actor_id",
+    "at",
+    "note",
+    "data",
+]
+
+
+def _tables():
+    from parc.models import Device, DeviceEvent, ErasureRecord, RefurbishmentRecord, StorageMedium
+
+    return [
+        (Device, DEVICE_COLUMNS),
+        (StorageMedium, MEDIUM_COLUMNS),
+        (ErasureRecord, ERASURE_COLUMNS),
+        (RefurbishmentRecord, REFURBISHMENT_COLUMNS),
+        (DeviceEvent, EVENT_COLUMNS),
+    ]
+
+
+def extra_columns() -> dict[str, list[tuple[str, object]]]:
+    """Columns added to the models since the generator was written: nullable ones are left
+    NULL, ones with a default get it; a required column without default stops the run."""
+    extras = {}
+    for model, columns in _tables():
+        fields = [
+            f
+            for f in model._meta.concrete_fields
+            if not f.generated and not (f.primary_key and "id" not in columns)
+        ]
+        unknown = set(columns) - {f.column for f in fields}
+        if unknown:
+            raise SystemExit(
+                f"bench: {model._meta.db_table} lost columns {sorted(unknown)}: "
+                "update bench/pool.py"
+            )
+        extras[model._meta.db_table] = []
+        for f in fields:
+            if f.column in columns or f.null:
+                continue
+            if not f.has_default():
+                raise SystemExit(
+                    f"bench: {model._meta.db_table}.{f.column} is required and has no "
+                    "default: update bench/pool.py"
+                )
+            value = f.get_db_prep_save(f.get_default(), connection)
+            extras[model._meta.db_table].append((f.column, value))
+    return extras
+
+
+class Weighted:
+    def __init__(self, pairs: Sequence[tuple[object, int]]):
+        self.values = [value for value, _weight in pairs]
+        self.cumulative = list(itertools.accumulate(weight for _value, weight in pairs))
+        self.total = self.cumulative[-1]
+
+    def pick(self, rng: random.Random):
+        return self.values[bisect.bisect_right(self.cumulative, rng.random() * self.total)]
+
+
+SERIAL_SYMBOLS = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
+HOUR = 3600.0
+DAY = 24 * HOUR
+
+
+class PoolBuilder:
+    def __init__(self, devices: int, *, seed: int, log: Log):
+        from parc.checklists import checklist_for
+
+        self.total = devices
+        self.rng = random.Random(seed)
+        self.log = log
+        self.vendor = connection.vendor
+        self.codes = CodeMaker(self.rng)
+        self.kinds = Weighted(catalog.KINDS)
+        self.states = Weighted(catalog.STATES)
+        self.media_types = {k: Weighted(v) for k, v in catalog.MEDIA_TYPES.items()}
+        self.checklists = {
+            kind: json.dumps({key: True for key, _label in checklist_for(kind)})
+            for kind, _weight in catalog.KINDS
+        }
+        self.now = time.time()
+        self.start = self.now - HISTORY_YEARS * 365 * DAY
+        self.medium_id = 0
+        self.erasure_id = 0
+        if self.vendor == "postgresql":
+            self.timestamp = lambda ts: datetime.fromtimestamp(ts, UTC)
+        else:  # Django stores naive UTC text on SQLite
+            self.timestamp = lambda ts: str(datetime.fromtimestamp(ts, UTC).replace(tzinfo=None))
+
+    # --- actors
+
+    def _actors(self):
+        from acteurs.models import Membership, Organisation, Role, User
+        from parc.models import StockLocation
+
+        organisations = []
+        for index, (name, short_name, share) in enumerate(catalog.ORGANISATIONS):
+            organisation = Organisation.objects.create(
+                name=name, short_name=short_name, is_refurbisher=True
+            )
+            locations = (
+                catalog.BIG_ORGANISATION_LOCATIONS
+                if index == 0
+                else catalog.SMALL_ORGANISATION_LOCATIONS
+            )
+            location_ids = [
+                StockLocation.objects.create(
+                    organisation=organisation, name=f"Étagère {chr(65 + n // 6)}{n % 6 + 1}"
+                ).pk
+                for n in range(locations)
+            ]
+            users = {}
+            for role in (Role.TECHNICIAN, Role.STAFF):
+                username = (
+                    BENCH_TECHNICIAN
+                    if index == 0 and role == Role.TECHNICIAN
+                    else f"bench-{role}-{short_name.lower()}"
+                )
+                user = User(
+                    username=username,
+                    first_name=role.label.capitalize(),
+                    last_name=short_name,
+                    email=f"{username}@bench.invalid",
+                )
+                user.set_unusable_password()
+                user.save()
+                Membership.objects.create(user=user, organisation=organisation, role=role)
+                users[role] = user.pk
+            organisations.append(
+                {
+                    "id": organisation.pk,
+                    "share": share,
+                    "locations": location_ids,
+                    "technician": users[Role.TECHNICIAN],
+                    "staff": users[Role.STAFF],
+                }
+            )
+        return organisations
+
+    # --- one device
+
+    def _serial(self, prefix: str, length: int) -> str:
+        if length == 0:
+            return ""
+        rest = length - len(prefix)
+        return prefix + "".join(self.rng.choices(SERIAL_SYMBOLS, k=rest))
+
+    def _device(self, device_id: int, organisation: dict, rows: dict) -> None:
+        rng = self.rng
+        kind = self.kinds.pick(rng)
+        state = self.states.pick(rng)
+        brand, models, serial_prefix, serial_length = rng.choice(catalog.MODELS[kind])
+        holds_data = kind in catalog.MEDIA_TYPES
+        without_storage = holds_data and rng.random() < 0.04
+        if state == "recycled" and not holds_data:
+            path = rng.choice(catalog.RECYCLE_WITHOUT_TRIAGE)
+        else:
+            path = rng.choice(catalog.PATHS[state])
+
+        # Timeline: registered some time in the last years, then one step after another.
+        created = self.start + (device_id / self.total) * (self.now - self.start - DAY)
+        created += rng.uniform(0, DAY)
+        gaps = [rng.uniform(HOUR, 12 * DAY) for _ in path]
+        room = self.now - created - HOUR
+        if sum(gaps) > room:
+            gaps = [gap * room / sum(gaps) for gap in gaps] if room > 0 else [0.0] * len(gaps)
+        technician, staff = organisation["technician"], organisation["staff"]
+
+        media = []
+        if holds_data and not without_storage:
+            media_type = self.media_types[kind].pick(rng)
+            count = 2 if kind == "desktop" and rng.random() < 0.15 else 1
+            for _ in range(count):
+                manufacturer, medium_model, prefix, capacities = rng.choice(
+                    catalog.MEDIA[media_type]
+                )
+                self.medium_id += 1
+                medium = (
+                    self.medium_id,
+                    device_id,
+                    media_type,
+                    manufacturer,
+                    medium_model,
+                    self._serial(prefix, 12) if prefix else self._serial("", 10),
+                    rng.choice(capacities),
+                )
+                media.append(medium)
+                rows["media"].append(medium)
+
+        events = rows["events"]
+        ts = self.timestamp
+        events.append((device_id, "register", "", "registered", staff, ts(created), "", "{}"))
+        at = created
+        current = "registered"
+        grade = ""
+        cycle = 1
+        os_name = rng.choice(catalog.OS[kind]) if kind in catalog.OS else ""
+        for step, gap in zip(path, gaps, strict=True):
+            at += gap
+            if step == "erase":
+                for medium in media:
+                    at = self._erasure(medium, at, technician, current, rows)
+                continue
+            target = catalog.TARGETS[step]
+            actor = staff if step in catalog.STAFF_ACTIONS else technician
+            data = "{}"
+            if step == "mark_ready":
+                grade = rng.choice("AABBBC")
+                installed = catalog.OS_INSTALLED.get(kind, "")
+                os_name = installed or os_name
+                rows["refurbishments"].append(
+                    (
+                        device_id,
+                        cycle,
+                        self.checklists[kind],
+                        True,
+                        "",
+                        installed,
+                        grade,
+                        technician,
+                        "",
+                        ts(at - rng.uniform(60, 600)),
+                    )
+                )
+                data = json.dumps({"grade": grade, "os_installed": installed})
+            elif step == "take_back":
+                cycle += 1
+            note = catalog.NOTES.get(step, "")
+            events.append((device_id, step, current, target, actor, ts(at), note, data))
+            current = target
+        assert current == state, (path, state)
+
+        stocked = not catalog.LEAVES_SHELVES.intersection(path)
+        rows["devices"].append(
+            (
+                device_id,
+                self.codes.make(),
+                kind,
+                brand,
+                rng.choice(models),
+                self._serial(serial_prefix, serial_length),
+                rng.choice(catalog.CPUS[kind]) if kind in catalog.CPUS else "",
+                rng.choice(catalog.RAM_GB[kind]) if kind in catalog.RAM_GB else None,
+                os_name,
+                grade,
+                organisation["id"],
+                rng.choice(organisation["locations"]) if stocked else None,
+                without_storage,
+                "",
+                state,
+                cycle,
+                ts(at),
+                ts(created),
+            )
+        )
+
+    def _erasure(self, medium: tuple, at: float, operator: int, state: str, rows: dict) -> float:
+        rng = self.rng
+        medium_id, device_id, media_type, manufacturer, model, serial, _capacity = medium
+        level, method, tool, version = rng.choice(catalog.ERASURES[media_type])
+        # One attempt in thirty fails (a bad sector, a frozen drive) and is run again.
+        results = ["failed", "erased"] if rng.random() < 1 / 30 else ["erased"]
+        for result in results:
+            started = at
+            ended = started + rng.uniform(0.2 * HOUR, (6 if media_type == "hdd" else 1) * HOUR)
+            self.erasure_id += 1
+            rows["erasures"].append(
+                (
+                    self.erasure_id,
+                    medium_id,
+                    1,
+                    manufacturer,
+                    model,
+                    serial,
+                    media_type,
+                    level,
+                    method,
+                    tool,
+                    version,
+                    "full" if rng.random() < 0.2 else "sample",
+                    result,
+                    self.timestamp(started),
+                    self.timestamp(ended),
+                    operator,
+                    "reuse",
+                    "",
+                    self.timestamp(ended + 60),
+                )
+            )
+            label = "effacé" if result == "erased" else "échec"
+            rows["events"].append(
+                (
+                    device_id,
+                    "erasure",
+                    state,
+                    state,
+                    operator,
+                    self.timestamp(ended + 60),
+                    f"{media_type.upper()} {manufacturer} {model} (n° {serial}) : {label}",
+                    json.dumps({"erasure_id": self.erasure_id, "result": result, "level": level}),
+                )
+            )
+            at = ended + rng.uniform(60, HOUR)
+        return at
+
+    # --- writing
+
+    def build(self) -> Pool:
+        writer = RowWriter()
+        organisations = self._actors()
+        shares = Weighted([(org, org["share"]) for org in organisations])
+        batch = POSTGRES_BATCH if self.vendor == "postgresql" else SQLITE_BATCH
+        started = time.perf_counter()
+        next_report = 0.1
+        counts = dict.fromkeys(("devices", "media", "erasures", "refurbishments", "events"), 0)
+        with writer.loading():
+            for first in range(1, self.total + 1, batch):
+                rows = {name: [] for name in counts}
+                for device_id in range(first, min(first + batch, self.total + 1)):
+                    self._device(device_id, shares.pick(self.rng), rows)
+                writer.write(rows)
+                for name, values in rows.items():
+                    counts[name] += len(values)
+                done = counts["devices"] / self.total
+                if done >= next_report or done == 1:
+                    elapsed = time.perf_counter() - started
+                    self.log(
+                        f"  {counts['devices']:>10,} devices, {counts['events']:>10,} events "
+                        f"({elapsed:.0f} s, {counts['devices'] / elapsed:,.0f} devices/s)"
+                    )
+                    next_report = done + 0.1
+            self.log("  indexes and statistics…")
+        self.log(
+            "  rows: "
+            + ", ".join(f"{name} {count:,}" for name, count in counts.items())
+            + f" ({time.perf_counter() - started:.0f} s)"
+        )
+        big = organisations[0]
+        return Pool(self.total, 0.0, False, big["id"], big["technician"], counts)
+
+
+class RowWriter:
+    """Bulk inserts: COPY on PostgreSQL (secondary indexes dropped meanwhile), executemany on
+    SQLite (with synchronous=OFF while loading a throwaway database)."""
+
+    def __init__(self):
+        self.vendor = connection.vendor
+        self.tables = _tables()
+        self.extras = extra_columns()
+
+    def write(self, rows: dict) -> None:
+        chunks = zip(
+            self.tables,
+            (
+                rows["devices"],
+                rows["media"],
+                rows["erasures"],
+                rows["refurbishments"],
+                rows["events"],
+            ),
+            strict=True,
+        )
+        with transaction.atomic(), connection.cursor() as cursor:
+            for (model, columns), values in chunks:
+                if not values:
+                    continue
+                extras = self.extras[model._meta.db_table]
+                if extras:
+                    columns = [*columns, *(column for column, _value in extras)]
+                    constant = tuple(value for _column, value in extras)
+                    values = [row + constant for row in values]
+                table = connection.ops.quote_name(model._meta.db_table)
+                names = ", ".join(connection.ops.quote_name(c) for c in columns)
+                if self.vendor == "postgresql":
+                    with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                        for row in values:
+                            copy.write_row(row)
+                else:
+                    marks = ", ".join(["%s"] * len(columns))
+                    cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", values)
+
+    def loading(self):
+        return _PostgresLoading(self.tables) if self.vendor == "postgresql" else _SqliteLoading()
+
+
+class _SqliteLoading:
+    def __enter__(self):
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA synchronous=OFF")
+
+    def __exit__(self, *exc):
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+class _PostgresLoading:
+    """Drop the secondary indexes of the empty tables, load, recreate them, reset sequences,
+    VACUUM ANALYZE (autovacuum would get there; the benchmark should not wait for it)."""
+
+    def __init__(self, tables):
+        self.models = [model for model, _columns in tables]
+        self.indexes: list[str] = []
+
+    def __enter__(self):
+        names = [model._meta.db_table for model in self.models]
+        with connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit TO off")
+            cursor.execute(
+                """
+                SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+                FROM pg_index i
+                WHERE i.indrelid::regclass::text = ANY(%s)
+                  AND NOT i.indisprimary
+                  AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+                """,
+                [names],
+            )
+            found = cursor.fetchall()
+            for name, _definition in found:
+                cursor.execute(f"DROP INDEX {name}")
+        self.indexes = [definition for _name, definition in found]
+
+    def __exit__(self, exc_type, *exc):
+        with connection.cursor() as cursor:
+            cursor.execute("SET maintenance_work_mem TO '1GB'")
+            for definition in self.indexes:
+                cursor.execute(definition)
+            for sql in connection.ops.sequence_reset_sql(no_style(), self.models):
+                cursor.execute(sql)
+            if exc_type is None:
+                for model in self.models:
+                    cursor.execute(
+                        f"VACUUM ANALYZE {connection.ops.quote_name(model._meta.db_table)}"
+                    )
+            cursor.execute("RESET maintenance_work_mem")
+            cursor.execute("RESET synchronous_commit")
+
+
+def sample_ids(model, count: int, rng: random.Random, **filters) -> list[int]:
+    """Random primary keys of rows matching ``filters``, without ORDER BY random()."""
+    from django.db.models import Max, Min
+
+    bounds = model.objects.aggregate(low=Min("pk"), high=Max("pk"))
+    found: list[int] = []
+    for _attempt in range(50):
+        if len(found) >= count:
+            break
+        candidates = {rng.randint(bounds["low"], bounds["high"]) for _ in range(count * 4)}
+        found.extend(
+            model.objects.filter(pk__in=candidates - set(found), **filters).values_list(
+                "pk", flat=True
+            )
+        )
+    rng.shuffle(found)
+    return found[:count]
