@@ -8,4 +8,5 @@ urlpatterns = [
     path("dons/", include("dons.urls")),
     path("", include("ateliers.urls")),
     path("", include("prets.urls")),
+    path("rapports/", include("rapports.urls")),
 ]

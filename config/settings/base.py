@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "parc",
     "ateliers",
     "prets",
+    "rapports",
 ]
 
 MIDDLEWARE = [

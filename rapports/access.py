@@ -1,0 +1,73 @@
+"""Who may read which report. Checked on the server by every report view and export.
+
+- The coordination (admins of a coordinating organisation, superusers) reads everything.
+- Admins and staff of a refurbishing organisation read the reports of their own
+  organisation and of its gisements.
+- Members with the funder role read what their organisation funds (``Funding``) and the
+  gisements their organisation gave (a donor company's own report), nothing else.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+
+from acteurs.models import Role
+from acteurs.permissions import is_coordinator, organisations_with_role
+
+from .models import Funding
+
+TEAM_ROLES = frozenset({Role.ADMIN, Role.STAFF})
+
+
+@dataclass(frozen=True)
+class ReportScope:
+    """What a user may report on. ``everything`` overrides the sets."""
+
+    everything: bool = False
+    refurbishers: frozenset[int] = field(default_factory=frozenset)  # whole organisations
+    gisements: frozenset[int] = field(default_factory=frozenset)  # single funded gisements
+    donors: frozenset[int] = field(default_factory=frozenset)  # gisements given by these
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.everything or self.refurbishers or self.gisements or self.donors)
+
+    def gisement_filter(self, prefix: str = "") -> Q:
+        """A Q on Gisement (or on a relation to it, with ``prefix`` such as
+        ``"donation__gisement__"``) that keeps the gisements in scope."""
+        if self.everything:
+            return Q()
+        return (
+            Q(**{f"{prefix}refurbisher_id__in": self.refurbishers})
+            | Q(**{f"{prefix}pk__in": self.gisements})
+            | Q(**{f"{prefix}donor_id__in": self.donors})
+        )
+
+
+def report_scope(user) -> ReportScope:
+    """One or two queries; the result is cached on the user for the request."""
+    cached = getattr(user, "_filiere_report_scope", None)
+    if cached is not None:
+        return cached
+    if is_coordinator(user):
+        scope = ReportScope(everything=True)
+    else:
+        teams = frozenset(organisations_with_role(user, TEAM_ROLES))
+        funders = frozenset(organisations_with_role(user, {Role.FUNDER}))
+        refurbishers, gisements = set(teams), set()
+        if funders:
+            for refurbisher_id, gisement_id in Funding.objects.filter(
+                funder_id__in=funders
+            ).values_list("refurbisher_id", "gisement_id"):
+                if refurbisher_id:
+                    refurbishers.add(refurbisher_id)
+                if gisement_id:
+                    gisements.add(gisement_id)
+        scope = ReportScope(
+            refurbishers=frozenset(refurbishers),
+            gisements=frozenset(gisements),
+            donors=funders,
+        )
+    if user is not None and user.is_authenticated:
+        user._filiere_report_scope = scope
+    return scope
