@@ -73,6 +73,29 @@ def test_a_pool_device_repair_joins_the_devices_history(repair_session, facilita
     assert device.state == "on_loan"  # a repair does not move the device in its lifecycle
 
 
+@pytest.mark.parametrize(
+    ("status", "barrier", "label"),
+    [
+        ("Fixed", "", "Réparation</strong> : réparé"),
+        ("Repairable", "", "Réparation</strong> : réparable (suite à donner)"),
+        ("End of life", "Spare parts too expensive", "Réparation</strong> : fin de vie"),
+    ],
+)
+def test_the_device_history_names_the_repair_and_its_outcome(
+    client, repair_session, facilitator, association, staff, status, barrier, label
+):
+    device = DeviceFactory(owner=association, state="on_loan", kind="laptop")
+    record(
+        repair_session, facilitator, device_code=device.public_code, status=status, barrier=barrier
+    )
+    client.force_login(staff)
+    page = client.get(reverse("parc:device", args=[device.public_code])).content.decode()
+    history = page[page.index('id="history-title"') :]
+    assert label in history
+    # Not the generic "state → state" line of a transition.
+    assert "En prêt → En prêt" not in history
+
+
 def test_a_device_code_typo_or_a_stranger_device_is_refused(
     repair_session, facilitator, other_refurbisher, association
 ):

@@ -247,6 +247,12 @@ def test_the_page_reads_then_records(client, laptop, technician):
     device, nvme, _hdd = laptop
     client.force_login(technician)
     url = reverse("parc:erasure_log", kwargs={"code": device.public_code})
+    # Reached from the device page and from the wipe page, not by typing its address.
+    for page_url in (
+        reverse("parc:device", kwargs={"code": device.public_code}),
+        reverse("parc:transition", kwargs={"code": device.public_code, "name": "wipe"}),
+    ):
+        assert f'href="{url}"' in client.get(page_url).content.decode(), page_url
     assert client.get(url).status_code == 200
     response = client.post(url, {"log": SimpleUploadedFile("nwipe.log", fixture(TWO))})
     page = response.content.decode()
@@ -266,6 +272,8 @@ def test_the_page_reads_then_records(client, laptop, technician):
     )
     assert response.status_code == 302
     assert ErasureRecord.objects.get().medium == nvme
+    page = client.get(response["Location"]).content.decode()
+    assert "Journal d'effacement nwipe joint" in page[page.index('id="history-title"') :]
 
 
 @pytest.mark.django_db

@@ -228,12 +228,17 @@ def test_the_page_applies_a_report_and_shows_its_warnings(client, refurbisher, t
     device = DeviceFactory(owner=refurbisher, serial="", cpu="")
     client.force_login(technician)
     url = reverse("parc:hardware_report", kwargs={"code": device.public_code})
+    # Reached from the device page, not by typing its address.
+    device_page = client.get(reverse("parc:device", kwargs={"code": device.public_code}))
+    assert f'href="{url}"' in device_page.content.decode()
     assert client.get(url).status_code == 200
     report = SimpleUploadedFile("lshw.json", fixture("lshw-vm-debian12-kvm.json"))
     response = client.post(url, {"report": report}, follow=True)
     assert response.redirect_chain[-1][0].endswith(f"/e/{device.public_code}/")
     page = response.content.decode()
     assert "Disque virtuel ignoré" in page
+    history = page[page.index('id="history-title"') :]
+    assert "Rapport matériel joint" in history
     device.refresh_from_db()
     assert device.cpu == "AMD EPYC"
 
