@@ -2,7 +2,11 @@
 
 from django import template
 
-from prets.permissions import desk_organisation_ids, prescribing_organisation_ids
+from prets.permissions import (
+    desk_organisation_ids,
+    is_prescriber_for,
+    prescribing_organisation_ids,
+)
 
 register = template.Library()
 
@@ -14,3 +18,9 @@ def prets_nav(user) -> dict:
     prescribes = bool(prescribing_organisation_ids(user))
     desk = bool(desk_organisation_ids(user))
     return {"requests": prescribes, "queue": desk, "loans": prescribes or desk}
+
+
+@register.simple_tag
+def prescribes_for(user, organisation_id) -> bool:
+    """Whether the household page links to the household's equipment file (requests, loans)."""
+    return user.is_authenticated and is_prescriber_for(user, organisation_id)

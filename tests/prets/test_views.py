@@ -9,8 +9,22 @@ from django.urls import reverse
 from django.utils import timezone
 
 from prets import services
-from prets.models import DeviceRequest, Loan, RequestState
-from tests.factories import DeviceRequestFactory, HouseholdFactory, LoanFactory
+from prets.models import (
+    Allocation,
+    DeviceRequest,
+    Loan,
+    LoanEvent,
+    LoanFollowUp,
+    RequestEvent,
+    RequestState,
+)
+from tests.factories import (
+    DeviceRequestFactory,
+    HouseholdFactory,
+    LoanFactory,
+    MembershipFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -20,17 +34,25 @@ def world(make_request, staff, ready_device, household):
     """A loan and a sale from the same CCAS household, with the association."""
     loan_request = make_request(state="approved")
     services.device_allocate(loan_request.pk, ready_device().pk, staff)
-    loan = services.loan_start(loan_request.pk, staff)
+    loan = services.loan_start(loan_request.pk, staff, deposit_amount=Decimal("20"))
     sale_request = make_request(state="approved", mode="purchase")
     services.device_allocate(sale_request.pk, ready_device().pk, staff)
     sale = services.sale_create(sale_request.pk, staff, price=Decimal("60"), payment_method="cash")
     waiting = make_request(state="submitted")
     approved = make_request(state="approved")
+    to_lend = make_request(state="approved")
+    services.device_allocate(to_lend.pk, ready_device().pk, staff)
+    to_sell = make_request(state="approved", mode="purchase")
+    services.device_allocate(to_sell.pk, ready_device().pk, staff)
+    draft = make_request(state="draft", consent_informed=False)
     return {
         "loan": loan,
         "sale": sale,
         "request": waiting,
         "approved": approved,
+        "to_lend": to_lend,
+        "to_sell": to_sell,
+        "draft": draft,
         "household": household,
     }
 
@@ -50,6 +72,11 @@ PAGES = {
     "request_create": lambda w: reverse("prets:request_create", args=[w["household"].pk]),
     "export": lambda w: reverse("prets:household_export", args=[w["household"].pk]),
     "erase": lambda w: reverse("prets:household_erase", args=[w["household"].pk]),
+    "loan_start": lambda w: reverse("prets:loan_start", args=[w["to_lend"].pk]),
+    "sale_create": lambda w: reverse("prets:sale_create", args=[w["to_sell"].pk]),
+    "loan_renew": lambda w: reverse("prets:loan_action", args=[w["loan"].pk, "renouveler"]),
+    "loan_transfer": lambda w: reverse("prets:loan_action", args=[w["loan"].pk, "ceder"]),
+    "loan_lost": lambda w: reverse("prets:loan_action", args=[w["loan"].pk, "perte"]),
 }
 
 # role → {page: expected status}; a page not listed for a role answers 404.
@@ -69,6 +96,12 @@ EXPECTED = {
         "request_create": 200,
         "export": 200,
         "erase": 200,
+        # The household's side follows the loan; only the association hands over and closes.
+        "loan_start": 403,
+        "sale_create": 403,
+        "loan_renew": 403,
+        "loan_transfer": 403,
+        "loan_lost": 403,
     },
     "staff": {
         "requests": 200,  # staff may prescribe for their own organisation's households
@@ -81,6 +114,11 @@ EXPECTED = {
         "agreement": 200,
         "receipt": 200,
         "household": 200,  # the household of a request addressed to them
+        "loan_start": 200,
+        "sale_create": 200,
+        "loan_renew": 200,
+        "loan_transfer": 200,
+        "loan_lost": 200,
     },
     "other_prescriber": {"requests": 200, "queue": 403, "loans": 200},
     "other_staff": {"requests": 200, "queue": 200, "loans": 200},
@@ -144,6 +182,80 @@ def test_another_organisation_cannot_post_on_a_request(client, world, other_pres
     )
     assert response.status_code == 404
     assert DeviceRequest.objects.get(pk=target.pk).state == RequestState.SUBMITTED
+
+
+# The actions that exist only as a POST, forged by every role that may not run them: outsiders
+# get a 404 (the object does not exist for them), the household's side a French refusal; the
+# database is left exactly as it was.
+POSTS = {
+    "consent": (lambda w: reverse("prets:request_consent", args=[w["draft"].pk]), {}),
+    "release": (lambda w: reverse("prets:release", args=[w["to_lend"].pk]), {"note": "x"}),
+    "follow_up": (
+        lambda w: reverse("prets:follow_up", args=[w["loan"].pk]),
+        {"kind": "call", "on": "today", "note": "forgé"},
+    ),
+    "deposit": (
+        lambda w: reverse("prets:loan_date", args=[w["loan"].pk, "caution-versee"]),
+        {"day": "today"},
+    ),
+    "agreement": (
+        lambda w: reverse("prets:loan_date", args=[w["loan"].pk, "convention-signee"]),
+        {"day": "today"},
+    ),
+    "return": (
+        lambda w: reverse("prets:loan_action", args=[w["loan"].pk, "retour"]),
+        {"returned_on": "today", "complete": "on"},
+    ),
+    "cancel": (
+        lambda w: reverse("prets:request_action", args=[w["request"].pk, "annuler"]),
+        {"expected_state": "submitted", "note": "forgé"},
+    ),
+}
+
+# role → {action: expected status}; an action not listed answers 404.
+POST_EXPECTED = {
+    # The prescriber may tick consent, note a follow-up and cancel (their own side): these are
+    # checked elsewhere. Here: the association's actions, refused with a message or a 403.
+    "prescriber": {"release": 302, "deposit": 302, "agreement": 302, "return": 403},
+    "other_prescriber": {},
+    "other_staff": {},
+    "technician": {},
+    "funder": {},
+    "coordinator": {},
+}
+
+POST_CASES = [
+    (role, action)
+    for role in POST_EXPECTED
+    for action in POSTS
+    if not (role == "prescriber" and action in ("consent", "follow_up", "cancel"))
+]
+
+
+def _snapshot(world):
+    loan = Loan.objects.get(pk=world["loan"].pk)
+    return (
+        loan.state,
+        loan.deposit_paid_on,
+        loan.agreement_signed_on,
+        LoanFollowUp.objects.count(),
+        LoanEvent.objects.count(),
+        RequestEvent.objects.count(),
+        Allocation.objects.filter(status="active").count(),
+        list(DeviceRequest.objects.order_by("pk").values_list("state", "consent_informed")),
+    )
+
+
+@pytest.mark.parametrize(("role", "action"), POST_CASES)
+def test_forged_posts_change_nothing(request, client, world, role, action):
+    client.force_login(request.getfixturevalue(role))
+    url, data = POSTS[action]
+    today = timezone.localdate().isoformat()
+    data = {key: today if value == "today" else value for key, value in data.items()}
+    before = _snapshot(world)
+    response = client.post(url(world), data)
+    assert response.status_code == POST_EXPECTED[role].get(action, 404), f"{role} {action}"
+    assert _snapshot(world) == before, f"{role} {action}"
 
 
 def test_another_association_cannot_allocate_or_close(client, world, other_staff, ready_device):
@@ -312,3 +424,58 @@ def test_household_file_query_budget(
     with django_assert_max_num_queries(9):
         response = client.get(reverse("prets:household", args=[household.pk]))
     assert len(response.context["requests"]) == n
+
+
+# --- navigation and order ---------------------------------------------------------------------
+
+
+def test_the_household_page_leads_to_its_equipment_file(client, prescriber, household, ccas):
+    """A social worker opens a household from the Foyers list and reaches its requests
+    without typing an address; a facilitator of the same organisation gets no such link."""
+    file_url = reverse("prets:household", args=[household.pk])
+    client.force_login(prescriber)
+    listing = client.get(reverse("households")).content.decode()
+    assert reverse("household", args=[household.pk]) in listing
+    page = client.get(reverse("household", args=[household.pk])).content.decode()
+    assert f'href="{file_url}"' in page
+    facilitator = UserFactory(username="animateur-ccas")
+    MembershipFactory(user=facilitator, organisation=ccas, role="facilitator")
+    client.force_login(facilitator)
+    page = client.get(reverse("household", args=[household.pk]))
+    assert page.status_code == 200
+    assert file_url not in page.content.decode()
+    assert client.get(file_url).status_code == 404
+
+
+def test_the_queue_puts_the_most_urgent_then_the_oldest_first(client, staff, make_request):
+    now = timezone.now()
+    normal_old = make_request(urgency=0, submitted_at=now - dt.timedelta(days=9))
+    urgent_new = make_request(urgency=1, submitted_at=now - dt.timedelta(days=1))
+    normal_new = make_request(urgency=0, submitted_at=now - dt.timedelta(days=2))
+    urgent_old = make_request(urgency=1, submitted_at=now - dt.timedelta(days=5))
+    client.force_login(staff)
+    response = client.get(reverse("prets:queue"))
+    assert [r.pk for r in response.context["page"].object_list] == [
+        urgent_old.pk,
+        urgent_new.pk,
+        normal_old.pk,
+        normal_new.pk,
+    ]
+
+
+def test_erasure_on_request_through_the_page(client, prescriber, household):
+    url = reverse("prets:household_erase", args=[household.pk])
+    client.force_login(prescriber)
+    file_page = client.get(reverse("prets:household", args=[household.pk])).content.decode()
+    assert f'href="{url}"' in file_page
+    # Without the confirmation nothing is erased, and the page says why.
+    response = client.post(url, {"confirm": ""})
+    assert "Cochez la case pour confirmer l&#x27;effacement." in response.content.decode()
+    household.refresh_from_db()
+    assert household.name == "Mme Martin"
+    response = client.post(url, {"confirm": "on"}, follow=True)
+    assert "Les données personnelles du foyer ont été effacées." in response.content.decode()
+    household.refresh_from_db()
+    assert household.name == "Foyer anonymisé" and household.email == ""
+    # Erased: the file no longer offers to erase it again.
+    assert f'href="{url}"' not in response.content.decode()
