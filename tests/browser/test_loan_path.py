@@ -65,7 +65,12 @@ def test_request_approval_allocation_loan_and_return(live_server, browser, page,
 
     # --- the social worker --------------------------------------------------------------------
     login(page, base, "paul")
-    page.goto(f"{base}/dossiers/{household.pk}/")
+    # From the menu, as a social worker would: Foyers, the household, its equipment file.
+    page.get_by_role("navigation").get_by_role("link", name="Foyers").click()
+    page.get_by_role("link", name="Mme Martin").click()
+    axe_check(page, "household page")
+    page.get_by_role("link", name="Équipement : éligibilité, demandes et prêts").click()
+    expect(page).to_have_url(f"{base}/dossiers/{household.pk}/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Mme Martin")
     axe_check(page, "household file")
     page.get_by_role("link", name="Vérifier l'éligibilité").click()
