@@ -33,7 +33,7 @@ from django.utils import timezone
 from acteurs.models import Household, Membership, Organisation
 from acteurs.selectors import household_organisation_ids, households_visible_to
 
-from . import impact, pix
+from . import impact, ords, pix
 from .models import (
     AssessmentLevel,
     AssessmentMoment,
@@ -281,12 +281,16 @@ class DomainProgress:
         return self.after - self.before
 
 
-def _scope(prefix: str, *, organisation_ids, household_id, workshop_type_id, start, end) -> Q:
+def _scope(
+    prefix: str, *, organisation_ids, household_id, workshop_type_id, start, end, households=None
+) -> Q:
     condition = Q()
     if organisation_ids is not None:
         condition &= Q(**{f"{prefix}organisation_id__in": organisation_ids})
     if household_id is not None:
         condition &= Q(**{f"{prefix}household_id": household_id})
+    if households is not None:
+        condition &= Q(**{f"{prefix}household_id__in": households})
     if workshop_type_id is not None:
         condition &= Q(**{f"{prefix}session__workshop_type_id": workshop_type_id})
     if start is not None:
@@ -303,8 +307,12 @@ def progress(
     workshop_type_id: int | None = None,
     start: dt.date | None = None,
     end: dt.date | None = None,
+    households: QuerySet | None = None,
 ) -> list[DomainProgress]:
     """Autonomy progress per PIX domain, computed by the database in one query.
+
+    ``households``: a queryset of household ids (``values("pk")``) to keep, as a subquery
+    (the households a gisement equipped, for the reports).
 
     For each household assessed in scope both before and after training: its first
     "before" level against its last "after" level. Per domain: how many households, the
@@ -319,6 +327,7 @@ def progress(
         "workshop_type_id": workshop_type_id,
         "start": start,
         "end": end,
+        "households": households,
     }
     first_before = (
         Assessment.objects.filter(
@@ -372,6 +381,38 @@ def progress(
             )
         )
     return result
+
+
+@dataclass
+class TrainingAttended:
+    workshop_type: str
+    households: int  # distinct households marked present at least once
+    attendances: int  # presences
+
+
+def training_attended(households: QuerySet) -> tuple[int, list[TrainingAttended]]:
+    """For a set of households (a queryset of ids, used as a subquery): how many attended at
+    least one session (marked present), and per workshop type how many households and how
+    many presences. Two queries whatever the number of households."""
+    present = Enrolment.objects.filter(
+        household_id__in=households,
+        status=EnrolmentStatus.CONFIRMED,
+        attendance=Attendance.PRESENT,
+    )
+    total = present.aggregate(n=Count("household_id", distinct=True))["n"]
+    rows = (
+        present.values("session__workshop_type__name", "session__workshop_type__position")
+        .annotate(households=Count("household_id", distinct=True), attendances=Count("id"))
+        .order_by("session__workshop_type__position", "session__workshop_type__name")
+    )
+    return total, [
+        TrainingAttended(
+            workshop_type=row["session__workshop_type__name"],
+            households=row["households"],
+            attendances=row["attendances"],
+        )
+        for row in rows
+    ]
 
 
 def _round(value) -> Decimal | None:
@@ -434,3 +475,37 @@ def repair_sessions(user) -> QuerySet[Session]:
         .filter(starts_at__lte=timezone.now())
         .order_by("-starts_at", "-id")[:50]
     )
+
+
+# --- figures for the roadmap indicators (rapports) --------------------------------------------
+# ``scope`` and ``territory`` are conditions built by the caller; ``organisation_ids`` None
+# means every organisation. Aggregates only.
+
+
+def households_trained(*, scope: Q, territory: Q, start: dt.date, end: dt.date) -> dict:
+    """Households marked present at least once at a session that started in the period, and
+    the presences. ``scope`` and ``territory`` are conditions on Enrolment. One query."""
+    first = timezone.make_aware(dt.datetime.combine(start, dt.time.min))
+    after = timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min))
+    return Enrolment.objects.filter(
+        scope,
+        territory,
+        status=EnrolmentStatus.CONFIRMED,
+        attendance=Attendance.PRESENT,
+        session__starts_at__gte=first,
+        session__starts_at__lt=after,
+    ).aggregate(households=Count("household_id", distinct=True), attendances=Count("id"))
+
+
+def repairs_by_status(
+    *, organisation_ids, territory: Q, start: dt.date, end: dt.date
+) -> dict[str, int]:
+    """Repairs (local and imported) dated in the period, by ORDS status. ``territory`` is a
+    condition on Repair (through its session: imported records have none). One query."""
+    queryset = Repair.objects.filter(territory, event_date__gte=start, event_date__lte=end)
+    if organisation_ids is not None:
+        queryset = queryset.filter(organisation_id__in=organisation_ids)
+    counts = dict.fromkeys(ords.RepairStatus.values, 0)
+    for row in queryset.values("status").annotate(n=Count("id")).order_by():
+        counts[row["status"]] = row["n"]
+    return counts

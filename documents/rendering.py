@@ -44,3 +44,23 @@ def render_pdf(template_name: str, context: dict) -> bytes:
     return HTML(
         string=html, base_url=settings.SITE_BASE_URL, url_fetcher=_static_url_fetcher
     ).write_pdf()
+
+
+def render_pdf_in_parts(parts, *, progress=None) -> bytes:
+    """One PDF from several (template_name, context) parts rendered one after the other, for
+    documents too long to lay out in one go: each part is laid out alone (bounded memory
+    while laying out), then the pages are joined. ``progress(done_parts)`` after each part."""
+    from weasyprint import HTML
+
+    documents = []
+    for index, (template_name, context) in enumerate(parts, start=1):
+        html = render_to_string(template_name, context)
+        documents.append(
+            HTML(
+                string=html, base_url=settings.SITE_BASE_URL, url_fetcher=_static_url_fetcher
+            ).render()
+        )
+        if progress is not None:
+            progress(index)
+    pages = [page for document in documents for page in document.pages]
+    return documents[0].copy(pages).write_pdf()

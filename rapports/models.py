@@ -1,8 +1,10 @@
 """The only rows the reports own: what each funder funds. Every figure is read from the
 other apps' selectors; nothing here duplicates a device, a loan or a household."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from acteurs.models import Organisation
@@ -73,3 +75,58 @@ class Funding(models.Model):
     def clean(self):
         if self.refurbisher_id is None and self.gisement_id is None:
             raise ValidationError(_("Un financement porte sur une structure ou sur un gisement."))
+
+
+class ReportSubjectKind(models.TextChoices):
+    GISEMENT = "gisement", _("gisement")
+    DONATION = "don", _("don")
+    DONOR = "donateur", _("donateur")
+
+
+class ReportJobStatus(models.TextChoices):
+    PENDING = "pending", _("en attente")
+    RUNNING = "running", _("en cours")
+    DONE = "done", _("prêt")
+    FAILED = "failed", _("échec")
+
+
+class ReportJob(models.Model):
+    """A long report (the PDF with its whole certificate annex) built in the background and
+    kept for download by the person who asked for it."""
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("par")
+    )
+    subject_kind = models.CharField(
+        _("objet du rapport"), max_length=10, choices=ReportSubjectKind.choices
+    )
+    subject_id = models.PositiveIntegerField(_("identifiant de l'objet"))
+    starts_on = models.DateField(_("du"), null=True, blank=True)
+    ends_on = models.DateField(_("au"), null=True, blank=True)
+    title = models.CharField(_("intitulé"), max_length=300)
+    total = models.PositiveIntegerField(_("lignes de l'annexe"), default=0)
+    done = models.PositiveIntegerField(_("lignes mises en page"), default=0)
+    status = models.CharField(
+        _("état"), max_length=10, choices=ReportJobStatus.choices, default=ReportJobStatus.PENDING
+    )
+    file = models.FileField(_("fichier"), upload_to="rapports/%Y/%m/", blank=True)
+    error = models.TextField(_("erreur"), blank=True)
+    created_at = models.DateTimeField(_("demandé le"), default=timezone.now)
+    finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("rapport en préparation")
+        verbose_name_plural = _("rapports en préparation")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["requested_by", "-id"], name="reportjob_user_id")]
+
+    def __str__(self):
+        return f"{self.title} ({self.get_status_display()})"
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else min(100, round(100 * self.done / self.total))
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in (ReportJobStatus.PENDING, ReportJobStatus.RUNNING)

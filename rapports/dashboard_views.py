@@ -1,0 +1,236 @@
+"""Dashboards: the pool, the loan scheme, the roadmap indicators. Thin views: read the
+filters, work out the organisations in the user's report scope, read the figures through
+dashboard_selectors, render. A bad filter is a French message on the page, never an error
+page; a user with nothing in scope gets a page saying so (403)."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import charts
+from .access import report_scope
+from .dashboard_forms import LoanReportForm, PoolFilterForm, RoadmapForm
+from .dashboard_selectors import (
+    DURATION_WINDOW_DAYS,
+    FLOW_WEEKS,
+    FLOWS,
+    STAGES,
+    STUCK_AFTER_DAYS,
+    STUCK_STATES,
+    flow_weeks,
+    loan_report,
+    pool_summary,
+    refurbishers_in_scope,
+    roadmap_report,
+    stock_table,
+    stuck_devices,
+)
+
+STUCK_PAGE_SIZE = 25
+
+
+def _nothing_in_scope(request, title: str):
+    return render(
+        request, "rapports/dashboards/nothing_in_scope.html", {"title": title}, status=403
+    )
+
+
+def _private(response):
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def index(request):
+    scope = report_scope(request.user)
+    if scope.is_empty:
+        return _nothing_in_scope(request, _("Tableaux de bord"))
+    return _private(render(request, "rapports/dashboards/index.html", {}))
+
+
+# --- the pool ----------------------------------------------------------------------------------
+
+
+def _flow_rows(summary, weeks) -> tuple[list[dict], list[str]]:
+    """One row per week (the table beside the charts), and one chart per flow."""
+    keys = [monday.isoformat() for monday in weeks]
+    rows = [
+        {
+            "monday": monday,
+            "counts": [summary.flows.get(flow.key, {}).get(key, 0) for flow in FLOWS],
+        }
+        for monday, key in zip(weeks, keys, strict=True)
+    ]
+    drawn = []
+    for index, flow in enumerate(FLOWS):
+        values = [row["counts"][index] for row in rows]
+        drawn.append(
+            {
+                "label": flow.label,
+                "total": sum(values),
+                "svg": charts.column_chart(
+                    f"flux-{flow.key}",
+                    _("%(flow)s par semaine") % {"flow": flow.label},
+                    _("%(flow)s : %(total)s sur %(weeks)s semaines, de %(first)s à %(last)s.")
+                    % {
+                        "flow": flow.label,
+                        "total": sum(values),
+                        "weeks": len(weeks),
+                        "first": weeks[0].strftime("%d/%m"),
+                        "last": weeks[-1].strftime("%d/%m"),
+                    },
+                    [
+                        (monday.strftime("%d/%m"), value)
+                        for monday, value in zip(weeks, values, strict=True)
+                    ],
+                ),
+            }
+        )
+    return rows, drawn
+
+
+def _duration_rows(summary) -> list[dict]:
+    from parc.models import State
+
+    rows = []
+    for stage in STAGES:
+        entry = summary.durations.get(stage)
+        rows.append(
+            {
+                "label": State(stage).label,
+                "count": entry["count"] if entry else 0,
+                "median": entry["median_s"] / 86400 if entry else None,
+                "p90": entry["p90_s"] / 86400 if entry else None,
+            }
+        )
+    return rows
+
+
+@login_required
+def pool(request):
+    scope = report_scope(request.user)
+    organisations = list(refurbishers_in_scope(scope))
+    if not organisations:
+        return _nothing_in_scope(request, _("Tableau de bord du parc"))
+    form = PoolFilterForm(request.GET, organisations=organisations)
+    form.is_valid()
+    owner_ids = form.owner_ids(everything=scope.everything)
+    summary = pool_summary(owner_ids)
+    now = timezone.now()
+    weeks = flow_weeks(timezone.localdate(now))
+    flow_rows, flow_charts = _flow_rows(summary, weeks)
+    durations = _duration_rows(summary)
+    stage = form.cleaned_data.get("etape") or ""
+    page_number = form.cleaned_data.get("page") or 1
+    offset = (page_number - 1) * STUCK_PAGE_SIZE
+    stuck = list(stuck_devices(owner_ids, now, state=stage)[offset : offset + STUCK_PAGE_SIZE + 1])
+    query = request.GET.copy()
+    query.pop("page", None)
+    from parc.models import State
+
+    stuck_by_state = [
+        {"state": state, "label": State(state).label, "count": summary.stuck.get(state, 0)}
+        for state in STUCK_STATES
+    ]
+    context = {
+        "form": form,
+        "summary": summary,
+        "stock": stock_table(summary.stock),
+        "flow_weeks": FLOW_WEEKS,
+        "flow_labels": [flow.label for flow in FLOWS],
+        "flow_rows": flow_rows,
+        "flow_charts": flow_charts,
+        "durations": durations,
+        "durations_chart": charts.paired_bar_chart(
+            "durees",
+            _("Temps passé dans chaque étape, en jours"),
+            _(
+                "Médiane et 90e centile du temps passé dans chaque étape, pour les étapes "
+                "terminées au cours des %(days)s derniers jours."
+            )
+            % {"days": DURATION_WINDOW_DAYS},
+            [(row["label"], row["median"], row["p90"]) for row in durations],
+            first_label=_("médiane"),
+            second_label=_("90e centile"),
+            unit=_("j"),
+        ),
+        "duration_window_days": DURATION_WINDOW_DAYS,
+        "stuck_after_days": STUCK_AFTER_DAYS,
+        "stuck_by_state": stuck_by_state,
+        "stuck_total": sum(row["count"] for row in stuck_by_state),
+        "stuck": stuck[:STUCK_PAGE_SIZE],
+        "stuck_page": page_number,
+        "stuck_has_next": len(stuck) > STUCK_PAGE_SIZE,
+        "stuck_query": query.urlencode(),
+        "now": now,
+    }
+    return _private(render(request, "rapports/dashboards/pool.html", context))
+
+
+# --- the loan scheme -----------------------------------------------------------------------------
+
+
+@login_required
+def loans(request):
+    scope = report_scope(request.user)
+    organisations = list(refurbishers_in_scope(scope))
+    if not organisations:
+        return _nothing_in_scope(request, _("Rapport du dispositif de prêt"))
+    form = LoanReportForm(request.GET, organisations=organisations)
+    start, end = form.period()
+    owner_ids = form.owner_ids(everything=scope.everything)
+    report = loan_report(owner_ids, start, end, timezone.localdate())
+    from prets.models import RequestState
+
+    by_state = [
+        {"label": label, "count": report.requests.by_state.get(value, 0)}
+        for value, label in RequestState.choices
+        if value != RequestState.DRAFT
+    ]
+    context = {
+        "form": form,
+        "start": start,
+        "end": end,
+        "report": report,
+        "by_state": by_state,
+        "requests_chart": charts.bar_chart(
+            _("Demandes envoyées sur la période, par état"),
+            [(str(row["label"]), row["count"]) for row in by_state if row["count"] >= 5],
+        ),
+    }
+    return _private(render(request, "rapports/dashboards/loans.html", context))
+
+
+# --- the roadmap indicators --------------------------------------------------------------------
+
+
+@login_required
+def roadmap(request):
+    scope = report_scope(request.user)
+    if scope.is_empty:
+        return _nothing_in_scope(request, _("Indicateurs de la feuille de route"))
+    form = RoadmapForm(request.GET)
+    start, end = form.period()
+    territory = form.territory()
+    report = roadmap_report(scope, territory, start, end)
+    quarters = report.gisements.conventions_by_quarter
+    context = {
+        "form": form,
+        "start": start,
+        "end": end,
+        "territory": territory,
+        "report": report,
+        "conventions_chart": charts.column_chart(
+            "conventions",
+            _("Conventions signées par trimestre"),
+            _("%(total)s conventions signées du %(start)s au %(end)s.")
+            % {
+                "total": report.gisements.conventions_signed,
+                "start": start.strftime("%d/%m/%Y"),
+                "end": end.strftime("%d/%m/%Y"),
+            },
+            [(row["label"], row["count"]) for row in quarters],
+        ),
+    }
+    return _private(render(request, "rapports/dashboards/roadmap.html", context))

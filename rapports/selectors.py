@@ -1,0 +1,727 @@
+"""Reads for the gisement report: one gisement, one donation or every gisement of a donor,
+over a period. Every figure is aggregated by the database (GROUP BY, conditional counts):
+the number of queries is fixed, whatever the number of devices.
+
+The period applies to the donations: a donation belongs to the period when its reception
+date (else its pickup date, else the date it was recorded) falls inside it, and the report
+follows every device of those donations to its state today.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DateField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, ExtractQuarter, ExtractYear, TruncDate
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from acteurs.models import HOUSEHOLD_CATEGORY_FIELDS, Household, Organisation
+from ateliers import selectors as ateliers_selectors
+from dons.models import Donation, Gisement
+from parc.models import (
+    Device,
+    DeviceKind,
+    ErasureRecord,
+    ErasureResult,
+    MediaType,
+    PostSanitizationDestination,
+    SanitizationLevel,
+    SanitizationMethod,
+    State,
+    StorageMedium,
+    Verification,
+)
+from prets.models import Loan, Sale
+
+from . import co2
+from .access import ReportScope, report_scope
+from .models import ReportSubjectKind
+
+SMALL_COUNT = 5  # a count of households under this is shown as "< 5"
+
+
+# --- what a report is about -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.start is None and self.end is None
+
+
+@dataclass(frozen=True)
+class ReportSubject:
+    kind: str  # ReportSubjectKind
+    pk: int
+    title: str
+    donor: str
+    refurbishers: str
+    gisement_q: Q  # on Gisement
+
+    @property
+    def kind_label(self) -> str:
+        return ReportSubjectKind(self.kind).label
+
+
+def gisements_in_scope(scope: ReportScope) -> QuerySet[Gisement]:
+    return Gisement.objects.filter(scope.gisement_filter())
+
+
+def report_index(user) -> dict:
+    """What the user may report on: gisements and donors, three queries at most."""
+    scope = report_scope(user)
+    if scope.is_empty:
+        return {"gisements": [], "donors": []}
+    gisements = list(
+        gisements_in_scope(scope)
+        .select_related("donor", "refurbisher")
+        .annotate(donations=Count("donations"))
+        .order_by("donor__name", "name")
+    )
+    donor_ids = sorted({g.donor_id for g in gisements})
+    donors = list(Organisation.objects.filter(pk__in=donor_ids).order_by("name"))
+    return {"gisements": gisements, "donors": donors}
+
+
+def subject_for(user, kind: str, pk: int) -> ReportSubject:
+    """The subject of a report if the user may read it; 404 otherwise (one or two queries)."""
+    return subject_in_scope(report_scope(user), kind, pk)
+
+
+def subject_in_scope(scope: ReportScope, kind: str, pk: int) -> ReportSubject:
+    if scope.is_empty:
+        raise Http404
+    allowed = scope.gisement_filter()
+    if kind == ReportSubjectKind.GISEMENT:
+        gisement = (
+            Gisement.objects.filter(allowed, pk=pk).select_related("donor", "refurbisher").first()
+        )
+        if gisement is None:
+            raise Http404
+        return ReportSubject(
+            kind=kind,
+            pk=pk,
+            title=gisement.name,
+            donor=gisement.donor.name,
+            refurbishers=gisement.refurbisher.name,
+            gisement_q=Q(pk=pk),
+        )
+    if kind == ReportSubjectKind.DONATION:
+        donation = (
+            Donation.objects.filter(scope.gisement_filter("gisement__"), pk=pk)
+            .select_related("gisement__donor", "gisement__refurbisher")
+            .first()
+        )
+        if donation is None:
+            raise Http404
+        gisement = donation.gisement
+        return ReportSubject(
+            kind=kind,
+            pk=pk,
+            title=f"{donation} — {gisement.name}",
+            donor=gisement.donor.name,
+            refurbishers=gisement.refurbisher.name,
+            gisement_q=Q(pk=gisement.pk),
+        )
+    if kind == ReportSubjectKind.DONOR:
+        names = list(
+            Gisement.objects.filter(allowed, donor_id=pk)
+            .values_list("donor__name", "refurbisher__name")
+            .distinct()
+            .order_by("refurbisher__name")
+        )
+        if not names:
+            raise Http404
+        return ReportSubject(
+            kind=kind,
+            pk=pk,
+            title=str(_("Tous les gisements de %(donor)s") % {"donor": names[0][0]}),
+            donor=names[0][0],
+            refurbishers=", ".join(name for _donor, name in names),
+            gisement_q=allowed & Q(donor_id=pk),
+        )
+    raise Http404
+
+
+def donation_day():
+    """The date a donation counts on for a period (see the module docstring)."""
+    return Coalesce("received_on", "pickup_date", TruncDate("created_at"), output_field=DateField())
+
+
+def donations_for(subject: ReportSubject, period: Period) -> QuerySet[Donation]:
+    queryset = Donation.objects.filter(gisement__in=Gisement.objects.filter(subject.gisement_q))
+    if subject.kind == ReportSubjectKind.DONATION:
+        queryset = queryset.filter(pk=subject.pk)
+    if not period.is_open:
+        queryset = queryset.annotate(day=donation_day())
+        if period.start:
+            queryset = queryset.filter(day__gte=period.start)
+        if period.end:
+            queryset = queryset.filter(day__lte=period.end)
+    return queryset
+
+
+def devices_for(subject: ReportSubject, period: Period) -> QuerySet[Device]:
+    return Device.objects.filter(donation__in=donations_for(subject, period).values("pk"))
+
+
+# --- figures ------------------------------------------------------------------------------------
+
+
+class Outcome:
+    """What became of a device, from its state (and, once it left, its loan or sale)."""
+
+    SOLD = "sold"
+    GIVEN = "given"
+    KEPT = "kept"
+    ON_LOAN = "on_loan"
+    ALLOCATED = "allocated"
+    READY = "ready"
+    IN_PROGRESS = "in_progress"
+    PARTS = "parts"
+    RECYCLED = "recycled"
+    LOST = "lost"
+
+    LABELS = {
+        SOLD: _("cédé : vendu à prix solidaire"),
+        GIVEN: _("cédé : donné (0 €)"),
+        KEPT: _("cédé : gardé par le foyer à la fin du prêt"),
+        ON_LOAN: _("en prêt"),
+        ALLOCATED: _("attribué à un foyer, remise à venir"),
+        READY: _("disponible au stock"),
+        IN_PROGRESS: _("en cours (diagnostic, effacement, reconditionnement, retour)"),
+        PARTS: _("démonté pour pièces"),
+        RECYCLED: _("recyclé (DEEE)"),
+        LOST: _("perdu ou volé"),
+    }
+    ORDER = (SOLD, GIVEN, KEPT, ON_LOAN, ALLOCATED, READY, IN_PROGRESS, PARTS, RECYCLED, LOST)
+    HANDED_ON = (SOLD, GIVEN, KEPT)
+    # Devices that replaced a purchase: the ones counted for CO2e avoided.
+    SECOND_LIFE = (SOLD, GIVEN, KEPT, ON_LOAN)
+    IN_PROGRESS_STATES = (
+        State.REGISTERED,
+        State.TRIAGE,
+        State.WIPED,
+        State.REFURBISHING,
+        State.RETURNED,
+    )
+
+
+def outcome_expression(prefix: str = ""):
+    """A CASE giving the Outcome of a device (``prefix`` for a relation to Device). A
+    transferred device was sold (a Sale with a price), given (a Sale at 0 €) or kept by the
+    borrower at the end of a loan (no Sale: transfer_to_borrower)."""
+    state = f"{prefix}state"
+    sale_price = f"{prefix}sale__price"
+    return Case(
+        When(**{state: State.TRANSFERRED, f"{sale_price}__gt": 0}, then=Value(Outcome.SOLD)),
+        When(**{state: State.TRANSFERRED, f"{sale_price}": 0}, then=Value(Outcome.GIVEN)),
+        When(**{state: State.TRANSFERRED}, then=Value(Outcome.KEPT)),
+        When(**{state: State.ON_LOAN}, then=Value(Outcome.ON_LOAN)),
+        When(**{state: State.ALLOCATED}, then=Value(Outcome.ALLOCATED)),
+        When(**{state: State.READY}, then=Value(Outcome.READY)),
+        When(**{state: State.PARTS}, then=Value(Outcome.PARTS)),
+        When(**{state: State.RECYCLED}, then=Value(Outcome.RECYCLED)),
+        When(**{state: State.LOST}, then=Value(Outcome.LOST)),
+        default=Value(Outcome.IN_PROGRESS),
+        output_field=CharField(),
+    )
+
+
+def percent(part: int, whole: int) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(100) * part / whole).quantize(Decimal("0.1"))
+
+
+def small(count: int | None):
+    """A count of people shown in a funder's report: under 5 (and not 0) becomes "< 5"."""
+    if count is None:
+        return None
+    if 0 < count < SMALL_COUNT:
+        return "< 5"
+    return count
+
+
+@dataclass
+class KindRow:
+    kind: str
+    label: str
+    count: int
+    estimated_weight_kg: Decimal | None
+    outcomes: dict[str, int]
+
+
+@dataclass
+class OutcomeRow:
+    code: str
+    label: str
+    count: int
+    percent: Decimal | None
+
+
+@dataclass
+class ErasureRow:
+    level: str
+    method: str
+    result: str
+    records: int
+    media: int
+
+    @property
+    def level_label(self):
+        return SanitizationLevel(self.level).label if self.level in SanitizationLevel else ""
+
+    @property
+    def method_label(self):
+        return SanitizationMethod(self.method).label if self.method in SanitizationMethod else ""
+
+    @property
+    def result_label(self):
+        return ErasureResult(self.result).label if self.result in ErasureResult else ""
+
+
+FAILURE_FOLLOW_UP = {
+    "re_erased": _("effacé à nouveau avec succès"),
+    "destroyed_later": _("détruit ensuite"),
+    "pending": _("aucune suite enregistrée pour l'instant"),
+    **dict(PostSanitizationDestination.choices),
+}
+
+
+@dataclass
+class FailureRow:
+    follow_up: str
+    label: str
+    count: int
+
+
+@dataclass
+class TerritoryRow:
+    epci: str
+    commune: str
+    insee_code: str
+    households: int
+
+    @property
+    def shown(self):
+        return small(self.households)
+
+
+@dataclass
+class EpciRow:
+    name: str
+    households: int
+    communes: list[TerritoryRow] = field(default_factory=list)
+
+    @property
+    def shown(self):
+        return small(self.households)
+
+
+@dataclass
+class Co2Row:
+    kind: str
+    label: str
+    devices: int
+    factor_kg: Decimal | None
+    avoided_kg: Decimal | None
+
+
+@dataclass
+class GisementReport:
+    subject: ReportSubject
+    period: Period
+    generated_at: dt.datetime
+    donations: int
+    weighed_kg: Decimal | None
+    weighed_donations: int
+    devices: int
+    by_kind: list[KindRow]
+    outcomes: list[OutcomeRow]
+    handed_on: int
+    media_total: int
+    media_erased: int
+    media_destroyed: int
+    media_pending: int
+    erasures: list[ErasureRow]
+    failures: list[FailureRow]
+    annex_total: int
+    households: int
+    households_by_category: list[tuple[str, object]]
+    territories: list[EpciRow]
+    trained_households: int
+    training: list
+    progress: list
+    co2_rows: list[Co2Row]
+    co2_total_kg: Decimal
+    co2_uncounted: int
+    factors: co2.FactorTable
+
+    @property
+    def is_empty(self) -> bool:
+        return self.devices == 0
+
+    @property
+    def estimated_weight_kg(self) -> Decimal:
+        return sum((row.estimated_weight_kg or Decimal(0) for row in self.by_kind), Decimal(0))
+
+    @property
+    def handed_on_percent(self):
+        return percent(self.handed_on, self.devices)
+
+    @property
+    def households_shown(self):
+        return small(self.households)
+
+    @property
+    def trained_shown(self):
+        return small(self.trained_households)
+
+    @property
+    def outcome_chart(self) -> list[tuple[str, int]]:
+        return [(str(row.label), row.count) for row in self.outcomes]
+
+
+def _equipped_households(devices: QuerySet[Device]) -> QuerySet[Household]:
+    """Households that received a device of the report: a loan (whatever became of it) or a
+    sale (including gifts). A subquery each, never a list of ids in Python."""
+    device_ids = devices.values("pk")
+    return Household.objects.filter(
+        Q(pk__in=Loan.objects.filter(device_id__in=device_ids).values("household_id"))
+        | Q(pk__in=Sale.objects.filter(device_id__in=device_ids).values("household_id"))
+    )
+
+
+def gisement_report(subject: ReportSubject, period: Period) -> GisementReport:
+    """Every figure of the report, in a fixed number of queries (about a dozen)."""
+    factors = co2.current_table()
+    donations = donations_for(subject, period)
+    devices = devices_for(subject, period)
+
+    # 1. donations and what the donors weighed
+    weights = donations.aggregate(
+        n=Count("pk"),
+        weighed=Sum("received_weight_kg"),
+        weighed_n=Count("pk", filter=Q(received_weight_kg__isnull=False)),
+    )
+
+    # 2. devices by kind × outcome
+    cells = (
+        devices.annotate(outcome=outcome_expression())
+        .values("kind", "outcome")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    by_kind_counts: dict[str, dict[str, int]] = {}
+    for cell in cells:
+        by_kind_counts.setdefault(cell["kind"], {})[cell["outcome"]] = cell["n"]
+    total = sum(sum(row.values()) for row in by_kind_counts.values())
+    by_kind = []
+    for kind, label in DeviceKind.choices:
+        if kind not in by_kind_counts:
+            continue
+        count = sum(by_kind_counts[kind].values())
+        weight = factors.typical_weight_kg.get(kind)
+        by_kind.append(
+            KindRow(
+                kind=kind,
+                label=str(label),
+                count=count,
+                estimated_weight_kg=None if weight is None else weight * count,
+                outcomes=by_kind_counts[kind],
+            )
+        )
+    outcome_totals = {
+        code: sum(row.get(code, 0) for row in by_kind_counts.values()) for code in Outcome.ORDER
+    }
+    outcomes = [
+        OutcomeRow(code, str(Outcome.LABELS[code]), outcome_totals[code], percent(n, total))
+        for code, n in outcome_totals.items()
+    ]
+
+    # 3. storage media: erased, destroyed, still waiting
+    media = StorageMedium.objects.filter(device__in=devices.values("pk"))
+    erased_ok = ErasureRecord.objects.filter(medium_id=OuterRef("pk"), result=ErasureResult.ERASED)
+    media_figures = media.annotate(
+        has_wipe=Exists(erased_ok.exclude(level=SanitizationLevel.DESTROY)),
+        has_destruction=Exists(erased_ok.filter(level=SanitizationLevel.DESTROY)),
+    ).aggregate(
+        total=Count("pk"),
+        destroyed=Count("pk", filter=Q(has_destruction=True)),
+        erased=Count("pk", filter=Q(has_wipe=True, has_destruction=False)),
+    )
+
+    # 4. erasures by level × method × result
+    records = ErasureRecord.objects.filter(medium__device__in=devices.values("pk"))
+    erasures = [
+        ErasureRow(
+            level=row["level"],
+            method=row["method"],
+            result=row["result"],
+            records=row["n"],
+            media=row["media"],
+        )
+        for row in records.values("level", "method", "result")
+        .annotate(n=Count("pk"), media=Count("medium_id", distinct=True))
+        .order_by("level", "method", "result")
+    ]
+    annex_total = sum(row.records for row in erasures)
+
+    # 5. failures and what was done with those media
+    later_success = ErasureRecord.objects.filter(
+        medium_id=OuterRef("medium_id"), pk__gt=OuterRef("pk"), result=ErasureResult.ERASED
+    )
+    failures = [
+        FailureRow(row["follow_up"], str(FAILURE_FOLLOW_UP.get(row["follow_up"], "")), row["n"])
+        for row in records.exclude(result=ErasureResult.ERASED)
+        .annotate(
+            follow_up=Case(
+                When(
+                    Exists(later_success.filter(level=SanitizationLevel.DESTROY)),
+                    then=Value("destroyed_later"),
+                ),
+                When(Exists(later_success), then=Value("re_erased")),
+                When(
+                    ~Q(destination=PostSanitizationDestination.REUSE),
+                    then=F("destination"),
+                ),
+                default=Value("pending"),
+                output_field=CharField(),
+            )
+        )
+        .values("follow_up")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "follow_up")
+    ]
+
+    # 6. households equipped: categories, then territories
+    households = _equipped_households(devices)
+    categories = households.aggregate(
+        total=Count("pk"),
+        **{name: Count("pk", filter=Q(**{name: True})) for name in HOUSEHOLD_CATEGORY_FIELDS},
+    )
+    households_by_category = [
+        (str(Household._meta.get_field(name).verbose_name), small(categories[name]))
+        for name in HOUSEHOLD_CATEGORY_FIELDS
+    ]
+    territories: dict[str, EpciRow] = {}
+    for row in (
+        households.values("commune__insee_code", "commune__name", "commune__epci__name")
+        .annotate(n=Count("pk"))
+        .order_by("commune__epci__name", "commune__name")
+    ):
+        epci_name = row["commune__epci__name"] or str(_("Hors EPCI connu"))
+        epci = territories.setdefault(epci_name, EpciRow(epci_name, 0))
+        epci.households += row["n"]
+        epci.communes.append(
+            TerritoryRow(epci_name, row["commune__name"], row["commune__insee_code"], row["n"])
+        )
+
+    # 7. training and autonomy (ateliers selectors), for these households only
+    household_ids = households.values("pk")
+    trained, training = ateliers_selectors.training_attended(household_ids)
+    progress = ateliers_selectors.progress(households=household_ids)
+
+    # CO2e: from the outcome counts, no further query
+    co2_rows, co2_total, uncounted = [], Decimal(0), 0
+    for row in by_kind:
+        second_life = sum(row.outcomes.get(code, 0) for code in Outcome.SECOND_LIFE)
+        if not second_life:
+            continue
+        factor = factors.avoided_kg.get(row.kind)
+        avoided = None if factor is None else factor * second_life
+        if avoided is None:
+            uncounted += second_life
+        else:
+            co2_total += avoided
+        co2_rows.append(Co2Row(row.kind, row.label, second_life, factor, avoided))
+
+    return GisementReport(
+        subject=subject,
+        period=period,
+        generated_at=timezone.now(),
+        donations=weights["n"],
+        weighed_kg=weights["weighed"],
+        weighed_donations=weights["weighed_n"],
+        devices=total,
+        by_kind=by_kind,
+        outcomes=outcomes,
+        handed_on=sum(outcome_totals[code] for code in Outcome.HANDED_ON),
+        media_total=media_figures["total"],
+        media_erased=media_figures["erased"],
+        media_destroyed=media_figures["destroyed"],
+        media_pending=media_figures["total"] - media_figures["erased"] - media_figures["destroyed"],
+        erasures=erasures,
+        failures=failures,
+        annex_total=annex_total,
+        households=categories["total"],
+        households_by_category=households_by_category,
+        territories=list(territories.values()),
+        trained_households=trained,
+        training=training,
+        progress=progress,
+        co2_rows=co2_rows,
+        co2_total_kg=co2_total,
+        co2_uncounted=uncounted,
+        factors=factors,
+    )
+
+
+# --- the certificate annex ----------------------------------------------------------------------
+
+ANNEX_COLUMNS = (
+    ("medium__device__public_code", _("appareil")),
+    ("media_type", _("type de support")),
+    ("manufacturer", _("fabricant")),
+    ("model", _("modèle")),
+    ("serial", _("numéro de série")),
+    ("level", _("niveau")),
+    ("method", _("méthode")),
+    ("tool", _("outil")),
+    ("tool_version", _("version")),
+    ("verification", _("vérification")),
+    ("result", _("résultat")),
+    ("started_at", _("début")),
+    ("ended_at", _("fin")),
+    ("operator_name", _("opérateur")),
+    ("destination", _("destination du support")),
+)
+_CHOICE_LABELS = {
+    "media_type": dict(MediaType.choices),
+    "level": dict(SanitizationLevel.choices),
+    "method": dict(SanitizationMethod.choices),
+    "verification": dict(Verification.choices),
+    "result": dict(ErasureResult.choices),
+    "destination": dict(PostSanitizationDestination.choices),
+}
+ANNEX_PAGE_SIZE = 100
+
+
+def _annex_queryset(subject: ReportSubject, period: Period):
+    from django.db.models.functions import Concat, Trim
+
+    return (
+        ErasureRecord.objects.filter(medium__device__in=devices_for(subject, period).values("pk"))
+        .annotate(
+            operator_name=Coalesce(
+                Trim(Concat("operator__first_name", Value(" "), "operator__last_name")),
+                Value(""),
+            ),
+            operator_username=F("operator__username"),
+        )
+        .order_by("pk")
+    )
+
+
+def _annex_row(values: dict) -> dict:
+    row = {}
+    for name, _label in ANNEX_COLUMNS:
+        value = values[name]
+        if name in _CHOICE_LABELS:
+            value = str(_CHOICE_LABELS[name].get(value, value))
+        elif isinstance(value, dt.datetime):
+            value = timezone.localtime(value).strftime("%d/%m/%Y %H:%M")
+        elif name == "operator_name":
+            value = value or values["operator_username"]
+        row[name] = value
+    row["pk"] = values["pk"]
+    return row
+
+
+def annex_page(subject: ReportSubject, period: Period, *, after: int | None, size: int):
+    """One page of the annex by keyset (``after`` = last id seen): the same cost for page 1
+    and page 10,000. Returns (rows, next cursor or None)."""
+    queryset = _annex_queryset(subject, period)
+    if after:
+        queryset = queryset.filter(pk__gt=after)
+    names = [name for name, _label in ANNEX_COLUMNS if name != "operator_name"]
+    values = list(queryset.values("pk", "operator_name", "operator_username", *names)[: size + 1])
+    rows = [_annex_row(v) for v in values[:size]]
+    return rows, (rows[-1]["pk"] if len(values) > size else None)
+
+
+def annex_rows(subject: ReportSubject, period: Period, *, limit: int | None = None):
+    """Every annex row in id order, read by chunks from the database (for CSV and PDF)."""
+    queryset = _annex_queryset(subject, period)
+    if limit is not None:
+        queryset = queryset[:limit]
+    names = [name for name, _label in ANNEX_COLUMNS if name != "operator_name"]
+    for values in queryset.values("pk", "operator_name", "operator_username", *names).iterator(
+        chunk_size=2000
+    ):
+        yield _annex_row(values)
+
+
+# --- open data -----------------------------------------------------------------------------------
+
+
+def open_data_devices(scope: ReportScope) -> list[dict]:
+    """Devices per quarter (of their donation's date) × territory of the gisement (commune,
+    EPCI, département) × kind × outcome, for the gisements in scope. One query."""
+    rows = (
+        Device.objects.filter(donation__gisement__in=gisements_in_scope(scope).values("pk"))
+        .annotate(
+            day=Coalesce(
+                "donation__received_on",
+                "donation__pickup_date",
+                TruncDate("donation__created_at"),
+                output_field=DateField(),
+            ),
+            outcome=outcome_expression(),
+        )
+        .annotate(year=ExtractYear("day"), quarter=ExtractQuarter("day"))
+        .values(
+            "year",
+            "quarter",
+            "donation__gisement__commune__departement_id",
+            "donation__gisement__commune__epci__siren",
+            "donation__gisement__commune__epci__name",
+            "donation__gisement__commune__insee_code",
+            "donation__gisement__commune__name",
+            "kind",
+            "outcome",
+        )
+        .annotate(n=Count("pk"))
+        .order_by(
+            "year",
+            "quarter",
+            "donation__gisement__commune__insee_code",
+            "kind",
+            "outcome",
+        )
+    )
+    return [
+        {
+            "trimestre": f"{row['year']}-T{row['quarter']}",
+            "departement": row["donation__gisement__commune__departement_id"] or "",
+            "epci_siren": row["donation__gisement__commune__epci__siren"] or "",
+            "epci": row["donation__gisement__commune__epci__name"] or "",
+            "commune_insee": row["donation__gisement__commune__insee_code"] or "",
+            "commune": row["donation__gisement__commune__name"] or "",
+            "type_appareil": row["kind"],
+            "devenir": row["outcome"],
+            "appareils": row["n"] if row["n"] >= SMALL_COUNT else None,
+            "secret_statistique": row["n"] < SMALL_COUNT,
+        }
+        for row in rows
+    ]
