@@ -29,6 +29,7 @@ from django.utils.translation import ngettext
 
 from acteurs.permissions import is_coordinator
 from documents.qr import qr_svg_compact
+from dons import selectors as dons_selectors
 
 from . import selectors
 from .codes import PREFIX
@@ -254,6 +255,30 @@ def devices_for_labels(user, device_ids: Sequence[int]) -> list[Device]:
             % {"count": missing}
         )
     return [found[pk] for pk in wanted]
+
+
+def donation_for_labels(user, donation_id: int):
+    """The donation, if the user's organisations received it; another one's is a 404."""
+    donation = dons_selectors.donations_visible_to(user).filter(pk=donation_id).first()
+    if donation is None:
+        raise Http404
+    return donation
+
+
+def device_ids_from_donation(user, donation) -> list[int]:
+    """The ids of the devices registered for a donation, in the order they were registered
+    (the order of the pile they came in), among the devices the user sees."""
+    queryset = selectors.devices_visible_to(user).filter(donation=donation).order_by("id")
+    ids = list(queryset.values_list("pk", flat=True)[: MAX_LABELS + 1])
+    if len(ids) > MAX_LABELS:
+        raise LabelRequestError(
+            _(
+                "Plus de %(max)s appareils sont enregistrés pour ce don : filtrez la liste des "
+                "appareils pour imprimer leurs étiquettes en plusieurs fois."
+            )
+            % {"max": MAX_LABELS}
+        )
+    return ids
 
 
 def device_ids_from_filter(user, filters: dict) -> list[int]:

@@ -34,6 +34,7 @@ class Selection:
     query: str = ""
     preview: list = field(default_factory=list)
     error: str = ""
+    donation: object = None
 
     @property
     def count(self) -> int:
@@ -46,7 +47,8 @@ class Selection:
 
 def _selection(request) -> Selection:
     """Ticked devices (``?appareil=<id>``, repeated; ``selection=cochee`` when they come from
-    the list's check boxes, so ticking none is an empty selection) or else the list's filter."""
+    the list's check boxes, so ticking none is an empty selection), the devices of a donation
+    (``?don=<id>``, from the donation page), or else the list's filter."""
     query = request.GET.copy()
     for cursor in ("apres", "avant"):
         query.pop(cursor, None)
@@ -61,6 +63,20 @@ def _selection(request) -> Selection:
             selection.ids = form.cleaned_data["appareil"]
             # Every ticked device must be visible: checked here already, not only when printing.
             selection.preview = label_sheets.devices_for_labels(user, selection.ids)[:PREVIEW]
+        elif "don" in request.GET:
+            raw = request.GET["don"]
+            if not raw.isdigit():
+                selection.error = _("Don invalide : revenez à la page du don.")
+                return selection
+            selection.donation = label_sheets.donation_for_labels(user, int(raw))
+            selection.ids = label_sheets.device_ids_from_donation(user, selection.donation)
+            if not selection.ids:
+                selection.error = _(
+                    "Aucun appareil n'est encore enregistré pour ce don : enregistrez-les ou "
+                    "importez la liste du donateur."
+                )
+                return selection
+            selection.preview = label_sheets.devices_for_labels(user, selection.ids[:PREVIEW])
         else:
             selection.from_filter = True
             filters = DeviceFilterForm(
@@ -128,7 +144,9 @@ def labels(request):
                 response["Content-Disposition"] = f'attachment; filename="{outcome.filename}"'
                 return response
     back = reverse("parc:list")
-    if selection.from_filter and selection.query:
+    if selection.donation is not None:
+        back = reverse("dons:donation", args=[selection.donation.pk])
+    elif selection.from_filter and selection.query:
         back += f"?{selection.query}"
     return render(
         request,

@@ -452,3 +452,25 @@ def test_devices_of_the_donation_are_listed(client, staff, gisement):
     response = client.get(reverse("dons:donation", args=[donation.pk]))
     assert [d.pk for d in response.context["page"].object_list] == [device.pk]
     assert "5CG7301XYZ" in response.content.decode()
+
+
+def test_the_donation_page_leads_to_the_import_of_the_donors_list(
+    client, staff, technician, gisement
+):
+    donation = DonationFactory(gisement=gisement, state="received")
+    url = f"{reverse('parc:intake_start')}?don={donation.pk}"
+    client.force_login(staff)
+    page = client.get(reverse("dons:donation", args=[donation.pk])).content.decode()
+    assert f'href="{url}"' in page
+    start = client.get(url)
+    assert start.status_code == 200
+    assert start.context["form"]["donation"].value() == donation.pk
+    # Technicians register devices one by one but do not import lists.
+    client.force_login(technician)
+    page = client.get(reverse("dons:donation", args=[donation.pk])).content.decode()
+    assert "Enregistrer un appareil pour ce don" in page and url not in page
+    # A sorted (closed) donation takes no more devices.
+    closed = DonationFactory(gisement=gisement, state="sorted")
+    client.force_login(staff)
+    page = client.get(reverse("dons:donation", args=[closed.pk])).content.decode()
+    assert f"{reverse('parc:intake_start')}?don={closed.pk}" not in page

@@ -14,6 +14,8 @@ from openpyxl import Workbook
 from documents.spreadsheets import csv_lines, neutralise
 from dons.models import Donation, Gisement
 from parc import intake
+from parc.label_sheets import device_url
+from parc.labels import LAYOUTS
 from parc.models import (
     Device,
     DeviceEvent,
@@ -24,6 +26,8 @@ from parc.models import (
     StorageMedium,
 )
 from tests.factories import DeviceFactory, MembershipFactory, OrganisationFactory, UserFactory
+
+from .test_labels import decode
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "intake"
 
@@ -492,6 +496,11 @@ def test_upload_preview_import_and_labels_through_the_pages(client, staff, donat
         {"layout": "L7160", "start": 1, "copies": 1},
     )
     assert pdf["Content-Type"] == "application/pdf"
+    # The labels are those of the five devices just imported, each QR code readable.
+    decoded = {text for page in decode(pdf.content, LAYOUTS["L7160"]) for _cell, text in page}
+    assert decoded == {
+        device_url(code) for code in Device.objects.values_list("public_code", flat=True)
+    }
 
 
 def test_unrecognised_columns_go_through_the_mapping_screen(client, staff, donation):

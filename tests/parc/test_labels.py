@@ -25,7 +25,13 @@ from parc.label_sheets import (
 )
 from parc.labels import LAYOUTS, LabelLayout
 from parc.models import Device, DeviceKind, LabelJob, LabelJobStatus
-from tests.factories import DeviceFactory, MembershipFactory, OrganisationFactory, UserFactory
+from tests.factories import (
+    DeviceFactory,
+    DonationFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -311,6 +317,48 @@ def test_the_list_filter_chooses_the_devices(client, refurbisher, technician):
     decoded = [text for page in decode(response.content, LAYOUTS["L7163"]) for _c, text in page]
     # The list's order: newest first.
     assert decoded == [device_url(d.public_code) for d in reversed(laptops)]
+
+
+def test_the_devices_of_a_donation_in_the_order_they_were_registered(
+    client, refurbisher, other_refurbisher, technician, staff
+):
+    donation = DonationFactory(gisement__refurbisher=refurbisher, state="received")
+    devices = DeviceFactory.create_batch(3, owner=refurbisher, donation=donation)
+    DeviceFactory(owner=refurbisher)  # not of this donation
+    # From the donation page, one click to the labels.
+    client.force_login(technician)
+    donation_page = client.get(reverse("dons:donation", args=[donation.pk])).content.decode()
+    url = f"{reverse('parc:labels')}?don={donation.pk}"
+    assert f'href="{url}"' in donation_page
+    page = client.get(url)
+    assert page.context["selection"].ids == [d.pk for d in devices]
+    content = page.content.decode()
+    assert f"3 appareils enregistrés pour ce don (Don n° {donation.pk})" in content
+    assert f'href="{reverse("dons:donation", args=[donation.pk])}"' in content
+    response = client.post(url, options(layout="L7651"))
+    assert response["Content-Type"] == "application/pdf"
+    decoded = [text for page in decode(response.content, LAYOUTS["L7651"]) for _c, text in page]
+    assert decoded == [device_url(d.public_code) for d in devices]
+    # Another organisation's donation does not exist for this user.
+    foreign = DonationFactory(gisement__refurbisher=other_refurbisher)
+    DeviceFactory(owner=other_refurbisher, donation=foreign)
+    assert client.get(f"{reverse('parc:labels')}?don={foreign.pk}").status_code == 404
+    assert client.post(f"{reverse('parc:labels')}?don={foreign.pk}", options()).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("don", "message"),
+    [("abc", "Don invalide"), ("empty", "Aucun appareil n&#x27;est encore enregistré pour ce don")],
+)
+def test_a_donation_without_devices_gets_a_french_message(client, refurbisher, staff, don, message):
+    empty = DonationFactory(gisement__refurbisher=refurbisher)
+    client.force_login(staff)
+    url = f"{reverse('parc:labels')}?don={empty.pk if don == 'empty' else don}"
+    page = client.get(url)
+    assert page.status_code == 200 and message in page.content.decode()
+    response = client.post(url, options())
+    assert response.status_code == 400
+    assert not response.get("Content-Disposition")
 
 
 def test_one_device_reprint_on_a_used_sheet(client, refurbisher, technician):
