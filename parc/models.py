@@ -198,12 +198,28 @@ class Device(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["owner", "-id"], name="device_owner_id"),
             models.Index(fields=["owner", "state", "-id"], name="device_owner_state_id"),
             models.Index(fields=["owner", "kind", "-id"], name="device_owner_kind_id"),
+            # The list filtered by state and kind together (the workshop's daily view): its
+            # capped count reads this index alone instead of scanning the table.
+            models.Index(
+                fields=["owner", "state", "kind", "-id"], name="device_owner_state_kind_id"
+            ),
             models.Index(fields=["state", "-id"], name="device_state_id"),
             models.Index(fields=["location", "-id"], name="device_location_id"),
             models.Index(fields=["donation", "-id"], name="device_donation_id"),
-            models.Index(fields=["serial_key"], name="device_serial_key"),
-            models.Index(fields=["brand_key"], name="device_brand_key"),
-            models.Index(fields=["model_key"], name="device_model_key"),
+            # Prefix searches (parc.selectors.device_search): PostgreSQL's LIKE 'ABC%' can
+            # use an index only with the pattern operator class (the database collation is
+            # not "C"); SQLite ignores opclasses and searches the same index by range.
+            models.Index(
+                fields=["serial_key"],
+                name="device_serial_prefix",
+                opclasses=["varchar_pattern_ops"],
+            ),
+            models.Index(
+                fields=["brand_key"], name="device_brand_prefix", opclasses=["varchar_pattern_ops"]
+            ),
+            models.Index(
+                fields=["model_key"], name="device_model_prefix", opclasses=["varchar_pattern_ops"]
+            ),
         ]
 
     def __str__(self):

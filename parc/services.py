@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, has_transition_perm
 
@@ -88,11 +89,34 @@ WORKSHOP_TRANSITIONS = (
 )
 
 
-def _lock(device_id: int) -> Device:
+def _lock(device_id: int, *, with_records: tuple[str, ...] = ()) -> Device:
+    """The device row, locked until the end of the transaction (only that row: joining the
+    owner here would lock the organisation's row too and queue every transition of the
+    organisation behind one another). ``with_records``: related rows to fetch with it."""
     try:
-        return Device.objects.select_for_update().select_related("owner").get(pk=device_id)
+        return Device.objects.select_for_update().prefetch_related(*with_records).get(pk=device_id)
     except Device.DoesNotExist:
         raise DeviceActionError(_("Cet appareil n'existe pas.")) from None
+
+
+# What the conditions of the transitions read. Fetched with the locked row, once: the
+# conditions run twice (permission check, then the transition itself) and each of them
+# would otherwise query the media, their erasures and the tests again every time.
+_CONDITION_RECORDS = {
+    Device.all_data_erased: ("storage_media__erasures",),
+    Device.functional_test_passed: ("refurbishments",),
+}
+
+
+def _records_read_by_conditions() -> dict[str, tuple[str, ...]]:
+    reads: dict[str, set[str]] = {}
+    for t in Device._meta.get_field("state").get_all_transitions(Device):
+        for condition in t.conditions or ():
+            reads.setdefault(t.name, set()).update(_CONDITION_RECORDS.get(condition, ()))
+    return {name: tuple(sorted(lookups)) for name, lookups in reads.items()}
+
+
+RECORDS_READ_BY = _records_read_by_conditions()
 
 
 def _state_label(state: str) -> str:
@@ -144,39 +168,46 @@ def run_transition(
     if info is None:
         raise TransitionRefused(_("Action inconnue."))
     with transaction.atomic():
-        device = _lock(device_id)
+        device = _lock(device_id, with_records=RECORDS_READ_BY.get(name, ()))
         _check_expected_state(device, expected_state)
-        if device.state not in info.sources and "*" not in info.sources:
-            raise TransitionRefused(
-                _("Action « %(action)s » impossible : l'appareil %(code)s est « %(state)s ».")
-                % {
-                    "action": info.label,
-                    "code": device.public_code,
-                    "state": _state_label(device.state),
-                }
+        return _transition_locked(device, info, actor, note=note, data=data, **kwargs)
+
+
+def _transition_locked(
+    device: Device, info: TransitionInfo, actor, *, note: str, data: dict | None, **kwargs
+) -> DeviceEvent:
+    """The transition on a device locked by the caller's transaction: state, permission,
+    conditions, then the device row and its event."""
+    name = info.name
+    if device.state not in info.sources and "*" not in info.sources:
+        raise TransitionRefused(
+            _("Action « %(action)s » impossible : l'appareil %(code)s est « %(state)s ».")
+            % {
+                "action": info.label,
+                "code": device.public_code,
+                "state": _state_label(device.state),
+            }
+        )
+    method = getattr(device, name)
+    if not actor.is_superuser and not has_role(actor, device.owner_id, POOL_ROLES):
+        raise ActionNotPermitted(_("Vous n'avez pas accès à cet appareil."))
+    if not has_transition_perm(method, actor):
+        # has_transition_perm is also false when conditions fail: tell which.
+        if method._django_fsm.conditions_met(device, device.state):
+            raise ActionNotPermitted(
+                _("Votre rôle ne permet pas l'action « %(action)s ».") % {"action": info.label}
             )
-        method = getattr(device, name)
-        if not actor.is_superuser and not has_role(actor, device.owner_id, POOL_ROLES):
-            raise ActionNotPermitted(_("Vous n'avez pas accès à cet appareil."))
-        if not has_transition_perm(method, actor):
-            # has_transition_perm is also false when conditions fail: tell which.
-            if method._django_fsm.conditions_met(device, device.state):
-                raise ActionNotPermitted(
-                    _("Votre rôle ne permet pas l'action « %(action)s ».") % {"action": info.label}
-                )
-            raise TransitionRefused(_explain_conditions(device, name))
-        source = device.state
-        try:
-            method(**kwargs)
-            return device.save_transition(
-                action=name, source=source, actor=actor, note=note, data=data
-            )
-        except TransitionNotAllowed:
-            raise TransitionRefused(_explain_conditions(device, name)) from None
-        except ConcurrentTransition:
-            raise DeviceChanged(
-                _("L'appareil a changé entre-temps. Rechargez la page avant d'agir.")
-            ) from None
+        raise TransitionRefused(_explain_conditions(device, name))
+    source = device.state
+    try:
+        method(**kwargs)
+        return device.save_transition(action=name, source=source, actor=actor, note=note, data=data)
+    except TransitionNotAllowed:
+        raise TransitionRefused(_explain_conditions(device, name)) from None
+    except ConcurrentTransition:
+        raise DeviceChanged(
+            _("L'appareil a changé entre-temps. Rechargez la page avant d'agir.")
+        ) from None
 
 
 # --- registration and inventory -------------------------------------------------------------
@@ -340,7 +371,7 @@ def device_mark_ready(
 ) -> DeviceEvent:
     """Record the functional test and make the device available, or change nothing."""
     with transaction.atomic():
-        device = _lock(device_id)
+        device = _lock(device_id, with_records=("storage_media__erasures",))
         _check_expected_state(device, expected_state)
         checks = checklist_for(device.kind)
         missing = [str(label) for key, label in checks if not checklist.get(key)]
@@ -360,14 +391,16 @@ def device_mark_ready(
             technician=actor,
             notes=note,
         )
-        return run_transition(
-            device_id,
-            "mark_ready",
+        # The test just recorded is among those the transition's condition reads.
+        prefetch_related_objects([device], "refurbishments")
+        return _transition_locked(
+            device,
+            TRANSITIONS["mark_ready"],
             actor,
             note=note,
+            data={"grade": grade, "os_installed": os_installed},
             grade=grade,
             os_installed=os_installed,
-            data={"grade": grade, "os_installed": os_installed},
         )
 
 

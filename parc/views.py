@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -27,6 +28,7 @@ from .forms import (
     NoteForm,
     StorageMediumForm,
 )
+from .models import DeviceKind, State
 
 TRANSITION_FORMS = {"mark_ready": MarkReadyForm, "declare_lost": LossForm}
 
@@ -53,6 +55,7 @@ def device_list(request):
         after=cursor_data.get("apres"),
         before=cursor_data.get("avant"),
     )
+    _prepare_rows_for_display(page.rows)
     query = request.GET.copy()
     query.pop("apres", None)
     query.pop("avant", None)
@@ -70,6 +73,25 @@ def device_list(request):
             "can_register": can_register,
         },
     )
+
+
+# A placeholder reversed once per page; public codes are URL-safe (A–Z, 0–9 and a dash).
+_CODE_PLACEHOLDER = "FIL-0000000"
+
+
+def _prepare_rows_for_display(devices) -> None:
+    """What each row of the list shows, computed once per page rather than once per row.
+
+    Django's ``get_FOO_display`` rebuilds its choices dictionary at every call and
+    ``{% url %}`` resolves the route at every row: together most of the list's render time.
+    """
+    kinds = {value: capfirst(str(label)) for value, label in DeviceKind.choices}
+    states = {value: str(label) for value, label in State.choices}
+    url = reverse("parc:device", kwargs={"code": _CODE_PLACEHOLDER})
+    for device in devices:
+        device.kind_label = kinds.get(device.kind, device.kind)
+        device.state_label = states.get(device.state, device.state)
+        device.url = url.replace(_CODE_PLACEHOLDER, device.public_code)
 
 
 @login_required

@@ -256,3 +256,21 @@ def test_a_device_changed_since_the_user_saw_it_is_reported(refurbisher, technic
         services.device_start_triage(device.pk, technician, expected_state="registered")
     assert "a changé entre-temps" in refusal.value.message
     assert DeviceEvent.objects.filter(device=device).count() == 1
+
+
+@pytest.mark.parametrize("media", [1, 4])
+def test_transitions_query_budget(media, refurbisher, technician, django_assert_max_num_queries):
+    """The device row lock and what the conditions read, fetched once whatever the number of
+    media: the lock, media, their erasures, the update and the event, plus the savepoint
+    and its release (the test runs in a transaction). The membership is read once and
+    cached on the user."""
+    device = make(refurbisher, "triage", media=media, erased=True)
+    services.device_start_triage(make(refurbisher, "registered").pk, technician)
+    with django_assert_max_num_queries(7):
+        services.device_wipe(device.pk, technician)
+    with django_assert_max_num_queries(5):
+        services.device_start_refurbishment(device.pk, technician)
+    # Plus the functional test row and the tests read back for the condition.
+    with django_assert_max_num_queries(9):
+        run("mark_ready", device, technician)
+    assert Device.objects.get(pk=device.pk).state == "ready"

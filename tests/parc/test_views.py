@@ -428,3 +428,22 @@ def test_wipe_page_query_budget(
     with django_assert_max_num_queries(8):
         response = client.get(device_url(device, "parc:transition", name="wipe"))
     assert len(response.context["media"]) == media
+
+
+def test_search_matches_whole_prefixes_only(client, refurbisher, technician):
+    """The prefix search reads an index range: its edges must neither lose nor add a device
+    (a prefix ending in Z, whose next character is not a letter; a neighbouring prefix)."""
+    ending_in_z = DeviceFactory(owner=refurbisher, serial="ABZ-001")
+    neighbour = DeviceFactory(owner=refurbisher, serial="ABY9")
+    underscore = DeviceFactory(owner=refurbisher, serial="A%B_1")
+    client.force_login(technician)
+
+    def codes(text):
+        page = client.get(reverse("parc:list"), {"q": text}).context["page"]
+        return {d.public_code for d in page.rows}
+
+    assert codes("abz") == {ending_in_z.public_code}
+    assert codes("ABY") == {neighbour.public_code}
+    assert codes("AB") == {ending_in_z.public_code, neighbour.public_code}
+    assert codes("A%") == {underscore.public_code}  # a LIKE wildcard is matched literally
+    assert codes("A%C") == set()
