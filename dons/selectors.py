@@ -354,3 +354,73 @@ def roadmap_figures(user, *, today: dt.date | None = None) -> RoadmapFigures:
             for row in quarters
         ],
     )
+
+
+@dataclass
+class RoadmapPeriodFigures:
+    gisements: int  # referenced by the end of the period
+    new_gisements: int  # referenced during the period
+    partners: int  # distinct donors with a gisement referenced by the end of the period
+    partners_with_convention: int  # … with a signed convention in force at the end
+    conventions_by_quarter: list[dict] = field(default_factory=list)
+
+    @property
+    def conventions_signed(self) -> int:
+        return sum(row["count"] for row in self.conventions_by_quarter)
+
+
+def roadmap_figures_between(
+    *, scope: Q, territory: Q, start: dt.date, end: dt.date
+) -> RoadmapPeriodFigures:
+    """The roadmap figures of ``roadmap_figures`` over a period and a territory, for the
+    reports. ``scope`` and ``territory`` are conditions on Gisement built by the caller (the
+    report's access scope; the gisement's commune). Three queries."""
+    after = timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min))
+    first = timezone.make_aware(dt.datetime.combine(start, dt.time.min))
+    gisements = Gisement.objects.filter(scope, territory, created_at__lt=after)
+    counts = gisements.aggregate(
+        total=Count("id"),
+        new=Count("id", filter=Q(created_at__gte=first)),
+        partners=Count("donor", distinct=True),
+    )
+    partners_with_convention = (
+        Convention.objects.filter(
+            Q(expires_on__isnull=True) | Q(expires_on__gte=end),
+            status__in=(ConventionStatus.SIGNED, ConventionStatus.EXPIRED),
+            signed_on__lte=end,
+            gisement__in=gisements,
+        )
+        .exclude(status=ConventionStatus.EXPIRED, expires_on__isnull=True)
+        .order_by()
+        .values("gisement__donor_id")
+        .distinct()
+        .count()
+    )
+    quarters = (
+        Convention.objects.filter(
+            gisement__in=Gisement.objects.filter(scope, territory),
+            signed_on__gte=start,
+            signed_on__lte=end,
+        )
+        .exclude(status=ConventionStatus.DRAFT)
+        .annotate(year=ExtractYear("signed_on"), quarter=ExtractQuarter("signed_on"))
+        .order_by()
+        .values("year", "quarter")
+        .annotate(count=Count("id"))
+        .order_by("year", "quarter")
+    )
+    return RoadmapPeriodFigures(
+        gisements=counts["total"],
+        new_gisements=counts["new"],
+        partners=counts["partners"],
+        partners_with_convention=partners_with_convention,
+        conventions_by_quarter=[
+            {
+                "year": row["year"],
+                "quarter": row["quarter"],
+                "label": f"T{row['quarter']} {row['year']}",
+                "count": row["count"],
+            }
+            for row in quarters
+        ],
+    )

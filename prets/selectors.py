@@ -9,8 +9,19 @@
 """
 
 import datetime as dt
+from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+)
 from django.http import Http404
 from django.utils import timezone
 
@@ -23,7 +34,9 @@ from .models import (
     DeviceRequest,
     EligibilityCheck,
     EligibilityCriterion,
+    FollowUpKind,
     Loan,
+    LoanFollowUp,
     LoanState,
     RequestEvent,
     RequestState,
@@ -264,3 +277,169 @@ def active_criteria() -> QuerySet[EligibilityCriterion]:
 
 def refurbishers() -> QuerySet[Organisation]:
     return Organisation.objects.filter(is_refurbisher=True).order_by("name")
+
+
+# --- figures for the reports (rapports) -----------------------------------------------------
+# Aggregates only: no household is named or counted one by one here. ``refurbisher_ids`` None
+# means every organisation (the coordination). Periods are inclusive days, local time.
+
+
+def _day_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """Aware datetimes [start 00:00, day after end 00:00) in the site's time zone."""
+    first = timezone.make_aware(dt.datetime.combine(start, dt.time.min))
+    after = timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min))
+    return first, after
+
+
+def _among(field: str, ids) -> Q:
+    return Q() if ids is None else Q(**{f"{field}__in": ids})
+
+
+@dataclass
+class RequestFigures:
+    by_state: dict[str, int]  # requests sent in the period, by their state today
+    by_prescriber: list[dict]  # {"name", "total", "accepted", "fulfilled"}, biggest first
+    decided: int  # accepted or refused
+    accepted: int
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_state.values())
+
+
+def request_figures(*, refurbisher_ids, start: dt.date, end: dt.date) -> RequestFigures:
+    """Requests sent (``submitted_at``) in the period to these organisations: drafts never
+    sent are the prescriber's own work and are not counted. Two queries."""
+    first, after = _day_bounds(start, end)
+    sent = DeviceRequest.objects.filter(
+        _among("refurbisher_id", refurbisher_ids), submitted_at__gte=first, submitted_at__lt=after
+    )
+    accepted = Q(decided_at__isnull=False) & ~Q(state=RequestState.REJECTED)
+    totals = sent.aggregate(
+        decided=Count("id", filter=Q(decided_at__isnull=False)),
+        accepted=Count("id", filter=accepted),
+    )
+    by_state = dict.fromkeys(RequestState.values, 0)
+    by_prescriber: dict[int, dict] = {}
+    rows = (
+        sent.values("prescriber_org_id", "prescriber_org__name", "state")
+        .annotate(n=Count("id"), accepted=Count("id", filter=accepted))
+        .order_by()
+    )
+    for row in rows:
+        by_state[row["state"]] += row["n"]
+        entry = by_prescriber.setdefault(
+            row["prescriber_org_id"],
+            {"name": row["prescriber_org__name"], "total": 0, "accepted": 0, "fulfilled": 0},
+        )
+        entry["total"] += row["n"]
+        entry["accepted"] += row["accepted"]
+        if row["state"] == RequestState.FULFILLED:
+            entry["fulfilled"] += row["n"]
+    return RequestFigures(
+        by_state=by_state,
+        by_prescriber=sorted(by_prescriber.values(), key=lambda e: (-e["total"], e["name"])),
+        decided=totals["decided"],
+        accepted=totals["accepted"],
+    )
+
+
+def handovers_with_wait(*, refurbisher_ids, start: dt.date, end: dt.date) -> QuerySet:
+    """Requests handed over (fulfilled: lent or sold) in the period, each annotated with
+    ``wait``, the time from sending to handover (``closed_at`` is set by ``fulfil``). For a
+    percentile computed by the database: nothing is loaded here."""
+    first, after = _day_bounds(start, end)
+    return DeviceRequest.objects.filter(
+        _among("refurbisher_id", refurbisher_ids),
+        state=RequestState.FULFILLED,
+        submitted_at__isnull=False,
+        closed_at__gte=first,
+        closed_at__lt=after,
+    ).annotate(wait=ExpressionWrapper(F("closed_at") - F("submitted_at"), DurationField()))
+
+
+@dataclass
+class LoanFigures:
+    active: int  # open today
+    overdue: int  # open today, due date passed
+    ended: dict[str, int]  # loans ended in the period by how: returned, transferred, lost
+    follow_ups: dict[str, int]  # follow-ups made in the period, by kind
+
+    @property
+    def ended_total(self) -> int:
+        return sum(self.ended.values())
+
+
+def loan_figures(
+    *, refurbisher_ids, start: dt.date, end: dt.date, today: dt.date | None = None
+) -> LoanFigures:
+    """Loans of these organisations: open and overdue today, ended in the period, and the
+    follow-ups made in the period. Two queries."""
+    today = today or timezone.localdate()
+    loans = Loan.objects.filter(_among("organisation_id", refurbisher_ids))
+    ended_in_period = Q(closed_on__gte=start, closed_on__lte=end)
+    figures = loans.aggregate(
+        active=Count("id", filter=Q(state=LoanState.OPEN)),
+        overdue=Count("id", filter=Q(state=LoanState.OPEN, due_on__lt=today)),
+        **{
+            state: Count("id", filter=ended_in_period & Q(state=state))
+            for state in (LoanState.RETURNED, LoanState.TRANSFERRED, LoanState.LOST)
+        },
+    )
+    follow_ups = dict.fromkeys(FollowUpKind.values, 0)
+    rows = (
+        LoanFollowUp.objects.filter(
+            _among("loan__organisation_id", refurbisher_ids), on__gte=start, on__lte=end
+        )
+        .values("kind")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for row in rows:
+        follow_ups[row["kind"]] = row["n"]
+    return LoanFigures(
+        active=figures["active"],
+        overdue=figures["overdue"],
+        ended={
+            state: figures[state]
+            for state in (LoanState.RETURNED, LoanState.TRANSFERRED, LoanState.LOST)
+        },
+        follow_ups=follow_ups,
+    )
+
+
+def requesting_households(*, refurbisher_ids, start: dt.date, end: dt.date) -> QuerySet:
+    """Ids of the households with a request sent in the period (a subquery for the
+    workshops' figures: attendance, autonomy progress)."""
+    first, after = _day_bounds(start, end)
+    return (
+        DeviceRequest.objects.filter(
+            _among("refurbisher_id", refurbisher_ids),
+            submitted_at__gte=first,
+            submitted_at__lt=after,
+        )
+        .order_by()
+        .values("household_id")
+    )
+
+
+@dataclass
+class HandoverCounts:
+    loans: int
+    sales: int  # sold at a solidarity price
+    gifts: int  # "sold" at 0 €
+
+    @property
+    def total(self) -> int:
+        return self.loans + self.sales + self.gifts
+
+
+def handover_counts(*, scope: Q, territory: Q, start: dt.date, end: dt.date) -> HandoverCounts:
+    """Devices made accessible to households in the period: loans started and sales (gifts
+    at 0 € apart). ``scope`` and ``territory`` are conditions on a Loan or a Sale (both have
+    ``organisation``, ``device`` and ``household``), built by the caller. Two queries."""
+    loans = Loan.objects.filter(scope, territory, started_on__gte=start, started_on__lte=end)
+    sales = Sale.objects.filter(scope, territory, sold_on__gte=start, sold_on__lte=end).aggregate(
+        sales=Count("id", filter=Q(price__gt=0)), gifts=Count("id", filter=Q(price=0))
+    )
+    return HandoverCounts(loans=loans.count(), sales=sales["sales"], gifts=sales["gifts"])

@@ -487,6 +487,18 @@ class RoadmapReport:
     def repairs_total(self) -> int:
         return sum(self.repairs.values())
 
+    @property
+    def repairs_fixed(self) -> int:
+        return self.repairs.get("Fixed", 0)
+
+    @property
+    def repairs_repairable(self) -> int:
+        return self.repairs.get("Repairable", 0)
+
+    @property
+    def repairs_end_of_life(self) -> int:
+        return self.repairs.get("End of life", 0)
+
 
 def roadmap_report(scope, territory, start: dt.date, end: dt.date) -> RoadmapReport:
     """The roadmap indicators over a period and a territory, for a report scope

@@ -130,6 +130,10 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 # Scheduled jobs (celery beat; cron can run the management commands of the same names).
 CELERY_BEAT_SCHEDULE = {
+    "rapports-refresh-pool-summaries": {
+        "task": "rapports.refresh_pool_summaries",
+        "schedule": 10 * 60,  # the pool dashboard's figures are at most this old
+    },
     "prets-send-loan-reminders": {
         "task": "prets.send_loan_reminders",
         "schedule": 24 * 60 * 60,
