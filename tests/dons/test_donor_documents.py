@@ -168,7 +168,7 @@ def test_link_max_age_is_configurable(client, staff, received, settings):
     "tamper",
     [
         lambda t: t[:-1] + ("A" if t[-1] != "A" else "B"),  # signature
-        lambda t: "0" + t[1:],  # value
+        lambda t: ("1" if t[0] == "0" else "0") + t[1:],  # value (always a different one)
         lambda t: t.split(":")[0],  # no timestamp, no signature
         lambda t: "n'importe-quoi",
         lambda t: t + ":x",
