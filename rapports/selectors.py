@@ -94,7 +94,7 @@ def report_index(user) -> dict:
     gisements = list(
         gisements_in_scope(scope)
         .select_related("donor", "refurbisher")
-        .annotate(donations=Count("donations"))
+        .annotate(donation_count=Count("donations"))
         .order_by("donor__name", "name")
     )
     donor_ids = sorted({g.donor_id for g in gisements})
