@@ -220,6 +220,24 @@ class Device(ConcurrentTransitionMixin, models.Model):
             models.Index(
                 fields=["model_key"], name="device_model_prefix", opclasses=["varchar_pattern_ops"]
             ),
+            # The pool dashboard's "stuck for more than 30 days" list, longest first: an
+            # ordered range per organisation over the states where a device waits for the
+            # team (rapports.dashboard_selectors.STUCK_STATES), not a sort of the whole pool.
+            models.Index(
+                fields=["owner", "state_changed_at"],
+                name="device_stuck",
+                condition=Q(
+                    state__in=[
+                        "registered",
+                        "triage",
+                        "wiped",
+                        "refurbishing",
+                        "ready",
+                        "allocated",
+                        "returned",
+                    ]
+                ),
+            ),
         ]
 
     def __str__(self):
