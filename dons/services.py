@@ -18,7 +18,13 @@ from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, has_transition_perm
 
 from acteurs.models import Organisation
-from acteurs.permissions import POOL_MANAGER_ROLES, has_role
+from acteurs.permissions import (
+    POOL_MANAGER_ROLES,
+    POOL_ROLES,
+    has_role,
+    is_coordinator,
+    organisations_with_role,
+)
 
 from .models import (
     Convention,
@@ -52,6 +58,13 @@ class DonationChanged(DonationActionError):
 
 
 # --- permissions ------------------------------------------------------------------------------
+
+
+def can_read(user) -> bool:
+    """Members of a refurbishing organisation's pool (and the coordination) see gisements and
+    donations; prescribers, facilitators and funders do not."""
+    # The roles are cached per request; the coordinator check may cost a query: asked last.
+    return bool(organisations_with_role(user, POOL_ROLES)) or is_coordinator(user)
 
 
 def can_manage(user, refurbisher_id: int) -> bool:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from acteurs.permissions import POOL_ROLES, has_role, is_coordinator, organisations_with_role
+from acteurs.permissions import POOL_ROLES, has_role
 from documents.rendering import render_pdf
 
 from . import selectors, services, signing
@@ -38,7 +38,7 @@ def _refusal_message(error: Exception) -> str:
 
 
 def _require_reader(user) -> None:
-    if not (is_coordinator(user) or organisations_with_role(user, POOL_ROLES)):
+    if not services.can_read(user):
         raise PermissionDenied
 
 

@@ -71,6 +71,20 @@ def test_prescriber_has_no_gisement_page(client, prescriber):
     assert client.get(reverse("dons:gisements")).status_code == 403
 
 
+@pytest.mark.parametrize(
+    ("role", "shown"),
+    [("staff", True), ("technician", True), ("coordinator", True), ("prescriber", False)],
+)
+def test_the_menu_shows_donations_only_to_those_who_may_open_them(
+    request, client, gisement, role, shown
+):
+    """No menu entry that ends on a refusal: a prescriber sees no "Dons" link."""
+    client.force_login(request.getfixturevalue(role))
+    body = client.get(reverse("ateliers:sessions")).content.decode()
+    nav = body[body.index('aria-label="Navigation principale"') : body.index("</nav>")]
+    assert (f'href="{reverse("dons:gisements")}"' in nav) is shown
+
+
 def test_coordinator_sees_every_organisation(client, coordinator, gisement, other_gisement):
     client.force_login(coordinator)
     body = client.get(reverse("dons:gisements")).content.decode()
