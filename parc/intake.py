@@ -40,6 +40,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export.widgets import CharWidget
@@ -681,7 +682,10 @@ def job_create(user, donation, upload) -> ImportJob:
                 "Le fichier fait %(size)s Mo : la limite est de %(limit)s Mo. Découpez la liste "
                 "en plusieurs fichiers, ou enregistrez-la en CSV (bien plus léger que XLSX)."
             )
-            % {"size": round(size / 2**20, 1), "limit": round(MAX_FILE_BYTES / 2**20)}
+            % {
+                "size": number_format(size / 2**20, 1),
+                "limit": number_format(MAX_FILE_BYTES / 2**20, 0),
+            }
         )
     upload.seek(0)
     head = upload.read(8192)

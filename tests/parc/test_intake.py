@@ -190,7 +190,7 @@ def test_a_50_mb_file_is_refused_before_reading(staff, donation):
     big.size = 50 * 1024 * 1024
     with pytest.raises(intake.IntakeError) as error:
         intake.job_create(staff, donation, big)
-    assert "50.0 Mo" in error.value.message and "10 Mo" in error.value.message
+    assert "50,0 Mo" in error.value.message and "10 Mo" in error.value.message
 
 
 def test_missing_serial_column_asks_for_the_mapping(staff, donation):
