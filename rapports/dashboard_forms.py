@@ -173,7 +173,7 @@ class RoadmapForm(PeriodForm):
         )
         self.departement = self.epci_object = self.commune_object = None
         code = (data or {}).get("departement", "").strip()
-        if code and len(code) <= 3:
+        if code.isalnum() and len(code) <= 3:  # raw input: checked before any query
             epcis = Epci.objects.filter(communes__departement_id=code).distinct().order_by("name")
             self.fields["epci"].widget = forms.Select(
                 choices=[("", _("Tous les EPCI"))] + [(e.siren, e.name) for e in epcis]
