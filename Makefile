@@ -23,12 +23,14 @@ demo: install
 	$(MANAGE) load_territories --if-empty
 	$(MANAGE) load_demo
 	$(MANAGE) load_demo_ateliers
+	$(MANAGE) load_demo_rapports
 
 run: demo
 	@echo ""
 	@echo "  Filière tourne sur http://$(HOST):$(PORT)/  (Ctrl+C pour arrêter)"
 	@echo "  Comptes de démonstration (mot de passe : filiere-demo) :"
 	@$(MANAGE) load_demo --list-accounts
+	@$(MANAGE) load_demo_rapports --list-accounts
 	@echo ""
 	$(MANAGE) runserver $(HOST):$(PORT)
 

@@ -1,0 +1,311 @@
+"""Benchmark of the gisement report: ``gisement_report_s``.
+
+For ``bench/run.py`` (Django set up, pointed at a benchmark database with a pool):
+
+``gisement_report_figures(pool, *, runs=5) -> dict``
+    The report for the largest gisement: every figure of ``rapports.selectors.gisement_report``
+    (devices by kind and outcome, media, erasures by level/method/result, failures and their
+    follow-up, households equipped by category and territory, training, autonomy, CO2e), plus
+    the first page of the certificate annex, as the report page computes them. One warm-up,
+    then ``runs`` timed calls; the value is the median. Target: under 1 s at 1,000,000 devices
+    on PostgreSQL.
+
+    The pool has no donations: this module attaches every device of the big refurbisher to
+    one donation of one gisement (set-based UPDATE), and gives a household and a loan to
+    the devices that are on loan or were transferred (INSERT … SELECT), so the households'
+    queries have rows to read. Idempotent: a row in ``bench_pool`` ("rapports_gisement")
+    records it, and a second run reuses it.
+
+    Returns ``{"gisement_report_s": {"value": s, "unit": "s", ...}}``: p50/max, the queries of
+    one report (count and per-query time), rows written by the setup, and the target.
+
+Standalone: ``python -m bench.rapports_gisement`` (DATABASE_URL as for ``make bench``; uses
+the ``filiere_bench`` pool at whatever size it was built, ``--devices N`` if there is none;
+``--pool NAME`` for another benchmark database). Prints the figure as JSON and merges it into
+``bench/results.json``.
+"""
+
+import json
+import statistics
+import time
+
+TARGET_S = 1.0
+TARGET_SETUP = ("postgresql", 1_000_000)
+MARKER = "rapports_gisement"
+SETUP_VERSION = 1
+HOUSEHOLDS = 2_000
+
+
+def _read(name: str) -> dict | None:
+    from django.db import connection
+
+    from .pool import MARKER_TABLE
+
+    if MARKER_TABLE not in connection.introspection.table_names():
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT value FROM {MARKER_TABLE} WHERE name = %s", [name])
+        row = cursor.fetchone()
+    return json.loads(row[0]) if row else None
+
+
+def _write(name: str, value: dict) -> None:
+    from django.db import connection
+
+    from .pool import MARKER_TABLE
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {MARKER_TABLE} WHERE name = %s", [name])
+        cursor.execute(
+            f"INSERT INTO {MARKER_TABLE} (name, value) VALUES (%s, %s)", [name, json.dumps(value)]
+        )
+
+
+def attach_gisement(pool, *, log=print) -> dict:
+    """The big refurbisher's devices in one donation; households and loans for the devices
+    that reached a household. Set-based SQL, done once per pool (recorded in bench_pool)."""
+    import datetime as dt
+
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from acteurs.models import Household, Membership, Organisation, User
+    from dons.models import Donation, Gisement
+    from rapports.models import Funding
+
+    from .prets import _commune
+
+    marker = _read(MARKER)
+    pool_marker = _read("pool") or {}
+    if (
+        marker
+        and marker.get("version") == SETUP_VERSION
+        and marker.get("built_at") == pool_marker.get("built_at")
+    ):
+        log(f"rapports: reusing gisement {marker['gisement_id']} ({marker['devices']:,} devices)")
+        return marker
+    started = time.perf_counter()
+    org = pool.organisation_id
+    with transaction.atomic():
+        donor, _ = Organisation.objects.get_or_create(
+            name="Donateur banc d'essai", defaults={"short_name": "DBE", "is_donor": True}
+        )
+        funder, _ = Organisation.objects.get_or_create(
+            name="Financeur banc d'essai", defaults={"short_name": "FBE", "is_funder": True}
+        )
+        funder_user, _ = User.objects.get_or_create(username="bench-financeur")
+        Membership.objects.get_or_create(
+            user=funder_user, organisation=funder, defaults={"role": "funder"}
+        )
+        prescriber_org, _ = Organisation.objects.get_or_create(
+            name="CCAS banc d'essai rapports", defaults={"short_name": "CCR", "is_prescriber": True}
+        )
+        gisement, _ = Gisement.objects.get_or_create(
+            name="Gisement banc d'essai",
+            defaults={"donor": donor, "refurbisher_id": org, "donor_kind": "entreprise"},
+        )
+        Funding.objects.get_or_create(
+            funder=funder, gisement=gisement, defaults={"name": "Banc d'essai"}
+        )
+        donation = Donation.objects.filter(gisement=gisement).order_by(
+            "pk"
+        ).first() or Donation.objects.create(
+            gisement=gisement,
+            state="received",
+            received_on=dt.date(2025, 1, 15),
+            received_weight_kg=250_000,
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE parc_device SET donation_id = %s "
+                "WHERE owner_id = %s AND donation_id IS NULL",
+                [donation.pk, org],
+            )
+            attached = cursor.rowcount
+        commune = _commune()
+        technician = User.objects.get(pk=pool.technician_id)
+        if not Household.objects.filter(organisation=prescriber_org).exists():
+            Household.objects.bulk_create(
+                Household(
+                    organisation=prescriber_org,
+                    name=f"Foyer banc d'essai {n}",
+                    commune=commune,
+                    consent_at=timezone.now(),
+                    consent_version="2025-1",
+                    consent_recorded_by=technician,
+                    is_senior=n % 3 == 0,
+                    is_jobseeker=n % 4 == 0,
+                    receives_social_minimum=n % 2 == 0,
+                )
+                for n in range(HOUSEHOLDS)
+            )
+        ids = Household.objects.filter(organisation=prescriber_org).values_list("pk", flat=True)
+        first, last, count = ids.order_by("pk").first(), ids.order_by("-pk").first(), HOUSEHOLDS
+        assert last - first + 1 == count, "households must have contiguous ids"
+        with connection.cursor() as cursor:
+            # One request per device that reached a household; its id is the device's, so
+            # the loan finds it without a lookup table.
+            cursor.execute(
+                """
+                INSERT INTO prets_devicerequest
+                  (id, household_id, prescriber_org_id, refurbisher_id, created_by_id,
+                   device_kind, purpose, mode, urgency, details, consent_informed, state,
+                   rejection_reason, created_at, state_changed_at)
+                SELECT d.id, %s + (d.id %% %s), %s, d.owner_id, %s, d.kind, 'procedures',
+                       'loan', 2, '', TRUE, 'fulfilled', '', d.state_changed_at,
+                       d.state_changed_at
+                FROM parc_device d
+                WHERE d.donation_id = %s AND d.state IN ('on_loan', 'transferred')
+                  AND NOT EXISTS (SELECT 1 FROM prets_devicerequest r WHERE r.id = d.id)
+                """,
+                [first, count, prescriber_org.pk, technician.pk, donation.pk],
+            )
+            requests = cursor.rowcount
+            cursor.execute(
+                """
+                INSERT INTO prets_loan
+                  (request_id, device_id, household_id, organisation_id, state, started_on,
+                   due_on, remind_from, renewals, deposit_amount, training_code,
+                   started_by_id, created_at)
+                SELECT r.id, r.id, r.household_id, r.refurbisher_id,
+                       CASE WHEN d.state = 'on_loan' THEN 'open' ELSE 'transferred' END,
+                       %s, %s, %s, 0, 0, '', %s, d.state_changed_at
+                FROM prets_devicerequest r JOIN parc_device d ON d.id = r.id
+                WHERE d.donation_id = %s
+                  AND NOT EXISTS (SELECT 1 FROM prets_loan l WHERE l.request_id = r.id)
+                """,
+                [
+                    dt.date(2025, 3, 1),
+                    dt.date(2026, 3, 1),
+                    dt.date(2026, 2, 15),
+                    technician.pk,
+                    donation.pk,
+                ],
+            )
+            loans = cursor.rowcount
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    "SELECT setval(pg_get_serial_sequence('prets_devicerequest', 'id'), "
+                    "(SELECT MAX(id) FROM prets_devicerequest))"
+                )
+        devices = donation.devices.count()
+        marker = {
+            "version": SETUP_VERSION,
+            "built_at": pool_marker.get("built_at"),
+            "gisement_id": gisement.pk,
+            "donation_id": donation.pk,
+            "funder_user_id": funder_user.pk,
+            "devices": devices,
+            "rows": {"devices_attached": attached, "requests": requests, "loans": loans},
+            "setup_seconds": round(time.perf_counter() - started, 1),
+        }
+        _write(MARKER, marker)
+    if connection.vendor == "postgresql":
+        # The UPDATE left a dead version of every attached device row: reclaim it, so the
+        # other benchmarks on this pool read the same table as before.
+        with connection.cursor() as cursor:
+            for table in ("parc_device", "prets_devicerequest", "prets_loan", "acteurs_household"):
+                cursor.execute(f"VACUUM ANALYZE {table}")
+    log(f"rapports: attached {attached:,} devices, {loans:,} loans in {marker['setup_seconds']} s")
+    return marker
+
+
+def gisement_report_figures(pool, *, runs: int = 5, log=print) -> dict:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from acteurs.models import User
+    from rapports.selectors import ANNEX_PAGE_SIZE, Period, annex_page, gisement_report, subject_for
+
+    setup = attach_gisement(pool, log=log)
+    user = User.objects.get(pk=setup["funder_user_id"])
+
+    def one_report():
+        subject = subject_for(user, "gisement", setup["gisement_id"])
+        report = gisement_report(subject, Period())
+        annex_page(subject, Period(), after=None, size=ANNEX_PAGE_SIZE)
+        return report
+
+    one_report()  # warm-up (caches, plans)
+    timings = []
+    for _ in range(runs):
+        for attribute in ("_filiere_report_scope", "_filiere_roles", "_filiere_is_coordinator"):
+            user.__dict__.pop(attribute, None)
+        started = time.perf_counter()
+        report = one_report()
+        timings.append(time.perf_counter() - started)
+    for attribute in ("_filiere_report_scope", "_filiere_roles", "_filiere_is_coordinator"):
+        user.__dict__.pop(attribute, None)
+    with CaptureQueriesContext(connection) as captured:
+        one_report()
+    value = statistics.median(timings)
+    database = connection.vendor
+    return {
+        "gisement_report_s": {
+            "value": round(value, 3),
+            "unit": "s",
+            "p50": round(value, 3),
+            "max": round(max(timings), 3),
+            "runs": runs,
+            "devices_in_gisement": report.devices,
+            "households": report.households,
+            "annex_rows": report.annex_total,
+            "queries": len(captured),
+            "query_ms": [round(float(q["time"]) * 1000, 1) for q in captured.captured_queries],
+            "setup": setup["rows"],
+            "devices": pool.devices,
+            "database": database,
+            "target": f"< {TARGET_S:g} s (postgresql 1,000,000 devices)",
+            "target_applies": (database, pool.devices) == TARGET_SETUP,
+            "passes": value < TARGET_S,
+        }
+    }
+
+
+def main() -> None:
+    import argparse
+    import os
+    import sys
+
+    from .database import create_if_missing, point_django_at, resolve
+
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.rapports_gisement",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--devices", type=int, default=None)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--pool", default="bench", help="benchmark database (default: bench)")
+    args = parser.parse_args()
+    database = resolve(args.pool)
+    point_django_at(database)
+    import django
+
+    django.setup()
+    from . import results
+    from .pool import _read_marker, ensure_pool
+
+    create_if_missing(database)
+    marker = _read_marker()
+    devices = (
+        args.devices
+        or (marker or {}).get("devices")
+        or int(os.environ.get("BENCH_DEVICES", 100_000))
+    )
+    pool = ensure_pool(
+        database,
+        devices,
+        rebuild=False,
+        seed=int(os.environ.get("BENCH_SEED", 42)),
+        log=lambda message: print(message, file=sys.stderr),
+    )
+    figures = gisement_report_figures(
+        pool, runs=args.runs, log=lambda message: print(message, file=sys.stderr)
+    )
+    results.merge(results.machine_info(), figures, database=database.vendor, devices=pool.devices)
+    print(json.dumps(figures, indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
