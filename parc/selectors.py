@@ -154,8 +154,8 @@ def device_list(user, *, filters: dict) -> QuerySet[Device]:
     return queryset
 
 
-def device_with_records(user, code: str) -> Device:
-    """The device page: the device, its media with their erasures and its tests, or 404.
+def _visible_device(user, code: str, *prefetches) -> Device:
+    """The device with this code (read forgivingly) if the user may see it, else 404.
 
     A device of another organisation is a 404, never a 403: its existence is not disclosed.
     """
@@ -163,20 +163,29 @@ def device_with_records(user, code: str) -> Device:
         canonical = normalize_code(code)
     except (MistypedCode, NotACode):
         raise Http404 from None
-    erasures = ErasureRecord.objects.select_related("operator").order_by("-id")
-    media = StorageMedium.objects.prefetch_related(Prefetch("erasures", queryset=erasures))
     try:
         return (
             devices_visible_to(user)
             .select_related("owner", "location")
-            .prefetch_related(
-                Prefetch("storage_media", queryset=media),
-                "refurbishments",
-            )
+            .prefetch_related(*prefetches)
             .get(public_code=canonical)
         )
     except Device.DoesNotExist:
         raise Http404 from None
+
+
+def device_with_records(user, code: str) -> Device:
+    """The device with its media, their erasures and its tests (the wipe page, the actions
+    and their refusals read them), or 404."""
+    erasures = ErasureRecord.objects.select_related("operator").order_by("-id")
+    media = StorageMedium.objects.prefetch_related(Prefetch("erasures", queryset=erasures))
+    return _visible_device(user, code, Prefetch("storage_media", queryset=media), "refurbishments")
+
+
+def device_for_page(user, code: str) -> Device:
+    """The device page: the device and its media (listed by name), or 404. Erasures and
+    tests are on the pages of the actions, which read them with ``device_with_records``."""
+    return _visible_device(user, code, "storage_media")
 
 
 def device_history(device: Device, *, limit: int = 50) -> list[DeviceEvent]:

@@ -47,6 +47,10 @@ def device_list(request):
     locations = selectors.stock_locations_for(request.user)
     form = DeviceFilterForm(request.GET or None, organisations=organisations, locations=locations)
     filters = form.cleaned_data if form.is_valid() else {}
+    # The template writes the options of the lists itself: each list read here by one query
+    # (list() or the template's loop would first count the rows, a query more).
+    for name in ("owner", "location"):
+        form.fields[name].choices = [choice for choice in form.fields[name].choices]  # noqa: C416
     cursor = CursorForm(request.GET)
     cursor_data = cursor.cleaned_data if cursor.is_valid() else {}
     page = selectors.keyset_page(
@@ -96,7 +100,7 @@ def _prepare_rows_for_display(devices) -> None:
 
 @login_required
 def device_detail(request, code):
-    device = selectors.device_with_records(request.user, code)
+    device = selectors.device_for_page(request.user, code)
     if device.public_code != code:
         # A forgiving reading (lower case, O for 0…) lands on the canonical address.
         return redirect("parc:device", code=device.public_code)
