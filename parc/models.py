@@ -269,12 +269,21 @@ class Device(ConcurrentTransitionMixin, models.Model):
         super().refresh_from_db(*args, **kwargs)
         self._saved_state = self.__dict__.get("state")
 
-    def save_transition(self, *, action: str, source: str, actor, note: str = "", data=None):
-        """Save the device and append its event row. Callers hold a transaction."""
+    def save_transition(
+        self, *, action: str, source: str, actor, note: str = "", data=None, changed=None
+    ):
+        """Save the device and append its event row. Callers hold a transaction.
+
+        ``changed``: the other columns the transition changed, if the caller knows them; the
+        update then writes only those, the state and its date (otherwise every column).
+        """
         self.state_changed_at = timezone.now()
         self._saving_transition = True
         try:
-            self.save()
+            if changed is None:
+                self.save()
+            else:
+                self.save(update_fields=sorted({*changed, "state", "state_changed_at"}))
         finally:
             self._saving_transition = False
         return DeviceEvent.objects.create(

@@ -173,6 +173,18 @@ def run_transition(
         return _transition_locked(device, info, actor, note=note, data=data, **kwargs)
 
 
+# The columns a transition may change (state aside): the update writes only those changed.
+_WRITABLE_COLUMNS = tuple(
+    field.attname
+    for field in Device._meta.concrete_fields
+    if not field.primary_key and not field.generated and field.name != "state"
+)
+
+
+def _column_values(device: Device) -> dict:
+    return {column: getattr(device, column) for column in _WRITABLE_COLUMNS}
+
+
 def _transition_locked(
     device: Device, info: TransitionInfo, actor, *, note: str, data: dict | None, **kwargs
 ) -> DeviceEvent:
@@ -199,9 +211,15 @@ def _transition_locked(
             )
         raise TransitionRefused(_explain_conditions(device, name))
     source = device.state
+    before = _column_values(device)
     try:
         method(**kwargs)
-        return device.save_transition(action=name, source=source, actor=actor, note=note, data=data)
+        changed = [
+            column for column, value in _column_values(device).items() if before[column] != value
+        ]
+        return device.save_transition(
+            action=name, source=source, actor=actor, note=note, data=data, changed=changed
+        )
     except TransitionNotAllowed:
         raise TransitionRefused(_explain_conditions(device, name)) from None
     except ConcurrentTransition:
