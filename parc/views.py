@@ -104,7 +104,16 @@ def device_detail(request, code):
     if device.public_code != code:
         # A forgiving reading (lower case, O for 0…) lands on the canonical address.
         return redirect("parc:device", code=device.public_code)
-    locations = selectors.stock_locations_for(request.user, device.owner_id)
+    can_move = not device.is_terminal and device.owner_id in organisations_with_role(
+        request.user, POOL_ROLES
+    )
+    move_form = None
+    if can_move:
+        locations = selectors.stock_locations_for(request.user, device.owner_id)
+        move_form = MoveForm(locations=locations, initial={"location": device.location_id})
+        # The template writes the options itself: the list read here by one query.
+        choices = move_form.fields["location"].choices
+        move_form.fields["location"].choices = [choice for choice in choices]  # noqa: C416
     return render(
         request,
         "parc/device_detail.html",
@@ -112,9 +121,8 @@ def device_detail(request, code):
             "device": device,
             "events": selectors.device_history(device),
             "transitions": selectors.transitions_for(device, request.user),
-            "move_form": MoveForm(locations=locations, initial={"location": device.location_id}),
-            "can_move": not device.is_terminal
-            and device.owner_id in organisations_with_role(request.user, POOL_ROLES),
+            "move_form": move_form,
+            "can_move": can_move,
         },
     )
 
