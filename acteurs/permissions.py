@@ -17,9 +17,23 @@ def roles_by_organisation(user) -> dict[int, str]:
         return {}
     cached = getattr(user, "_filiere_roles", None)
     if cached is None:
-        cached = dict(Membership.objects.filter(user=user).values_list("organisation_id", "role"))
-        user._filiere_roles = cached
+        _load_memberships(user)
+        cached = user._filiere_roles
     return cached
+
+
+def _load_memberships(user) -> None:
+    """One query answers both "which role where" and "is this user coordination", which
+    the menu asks on every page."""
+    rows = Membership.objects.filter(user=user).values_list(
+        "organisation_id", "role", "organisation__is_coordinator"
+    )
+    roles, coordinates = {}, False
+    for organisation_id, role, is_coordinating in rows:
+        roles[organisation_id] = role
+        coordinates = coordinates or (role == Role.ADMIN and is_coordinating)
+    user._filiere_roles = roles
+    user._filiere_is_coordinator = coordinates
 
 
 def is_coordinator(user) -> bool:
@@ -28,13 +42,9 @@ def is_coordinator(user) -> bool:
         return False
     if user.is_superuser:
         return True
-    cached = getattr(user, "_filiere_is_coordinator", None)
-    if cached is None:
-        cached = Membership.objects.filter(
-            user=user, role=Role.ADMIN, organisation__is_coordinator=True
-        ).exists()
-        user._filiere_is_coordinator = cached
-    return cached
+    if getattr(user, "_filiere_is_coordinator", None) is None:
+        _load_memberships(user)
+    return user._filiere_is_coordinator
 
 
 def organisations_with_role(user, roles: Iterable[str]) -> list[int]:
