@@ -38,6 +38,8 @@ from acteurs.models import Organisation
 from parc.models import Device, DeviceEvent, DeviceKind, Grade, State
 from parc.services import TRANSITIONS
 
+from .disclosure import SMALL_COUNT
+
 FLOW_WEEKS = 12
 DURATION_WINDOW_DAYS = 365
 STUCK_AFTER_DAYS = 30
@@ -418,8 +420,6 @@ def stock_table(stock: list[dict]) -> dict:
 
 
 # --- the loan-scheme report ----------------------------------------------------------------------
-
-SMALL_COUNT = 5  # counts of households under this are shown as "< 5"
 
 
 @dataclass

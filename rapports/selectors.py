@@ -50,10 +50,8 @@ from prets.models import Loan, Sale
 
 from . import co2
 from .access import ReportScope, report_scope
+from .disclosure import SMALL_COUNT, small
 from .models import ReportSubjectKind
-
-SMALL_COUNT = 5  # a count of households under this is shown as "< 5"
-
 
 # --- what a report is about -------------------------------------------------------------------
 
@@ -251,15 +249,6 @@ def percent(part: int, whole: int) -> Decimal | None:
     if not whole:
         return None
     return (Decimal(100) * part / whole).quantize(Decimal("0.1"))
-
-
-def small(count: int | None):
-    """A count of people shown in a funder's report: under 5 (and not 0) becomes "< 5"."""
-    if count is None:
-        return None
-    if 0 < count < SMALL_COUNT:
-        return "< 5"
-    return count
 
 
 @dataclass

@@ -7,7 +7,7 @@ from django.utils.formats import number_format
 from acteurs.models import Role
 from acteurs.permissions import roles_by_organisation
 
-from ..dashboard_selectors import SMALL_COUNT
+from ..disclosure import small
 
 register = template.Library()
 
@@ -25,13 +25,14 @@ def dashboard_nav(user) -> bool:
 
 @register.filter
 def under_five(count):
-    """A count of households or loans: 1 to 4 shown as "< 5" so no one can be recognised;
-    0 stays 0 (there is no one to recognise)."""
-    if count is None:
+    """A count of households or loans under the secrecy rule (rapports.disclosure), in
+    French number format; "—" when there is no figure."""
+    shown = small(count)
+    if shown is None:
         return "—"
-    if 0 < count < SMALL_COUNT:
-        return f"< {SMALL_COUNT}"
-    return number_format(count, force_grouping=True)
+    if isinstance(shown, str):
+        return shown
+    return number_format(shown, force_grouping=True)
 
 
 @register.filter

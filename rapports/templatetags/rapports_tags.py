@@ -3,7 +3,7 @@
 from django import template
 
 from ..access import report_scope
-from ..selectors import small
+from ..disclosure import small
 
 register = template.Library()
 
@@ -18,5 +18,5 @@ def rapports_nav(user) -> bool:
 
 @register.filter
 def small_count(count):
-    """A count of households: 1 to 4 shown as "< 5" (see rapports.selectors.small)."""
+    """A count of households: 1 to 4 shown as "< 5" (rapports.disclosure)."""
     return small(count)
