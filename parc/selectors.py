@@ -118,19 +118,22 @@ class KeysetPage:
 def keyset_page(
     queryset: QuerySet, *, size: int, after: int | None = None, before: int | None = None
 ) -> KeysetPage:
-    count = queryset.order_by()[: COUNT_CAP + 1].count()
     if before is not None:
         rows = list(queryset.filter(pk__gt=before).order_by("id")[: size + 1])
         has_previous = len(rows) > size
         rows = list(reversed(rows[:size]))
         has_next = True
     else:
-        if after is not None:
-            queryset = queryset.filter(pk__lt=after)
-        rows = list(queryset.order_by("-id")[: size + 1])
+        page = queryset.filter(pk__lt=after) if after is not None else queryset
+        rows = list(page.order_by("-id")[: size + 1])
         has_next = len(rows) > size
         rows = rows[:size]
         has_previous = after is not None
+    if after is None and before is None and not has_next:
+        # The whole result fits on this first page (a search, a narrow filter): counted.
+        count = len(rows)
+    else:
+        count = queryset.order_by()[: COUNT_CAP + 1].count()
     return KeysetPage(
         rows=rows,
         has_next=has_next,

@@ -157,6 +157,14 @@ def test_pagination_walks_forward_and_back(client, refurbisher, technician, sett
     back = client.get(reverse("parc:list"), {"avant": second.previous_before}).context["page"]
     assert [d.pk for d in back.rows] == [d.pk for d in first.rows]
     assert not back.has_previous
+    # Every page counts the whole result, not what lies beyond its cursor.
+    assert second.count == back.count == 5
+    last = client.get(reverse("parc:list"), {"apres": second.next_after}).context["page"]
+    assert [d.pk for d in last.rows] == [devices[0].pk]
+    assert last.count == 5 and not last.has_next
+    # A result that fits on the first page is counted from its rows.
+    narrow = client.get(reverse("parc:list"), {"q": devices[0].public_code}).context["page"]
+    assert [d.pk for d in narrow.rows] == [devices[0].pk] and narrow.count == 1
 
 
 def test_htmx_filtering_returns_only_the_results(client, refurbisher, technician):
