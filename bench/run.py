@@ -33,7 +33,9 @@ status is 1.
 import argparse
 import importlib
 import json
+import operator
 import os
+import re
 import subprocess
 import sys
 import time
@@ -426,8 +428,35 @@ def _target_text(figure: dict) -> str:
     return str(target).split(" (")[0][:24]
 
 
+_TARGET_TEXT = re.compile(r"^\s*(<=|>=|<|>|≤|≥)\s*([0-9][0-9_,.]*)")
+_COMPARE = {
+    "<": operator.lt,
+    ">": operator.gt,
+    "<=": operator.le,
+    ">=": operator.ge,
+    "≤": operator.le,
+    "≥": operator.ge,
+}
+
+
+def _meets_target(figure: dict) -> bool | None:
+    """The module's own verdict, or one read from a target written "< 1 s", ">= 200 …",
+    or given as a bare number (an upper bound)."""
+    if figure.get("meets_target") is not None:
+        return figure["meets_target"]
+    target, value = figure.get("target"), figure.get("value")
+    if not isinstance(value, int | float) or target is None or isinstance(target, bool):
+        return None
+    if isinstance(target, int | float):
+        return value <= target
+    match = _TARGET_TEXT.match(str(target))
+    if not match:
+        return None
+    return _COMPARE[match[1]](value, float(match[2].replace("_", "").replace(",", "")))
+
+
 def _verdict(figure: dict) -> str:
-    meets = figure.get("meets_target")
+    meets = _meets_target(figure)
     if meets is None:
         return "(no target)"
     verdict = "ok" if meets else "MISSED"
