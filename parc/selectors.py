@@ -177,6 +177,27 @@ def _visible_device(user, code: str, *prefetches) -> Device:
         raise Http404 from None
 
 
+# What a row of the device list shows; the rest (notes, search keys…) stays in the database.
+LIST_COLUMNS = (
+    "public_code",
+    "kind",
+    "brand",
+    "model",
+    "serial",
+    "state",
+    "grade",
+    "owner",
+    "owner__short_name",
+    "location",
+    "location__name",
+)
+
+
+def device_list_rows(user, *, filters: dict) -> QuerySet[Device]:
+    """``device_list`` with only the columns the list page shows."""
+    return device_list(user, filters=filters).only(*LIST_COLUMNS)
+
+
 def device_with_records(user, code: str) -> Device:
     """The device with its media, their erasures and its tests (the wipe page, the actions
     and their refusals read them), or 404."""

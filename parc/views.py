@@ -54,7 +54,7 @@ def device_list(request):
     cursor = CursorForm(request.GET)
     cursor_data = cursor.cleaned_data if cursor.is_valid() else {}
     page = selectors.keyset_page(
-        selectors.device_list(request.user, filters=filters),
+        selectors.device_list_rows(request.user, filters=filters),
         size=settings.PAGE_SIZE,
         after=cursor_data.get("apres"),
         before=cursor_data.get("avant"),
