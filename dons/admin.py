@@ -2,6 +2,9 @@
 (the pages), so the admin shows it read-only."""
 
 from django.contrib import admin
+from import_export.admin import ExportMixin
+
+from documents.resources import CoordinationExportMixin
 
 from .models import (
     Convention,
@@ -11,6 +14,7 @@ from .models import (
     DonationLine,
     Gisement,
 )
+from .resources import DonationResource, GisementResource
 
 
 class ConventionInline(admin.TabularInline):
@@ -19,7 +23,8 @@ class ConventionInline(admin.TabularInline):
 
 
 @admin.register(Gisement)
-class GisementAdmin(admin.ModelAdmin):
+class GisementAdmin(CoordinationExportMixin, ExportMixin, admin.ModelAdmin):
+    resource_classes = [GisementResource]
     list_display = ["name", "donor", "donor_kind", "refurbisher", "frequency", "created_at"]
     list_filter = ["donor_kind", "frequency", "refurbisher"]
     search_fields = ["name", "donor__name", "contact_name"]
@@ -56,7 +61,8 @@ class DonationEventInline(admin.TabularInline):
 
 
 @admin.register(Donation)
-class DonationAdmin(admin.ModelAdmin):
+class DonationAdmin(CoordinationExportMixin, ExportMixin, admin.ModelAdmin):
+    resource_classes = [DonationResource]
     list_display = ["__str__", "gisement", "state", "pickup_date", "received_on", "created_at"]
     list_filter = ["state"]
     search_fields = ["donor_reference", "gisement__name", "gisement__donor__name"]

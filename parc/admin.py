@@ -5,6 +5,9 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django_fsm.admin import FSMAdminMixin
+from import_export.admin import ExportMixin
+
+from documents.resources import CoordinationExportMixin
 
 from . import services
 from .models import (
@@ -15,6 +18,7 @@ from .models import (
     StockLocation,
     StorageMedium,
 )
+from .resources import DeviceResource
 
 
 class StorageMediumInline(admin.TabularInline):
@@ -39,7 +43,8 @@ class EventInline(admin.TabularInline):
 
 
 @admin.register(Device)
-class DeviceAdmin(FSMAdminMixin, admin.ModelAdmin):
+class DeviceAdmin(CoordinationExportMixin, ExportMixin, FSMAdminMixin, admin.ModelAdmin):
+    resource_classes = [DeviceResource]
     fsm_fields = ["state"]
     list_display = ["public_code", "kind", "brand", "model", "serial", "state", "grade", "owner"]
     list_filter = ["state", "kind", "grade", "owner"]

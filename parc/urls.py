@@ -1,12 +1,25 @@
 from django.urls import path
 
-from . import evidence_views, intake_views, label_views, scan_views, views
+from . import evidence_views, export_views, intake_views, label_views, scan_views, views
 
 app_name = "parc"
 
 urlpatterns = [
     path("appareils/", views.device_list, name="list"),
     path("appareils/nouveau/", views.device_register, name="register"),
+    # The filtered list as a spreadsheet (parc/export_views.py)
+    path(
+        "appareils/export.csv",
+        export_views.device_export,
+        {"file_format": "csv"},
+        name="export_csv",
+    ),
+    path(
+        "appareils/export.xlsx",
+        export_views.device_export,
+        {"file_format": "xlsx"},
+        name="export_xlsx",
+    ),
     # Short address: it is the one encoded in the QR code of the label.
     path("e/<str:code>/", views.device_detail, name="device"),
     path("e/<str:code>/action/<str:name>/", views.device_transition, name="transition"),

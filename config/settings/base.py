@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "django_fsm",
     "django_htmx",
     "csp",
+    "import_export",
     # Filière, from the ground floor up (see docs/ARCHITECTURE.md)
     "documents",
     "acteurs",
@@ -116,6 +117,10 @@ STORAGES = {
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# django-import-export (admin exports): its escaping drops a leading "=" only; the resources
+# also neutralise "+", "-" and "@" (documents.resources.NeutralisedExportMixin).
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str(

@@ -1,0 +1,156 @@
+"""The device list as a spreadsheet (CSV or XLSX), built on django-import-export.
+
+``DeviceResource`` names the columns (French headers, states, kinds and grades as their
+French labels) and renders each device's cells; it serves the list page's export and the
+coordination's admin export. The page's export does not call ``Resource.export()``, which
+gathers every row into a tablib ``Dataset`` in memory: it walks the filtered queryset in
+chunks (``iterator``, the storage media prefetched per chunk) and writes one row at a time,
+streamed in CSV, with openpyxl's write-only mode in XLSX (bounded to ``XLSX_MAX_ROWS``).
+"""
+
+from collections.abc import Iterator
+from typing import IO
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+from import_export import fields, resources
+from import_export.widgets import DateTimeWidget, DecimalWidget, IntegerWidget
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+from documents.resources import NeutralisedExportMixin
+from documents.spreadsheets import csv_lines
+
+from .models import Device, DeviceKind, Grade, MediaType, State
+
+CHUNK_SIZE = 2000
+# An XLSX file is assembled whole before it is sent; past this, the CSV (streamed) is the way.
+XLSX_MAX_ROWS = 100_000
+
+
+def _labels(choices) -> dict[str, str]:
+    return {value: str(label) for value, label in choices}
+
+
+class DeviceResource(NeutralisedExportMixin, resources.ModelResource):
+    public_code = fields.Field(attribute="public_code", column_name=_("code public"))
+    kind = fields.Field(attribute="kind", column_name=_("type"))
+    brand = fields.Field(attribute="brand", column_name=_("marque"))
+    model = fields.Field(attribute="model", column_name=_("modèle"))
+    serial = fields.Field(attribute="serial", column_name=_("n° de série"))
+    cpu = fields.Field(attribute="cpu", column_name=_("processeur"))
+    ram_gb = fields.Field(attribute="ram_gb", column_name=_("mémoire (Go)"), widget=DecimalWidget())
+    storage = fields.Field(column_name=_("stockage"))
+    os = fields.Field(attribute="os", column_name=_("système"))
+    grade = fields.Field(attribute="grade", column_name=_("grade"))
+    state = fields.Field(attribute="state", column_name=_("état"))
+    location = fields.Field(attribute="location__name", column_name=_("emplacement"))
+    owner = fields.Field(attribute="owner__name", column_name=_("organisation"))
+    donation = fields.Field(
+        attribute="donation_id", column_name=_("don (n°)"), widget=IntegerWidget()
+    )
+    created_at = fields.Field(
+        attribute="created_at",
+        column_name=_("enregistré le"),
+        widget=DateTimeWidget(format="%d/%m/%Y %H:%M"),
+    )
+
+    class Meta:
+        model = Device
+        fields = (
+            "public_code",
+            "kind",
+            "brand",
+            "model",
+            "serial",
+            "cpu",
+            "ram_gb",
+            "storage",
+            "os",
+            "grade",
+            "state",
+            "location",
+            "owner",
+            "donation",
+            "created_at",
+        )
+        # Rows read per query by the admin's export.
+        chunk_size = CHUNK_SIZE
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        # Labels looked up once per export: get_FOO_display() rebuilds its dict at each call.
+        self._kinds = _labels(DeviceKind.choices)
+        self._grades = _labels(Grade.choices)
+        self._states = _labels(State.choices)
+        self._media_types = _labels(MediaType.choices)
+
+    def filter_export(self, queryset, **kwargs):
+        # The admin's export: its change list reads only the owner.
+        return _for_export(queryset)
+
+    def dehydrate_kind(self, device):
+        return self._kinds.get(device.kind, device.kind)
+
+    def dehydrate_grade(self, device):
+        return self._grades.get(device.grade, device.grade)
+
+    def dehydrate_state(self, device):
+        return self._states.get(device.state, device.state)
+
+    def dehydrate_storage(self, device):
+        """Each medium as "SSD NVMe 512 Go" (read from the prefetched media)."""
+        parts = []
+        for medium in device.storage_media.all():
+            label = self._media_types.get(medium.media_type, medium.media_type)
+            if medium.capacity_gb:
+                label = f"{label} {medium.capacity_gb} Go"
+            parts.append(label)
+        return " + ".join(parts)
+
+
+def _for_export(queryset: QuerySet[Device]) -> QuerySet[Device]:
+    """The list's queryset with what the cells read, in the list's order."""
+    return queryset.select_related("owner", "location").prefetch_related("storage_media")
+
+
+def _devices(queryset: QuerySet[Device]) -> Iterator[Device]:
+    # With a chunk size, iterator() prefetches the media of each chunk: one query per chunk.
+    return _for_export(queryset).order_by("-id").iterator(chunk_size=CHUNK_SIZE)
+
+
+def csv_export_lines(queryset: QuerySet[Device]) -> Iterator[str]:
+    """The CSV file line by line (semicolons, BOM, cells neutralised): nothing held but the
+    chunk being read."""
+    resource = DeviceResource()
+
+    def rows():
+        yield resource.get_export_headers()
+        for device in _devices(queryset):
+            yield resource.export_resource(device)
+
+    return csv_lines(rows())
+
+
+def exceeds_xlsx_limit(queryset: QuerySet[Device]) -> bool:
+    """A bounded count: never counts more than XLSX_MAX_ROWS + 1 rows."""
+    return queryset.order_by()[: XLSX_MAX_ROWS + 1].count() > XLSX_MAX_ROWS
+
+
+def _xlsx_cell(value):
+    # openpyxl refuses control characters in a cell; text is already neutralised.
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
+def write_xlsx(queryset: QuerySet[Device], target: IO[bytes]) -> None:
+    """The XLSX file into ``target``, rows written one by one (openpyxl write-only mode);
+    numbers and dates stay numbers and dates. The caller checks ``exceeds_xlsx_limit``."""
+    resource = DeviceResource()
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=str(_("Appareils")))
+    sheet.append(resource.get_export_headers())
+    devices = _for_export(queryset).order_by("-id")[:XLSX_MAX_ROWS]
+    for device in devices.iterator(chunk_size=CHUNK_SIZE):
+        row = resource.export_resource(device, force_native_type=True)
+        sheet.append([_xlsx_cell(value) for value in row])
+    workbook.save(target)
