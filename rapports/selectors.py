@@ -21,11 +21,11 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Sum,
     Value,
     When,
 )
 from django.db.models.functions import Coalesce, ExtractQuarter, ExtractYear, TruncDate
+from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -178,8 +178,42 @@ def donations_for(subject: ReportSubject, period: Period) -> QuerySet[Donation]:
     return queryset
 
 
+def _prefixed(q: Q, prefix: str) -> Q:
+    """The same Q, on a relation to the model it was written for (``prefix`` such as
+    ``"donation__gisement__"``)."""
+    prefixed = Q(*(), _connector=q.connector, _negated=q.negated)
+    for child in q.children:
+        if isinstance(child, Q):
+            prefixed.children.append(_prefixed(child, prefix))
+        else:
+            lookup, value = child
+            prefixed.children.append((f"{prefix}{lookup}", value))
+    return prefixed
+
+
+def donation_conditions(subject: ReportSubject, period: Period, prefix: str) -> list:
+    """Filters keeping the rows related (through ``prefix``, such as ``"device__donation__"``)
+    to the donations of the report. Joins, not ``IN (subquery)``: PostgreSQL then knows how
+    many devices a donation has and plans hash joins instead of a million index probes."""
+    conditions: list = [_prefixed(subject.gisement_q, f"{prefix}gisement__")]
+    if subject.kind == ReportSubjectKind.DONATION:
+        conditions.append(Q(**{f"{prefix}pk": subject.pk}))
+    if not period.is_open:
+        day = Coalesce(
+            f"{prefix}received_on",
+            f"{prefix}pickup_date",
+            TruncDate(f"{prefix}created_at"),
+            output_field=DateField(),
+        )
+        if period.start:
+            conditions.append(GreaterThanOrEqual(day, period.start))
+        if period.end:
+            conditions.append(LessThanOrEqual(day, period.end))
+    return conditions
+
+
 def devices_for(subject: ReportSubject, period: Period) -> QuerySet[Device]:
-    return Device.objects.filter(donation__in=donations_for(subject, period).values("pk"))
+    return Device.objects.filter(*donation_conditions(subject, period, "donation__"))
 
 
 # --- figures ------------------------------------------------------------------------------------
@@ -391,28 +425,27 @@ class GisementReport:
         return [(str(row.label), row.count) for row in self.outcomes]
 
 
-def _equipped_households(devices: QuerySet[Device]) -> QuerySet[Household]:
+def _equipped_households(donation_ids: list[int]) -> QuerySet[Household]:
     """Households that received a device of the report: a loan (whatever became of it) or a
-    sale (including gifts). A subquery each, never a list of ids in Python."""
-    device_ids = devices.values("pk")
+    sale (including gifts). A subquery each (loans or sales joined to their device, computed
+    once and hashed by PostgreSQL), never a list of households in Python."""
     return Household.objects.filter(
-        Q(pk__in=Loan.objects.filter(device_id__in=device_ids).values("household_id"))
-        | Q(pk__in=Sale.objects.filter(device_id__in=device_ids).values("household_id"))
+        Q(pk__in=Loan.objects.filter(device__donation_id__in=donation_ids).values("household_id"))
+        | Q(pk__in=Sale.objects.filter(device__donation_id__in=donation_ids).values("household_id"))
     )
 
 
 def gisement_report(subject: ReportSubject, period: Period) -> GisementReport:
     """Every figure of the report, in a fixed number of queries (about a dozen)."""
     factors = co2.current_table()
-    donations = donations_for(subject, period)
-    devices = devices_for(subject, period)
-
-    # 1. donations and what the donors weighed
-    weights = donations.aggregate(
-        n=Count("pk"),
-        weighed=Sum("received_weight_kg"),
-        weighed_n=Count("pk", filter=Q(received_weight_kg__isnull=False)),
-    )
+    # 1. the donations and what the donors weighed: a few rows (a donation is one pickup).
+    # Their ids then filter every figure as an IN list, for which PostgreSQL knows from its
+    # statistics how many devices a donation has; behind a subquery or a join it guesses a
+    # few thousand and plans nested loops over a million rows.
+    donation_rows = list(donations_for(subject, period).values_list("pk", "received_weight_kg"))
+    donation_ids = [pk for pk, _weight in donation_rows]
+    weights = [weight for _pk, weight in donation_rows if weight is not None]
+    devices = Device.objects.filter(donation_id__in=donation_ids)
 
     # 2. devices by kind × outcome
     cells = (
@@ -448,20 +481,25 @@ def gisement_report(subject: ReportSubject, period: Period) -> GisementReport:
         for code, n in outcome_totals.items()
     ]
 
-    # 3. storage media: erased, destroyed, still waiting
-    media = StorageMedium.objects.filter(device__in=devices.values("pk"))
-    erased_ok = ErasureRecord.objects.filter(medium_id=OuterRef("pk"), result=ErasureResult.ERASED)
-    media_figures = media.annotate(
-        has_wipe=Exists(erased_ok.exclude(level=SanitizationLevel.DESTROY)),
-        has_destruction=Exists(erased_ok.filter(level=SanitizationLevel.DESTROY)),
-    ).aggregate(
-        total=Count("pk"),
-        destroyed=Count("pk", filter=Q(has_destruction=True)),
-        erased=Count("pk", filter=Q(has_wipe=True, has_destruction=False)),
+    # 3. storage media: erased, destroyed, still waiting. One grouped pass over the media and
+    # their erasures (a LEFT JOIN counted per medium), not two EXISTS probes per medium.
+    erased = Q(erasures__result=ErasureResult.ERASED)
+    destroy = Q(erasures__level=SanitizationLevel.DESTROY)
+    media_figures = (
+        StorageMedium.objects.filter(device__donation_id__in=donation_ids)
+        .annotate(
+            wipes=Count("erasures", filter=erased & ~destroy),
+            destructions=Count("erasures", filter=erased & destroy),
+        )
+        .aggregate(
+            total=Count("pk"),
+            destroyed=Count("pk", filter=Q(destructions__gt=0)),
+            erased=Count("pk", filter=Q(wipes__gt=0, destructions=0)),
+        )
     )
 
     # 4. erasures by level × method × result
-    records = ErasureRecord.objects.filter(medium__device__in=devices.values("pk"))
+    records = ErasureRecord.objects.filter(medium__device__donation_id__in=donation_ids)
     erasures = [
         ErasureRow(
             level=row["level"],
@@ -504,21 +542,26 @@ def gisement_report(subject: ReportSubject, period: Period) -> GisementReport:
     ]
 
     # 6. households equipped: categories, then territories
-    households = _equipped_households(devices)
-    categories = households.aggregate(
-        total=Count("pk"),
-        **{name: Count("pk", filter=Q(**{name: True})) for name in HOUSEHOLD_CATEGORY_FIELDS},
+    # One pass: per commune, the households and each category; the totals are their sums (a
+    # household lives in one commune).
+    households = _equipped_households(donation_ids)
+    by_commune = list(
+        households.values("commune__insee_code", "commune__name", "commune__epci__name")
+        .annotate(
+            n=Count("pk"),
+            **{name: Count("pk", filter=Q(**{name: True})) for name in HOUSEHOLD_CATEGORY_FIELDS},
+        )
+        .order_by("commune__epci__name", "commune__name")
     )
+    categories = {
+        name: sum(row[name] for row in by_commune) for name in ("n", *HOUSEHOLD_CATEGORY_FIELDS)
+    }
     households_by_category = [
         (str(Household._meta.get_field(name).verbose_name), small(categories[name]))
         for name in HOUSEHOLD_CATEGORY_FIELDS
     ]
     territories: dict[str, EpciRow] = {}
-    for row in (
-        households.values("commune__insee_code", "commune__name", "commune__epci__name")
-        .annotate(n=Count("pk"))
-        .order_by("commune__epci__name", "commune__name")
-    ):
+    for row in by_commune:
         epci_name = row["commune__epci__name"] or str(_("Hors EPCI connu"))
         epci = territories.setdefault(epci_name, EpciRow(epci_name, 0))
         epci.households += row["n"]
@@ -549,9 +592,9 @@ def gisement_report(subject: ReportSubject, period: Period) -> GisementReport:
         subject=subject,
         period=period,
         generated_at=timezone.now(),
-        donations=weights["n"],
-        weighed_kg=weights["weighed"],
-        weighed_donations=weights["weighed_n"],
+        donations=len(donation_rows),
+        weighed_kg=sum(weights) if weights else None,
+        weighed_donations=len(weights),
         devices=total,
         by_kind=by_kind,
         outcomes=outcomes,
@@ -563,7 +606,7 @@ def gisement_report(subject: ReportSubject, period: Period) -> GisementReport:
         erasures=erasures,
         failures=failures,
         annex_total=annex_total,
-        households=categories["total"],
+        households=categories["n"],
         households_by_category=households_by_category,
         territories=list(territories.values()),
         trained_households=trained,
@@ -610,7 +653,9 @@ def _annex_queryset(subject: ReportSubject, period: Period):
     from django.db.models.functions import Concat, Trim
 
     return (
-        ErasureRecord.objects.filter(medium__device__in=devices_for(subject, period).values("pk"))
+        ErasureRecord.objects.filter(
+            *donation_conditions(subject, period, "medium__device__donation__")
+        )
         .annotate(
             operator_name=Coalesce(
                 Trim(Concat("operator__first_name", Value(" "), "operator__last_name")),
