@@ -86,6 +86,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Memory PostgreSQL may give each sort or hash of a report query (rapports.selectors).
+RAPPORTS_WORK_MEM = env.str("RAPPORTS_WORK_MEM", default="64MB")
 
 AUTH_USER_MODEL = "acteurs.User"
 
