@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import prefetch_related_objects
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, has_transition_perm
 
@@ -89,7 +89,7 @@ WORKSHOP_TRANSITIONS = (
 )
 
 
-def _lock(device_id: int, *, with_records: tuple[str, ...] = ()) -> Device:
+def _lock(device_id: int, *, with_records: tuple = ()) -> Device:
     """The device row, locked until the end of the transaction (only that row: joining the
     owner here would lock the organisation's row too and queue every transition of the
     organisation behind one another). ``with_records``: related rows to fetch with it."""
@@ -102,18 +102,25 @@ def _lock(device_id: int, *, with_records: tuple[str, ...] = ()) -> Device:
 # What the conditions of the transitions read. Fetched with the locked row, once: the
 # conditions run twice (permission check, then the transition itself) and each of them
 # would otherwise query the media, their erasures and the tests again every time.
+# Of the erasures, the conditions read only the result and the cycle: not their reports
+# (a whole nwipe log each).
+_ERASURES_FOR_CONDITIONS = Prefetch(
+    "storage_media__erasures",
+    queryset=ErasureRecord.objects.only("medium_id", "result", "device_cycle"),
+)
 _CONDITION_RECORDS = {
-    Device.all_data_erased: ("storage_media__erasures",),
+    Device.all_data_erased: (_ERASURES_FOR_CONDITIONS,),
     Device.functional_test_passed: ("refurbishments",),
 }
 
 
-def _records_read_by_conditions() -> dict[str, tuple[str, ...]]:
-    reads: dict[str, set[str]] = {}
+def _records_read_by_conditions() -> dict[str, tuple]:
+    reads: dict[str, list] = {}
     for t in Device._meta.get_field("state").get_all_transitions(Device):
         for condition in t.conditions or ():
-            reads.setdefault(t.name, set()).update(_CONDITION_RECORDS.get(condition, ()))
-    return {name: tuple(sorted(lookups)) for name, lookups in reads.items()}
+            lookups = reads.setdefault(t.name, [])
+            lookups += [r for r in _CONDITION_RECORDS.get(condition, ()) if r not in lookups]
+    return {name: tuple(lookups) for name, lookups in reads.items()}
 
 
 RECORDS_READ_BY = _records_read_by_conditions()
@@ -389,7 +396,7 @@ def device_mark_ready(
 ) -> DeviceEvent:
     """Record the functional test and make the device available, or change nothing."""
     with transaction.atomic():
-        device = _lock(device_id, with_records=("storage_media__erasures",))
+        device = _lock(device_id, with_records=(_ERASURES_FOR_CONDITIONS,))
         _check_expected_state(device, expected_state)
         checks = checklist_for(device.kind)
         missing = [str(label) for key, label in checks if not checklist.get(key)]
