@@ -1,5 +1,6 @@
-"""The only rows the reports own: what each funder funds. Every figure is read from the
-other apps' selectors; nothing here duplicates a device, a loan or a household."""
+"""The rows the reports own: what each funder funds, the long reports asked for, and each
+donation's precomputed device figures (a cache of sums, rebuilt from the other apps' rows;
+nothing here is the reference for a device, a loan or a household)."""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -130,3 +131,31 @@ class ReportJob(models.Model):
     @property
     def in_progress(self) -> bool:
         return self.status in (ReportJobStatus.PENDING, ReportJobStatus.RUNNING)
+
+
+class DonationSummary(models.Model):
+    """A donation's device figures that add up across donations (a medium belongs to one
+    device, a device to one donation): devices by kind × outcome, media erased/destroyed,
+    erasures by level × method × result, failures by follow-up. The gisement report of a big
+    subject sums these instead of scanning a million devices (rapports.selectors); written
+    only by rapports.services.refresh_donation_summaries."""
+
+    donation = models.OneToOneField(
+        "dons.Donation",
+        on_delete=models.CASCADE,
+        related_name="summary",
+        verbose_name=_("don"),
+    )
+    computed_at = models.DateTimeField(_("calculé le"))
+    # The last device event when the figures were computed: every change the figures depend
+    # on (state, media, erasures) writes a DeviceEvent, so a later event of one of the
+    # donation's devices makes the summary stale (rapports.tasks.refresh_stale_summaries).
+    last_event_id = models.BigIntegerField(_("dernier événement pris en compte"), default=0)
+    figures = models.JSONField(_("chiffres"), default=dict)
+
+    class Meta:
+        verbose_name = _("synthèse d'un don")
+        verbose_name_plural = _("synthèses des dons")
+
+    def __str__(self):
+        return f"{self.donation_id} ({self.computed_at:%d/%m/%Y %H:%M})"

@@ -402,6 +402,9 @@ class GisementReport:
     co2_total_kg: Decimal
     co2_uncounted: int
     factors: co2.FactorTable
+    # When the device figures were computed, if they were summed from the donations'
+    # summaries; None when computed live with the report.
+    computed_at: dt.datetime | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -438,6 +441,215 @@ def _equipped_households(donation_ids: list[int]) -> QuerySet[Household]:
     )
 
 
+# --- the device figures: additive across donations ---------------------------------------------
+# Devices by kind × outcome, storage media, erasures by level × method × result and failures
+# by follow-up add up across donations: a medium belongs to one device, a device to one
+# donation. They are computed by ``device_figures`` for a list of donations, live or one
+# donation at a time into a ``DonationSummary`` (rapports.services), and stored as plain JSON
+# that ``add_figures`` sums; ``_device_part`` turns either into the report's rows.
+
+
+def device_figures(donation_ids: list[int]) -> dict:
+    """The additive device figures of these donations, in four grouped queries."""
+    devices = Device.objects.filter(donation_id__in=donation_ids)
+
+    # devices by kind × outcome
+    by_kind: dict[str, dict[str, int]] = {}
+    for cell in (
+        devices.annotate(outcome=outcome_expression())
+        .values("kind", "outcome")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        by_kind.setdefault(cell["kind"], {})[cell["outcome"]] = cell["n"]
+
+    # storage media: erased, destroyed, still waiting. One grouped pass over the media and
+    # their erasures (a LEFT JOIN counted per medium), not two EXISTS probes per medium.
+    erased = Q(erasures__result=ErasureResult.ERASED)
+    destroy = Q(erasures__level=SanitizationLevel.DESTROY)
+    media = (
+        StorageMedium.objects.filter(device__donation_id__in=donation_ids)
+        .annotate(
+            wipes=Count("erasures", filter=erased & ~destroy),
+            destructions=Count("erasures", filter=erased & destroy),
+        )
+        .aggregate(
+            total=Count("pk"),
+            destroyed=Count("pk", filter=Q(destructions__gt=0)),
+            erased=Count("pk", filter=Q(wipes__gt=0, destructions=0)),
+        )
+    )
+
+    # erasures by level × method × result (a medium's erasures all belong to its donation,
+    # so the distinct media add up too)
+    records = ErasureRecord.objects.filter(medium__device__donation_id__in=donation_ids)
+    erasures = [
+        [row["level"], row["method"], row["result"], row["n"], row["media"]]
+        for row in records.values("level", "method", "result")
+        .annotate(n=Count("pk"), media=Count("medium_id", distinct=True))
+        .order_by()
+    ]
+
+    # failures and what was done with those media
+    later_success = ErasureRecord.objects.filter(
+        medium_id=OuterRef("medium_id"), pk__gt=OuterRef("pk"), result=ErasureResult.ERASED
+    )
+    failures = {
+        row["follow_up"]: row["n"]
+        for row in records.exclude(result=ErasureResult.ERASED)
+        .annotate(
+            follow_up=Case(
+                When(
+                    Exists(later_success.filter(level=SanitizationLevel.DESTROY)),
+                    then=Value("destroyed_later"),
+                ),
+                When(Exists(later_success), then=Value("re_erased")),
+                When(
+                    ~Q(destination=PostSanitizationDestination.REUSE),
+                    then=F("destination"),
+                ),
+                default=Value("pending"),
+                output_field=CharField(),
+            )
+        )
+        .values("follow_up")
+        .annotate(n=Count("pk"))
+        .order_by()
+    }
+    return {
+        "devices": by_kind,
+        "media": {name: media[name] or 0 for name in ("total", "erased", "destroyed")},
+        "erasures": erasures,
+        "failures": failures,
+    }
+
+
+def empty_figures() -> dict:
+    return {
+        "devices": {},
+        "media": {"total": 0, "erased": 0, "destroyed": 0},
+        "erasures": [],
+        "failures": {},
+    }
+
+
+def add_figures(total: dict, figures: dict) -> dict:
+    """Add one donation's figures (as ``device_figures`` returns them) to ``total``."""
+    for kind, outcomes in figures["devices"].items():
+        cell = total["devices"].setdefault(kind, {})
+        for outcome, n in outcomes.items():
+            cell[outcome] = cell.get(outcome, 0) + n
+    for name, n in figures["media"].items():
+        total["media"][name] = total["media"].get(name, 0) + n
+    erasures = {tuple(row[:3]): row for row in total["erasures"]}
+    for level, method, result, records, media in figures["erasures"]:
+        row = erasures.get((level, method, result))
+        if row is None:
+            row = erasures[(level, method, result)] = [level, method, result, 0, 0]
+            total["erasures"].append(row)
+        row[3] += records
+        row[4] += media
+    for follow_up, n in figures["failures"].items():
+        total["failures"][follow_up] = total["failures"].get(follow_up, 0) + n
+    return total
+
+
+def _summed_figures(donation_ids: list[int]) -> tuple[dict | None, dt.datetime | None]:
+    """The donations' summed summaries and when the oldest was computed, when the subject is
+    big enough (``RAPPORTS_SUMMARY_FROM_DEVICES``, counted from the summaries themselves) and
+    every donation has one; (None, None) otherwise: the figures are then computed live, never
+    half from summaries and half live. One query."""
+    if not donation_ids:
+        return None, None
+    from .models import DonationSummary
+
+    summaries = list(
+        DonationSummary.objects.filter(donation_id__in=donation_ids).values_list(
+            "computed_at", "figures"
+        )
+    )
+    if len(summaries) < len(set(donation_ids)):
+        return None, None
+    total = empty_figures()
+    for _computed_at, figures in summaries:
+        add_figures(total, figures)
+    devices = sum(sum(row.values()) for row in total["devices"].values())
+    if devices < settings.RAPPORTS_SUMMARY_FROM_DEVICES:
+        return None, None
+    return total, min(computed_at for computed_at, _figures in summaries)
+
+
+def _device_part(figures: dict, factors: co2.FactorTable) -> dict:
+    """The report's device fields (GisementReport keyword arguments) from the figures, whether
+    computed live or summed from the summaries: the same rows, in the same order."""
+    by_kind_counts = figures["devices"]
+    total = sum(sum(row.values()) for row in by_kind_counts.values())
+    by_kind = []
+    for kind, label in DeviceKind.choices:
+        if kind not in by_kind_counts:
+            continue
+        count = sum(by_kind_counts[kind].values())
+        weight = factors.typical_weight_kg.get(kind)
+        by_kind.append(
+            KindRow(
+                kind=kind,
+                label=str(label),
+                count=count,
+                estimated_weight_kg=None if weight is None else weight * count,
+                outcomes=dict(by_kind_counts[kind]),
+            )
+        )
+    outcome_totals = {
+        code: sum(row.get(code, 0) for row in by_kind_counts.values()) for code in Outcome.ORDER
+    }
+    outcomes = [
+        OutcomeRow(code, str(Outcome.LABELS[code]), outcome_totals[code], percent(n, total))
+        for code, n in outcome_totals.items()
+    ]
+    erasures = [
+        ErasureRow(level=level, method=method, result=result, records=records, media=media)
+        for level, method, result, records, media in sorted(figures["erasures"])
+    ]
+    failures = [
+        FailureRow(follow_up, str(FAILURE_FOLLOW_UP.get(follow_up, "")), n)
+        for follow_up, n in sorted(
+            figures["failures"].items(), key=lambda item: (-item[1], item[0])
+        )
+    ]
+    media = figures["media"]
+
+    # CO2e: from the outcome counts, no further query
+    co2_rows, co2_total, uncounted = [], Decimal(0), 0
+    for row in by_kind:
+        second_life = sum(row.outcomes.get(code, 0) for code in Outcome.SECOND_LIFE)
+        if not second_life:
+            continue
+        factor = factors.avoided_kg.get(row.kind)
+        avoided = None if factor is None else factor * second_life
+        if avoided is None:
+            uncounted += second_life
+        else:
+            co2_total += avoided
+        co2_rows.append(Co2Row(row.kind, row.label, second_life, factor, avoided))
+
+    return {
+        "devices": total,
+        "by_kind": by_kind,
+        "outcomes": outcomes,
+        "handed_on": sum(outcome_totals[code] for code in Outcome.HANDED_ON),
+        "media_total": media["total"],
+        "media_erased": media["erased"],
+        "media_destroyed": media["destroyed"],
+        "media_pending": media["total"] - media["erased"] - media["destroyed"],
+        "erasures": erasures,
+        "failures": failures,
+        "annex_total": sum(row.records for row in erasures),
+        "co2_rows": co2_rows,
+        "co2_total_kg": co2_total,
+        "co2_uncounted": uncounted,
+    }
+
+
 @contextmanager
 def analytical_session():
     """Reports scan hundreds of thousands of rows in a few big aggregates. On PostgreSQL
@@ -469,101 +681,12 @@ def _gisement_report(subject: ReportSubject, period: Period) -> GisementReport:
     donation_rows = list(donations_for(subject, period).values_list("pk", "received_weight_kg"))
     donation_ids = [pk for pk, _weight in donation_rows]
     weights = [weight for _pk, weight in donation_rows if weight is not None]
-    devices = Device.objects.filter(donation_id__in=donation_ids)
-
-    # 2. devices by kind × outcome
-    cells = (
-        devices.annotate(outcome=outcome_expression())
-        .values("kind", "outcome")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    by_kind_counts: dict[str, dict[str, int]] = {}
-    for cell in cells:
-        by_kind_counts.setdefault(cell["kind"], {})[cell["outcome"]] = cell["n"]
-    total = sum(sum(row.values()) for row in by_kind_counts.values())
-    by_kind = []
-    for kind, label in DeviceKind.choices:
-        if kind not in by_kind_counts:
-            continue
-        count = sum(by_kind_counts[kind].values())
-        weight = factors.typical_weight_kg.get(kind)
-        by_kind.append(
-            KindRow(
-                kind=kind,
-                label=str(label),
-                count=count,
-                estimated_weight_kg=None if weight is None else weight * count,
-                outcomes=by_kind_counts[kind],
-            )
-        )
-    outcome_totals = {
-        code: sum(row.get(code, 0) for row in by_kind_counts.values()) for code in Outcome.ORDER
-    }
-    outcomes = [
-        OutcomeRow(code, str(Outcome.LABELS[code]), outcome_totals[code], percent(n, total))
-        for code, n in outcome_totals.items()
-    ]
-
-    # 3. storage media: erased, destroyed, still waiting. One grouped pass over the media and
-    # their erasures (a LEFT JOIN counted per medium), not two EXISTS probes per medium.
-    erased = Q(erasures__result=ErasureResult.ERASED)
-    destroy = Q(erasures__level=SanitizationLevel.DESTROY)
-    media_figures = (
-        StorageMedium.objects.filter(device__donation_id__in=donation_ids)
-        .annotate(
-            wipes=Count("erasures", filter=erased & ~destroy),
-            destructions=Count("erasures", filter=erased & destroy),
-        )
-        .aggregate(
-            total=Count("pk"),
-            destroyed=Count("pk", filter=Q(destructions__gt=0)),
-            erased=Count("pk", filter=Q(wipes__gt=0, destructions=0)),
-        )
-    )
-
-    # 4. erasures by level × method × result
-    records = ErasureRecord.objects.filter(medium__device__donation_id__in=donation_ids)
-    erasures = [
-        ErasureRow(
-            level=row["level"],
-            method=row["method"],
-            result=row["result"],
-            records=row["n"],
-            media=row["media"],
-        )
-        for row in records.values("level", "method", "result")
-        .annotate(n=Count("pk"), media=Count("medium_id", distinct=True))
-        .order_by("level", "method", "result")
-    ]
-    annex_total = sum(row.records for row in erasures)
-
-    # 5. failures and what was done with those media
-    later_success = ErasureRecord.objects.filter(
-        medium_id=OuterRef("medium_id"), pk__gt=OuterRef("pk"), result=ErasureResult.ERASED
-    )
-    failures = [
-        FailureRow(row["follow_up"], str(FAILURE_FOLLOW_UP.get(row["follow_up"], "")), row["n"])
-        for row in records.exclude(result=ErasureResult.ERASED)
-        .annotate(
-            follow_up=Case(
-                When(
-                    Exists(later_success.filter(level=SanitizationLevel.DESTROY)),
-                    then=Value("destroyed_later"),
-                ),
-                When(Exists(later_success), then=Value("re_erased")),
-                When(
-                    ~Q(destination=PostSanitizationDestination.REUSE),
-                    then=F("destination"),
-                ),
-                default=Value("pending"),
-                output_field=CharField(),
-            )
-        )
-        .values("follow_up")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "follow_up")
-    ]
+    # 2-5. the device figures: summed from each donation's summary for a big subject (all of
+    # them summarised), else computed live.
+    figures, computed_at = _summed_figures(donation_ids)
+    if figures is None:
+        figures = device_figures(donation_ids)
+    devices = _device_part(figures, factors)
 
     # 6. households equipped: categories, then territories
     # One pass: per commune, the households and each category; the totals are their sums (a
@@ -598,20 +721,6 @@ def _gisement_report(subject: ReportSubject, period: Period) -> GisementReport:
     trained, training = ateliers_selectors.training_attended(household_ids)
     progress = ateliers_selectors.progress(households=household_ids)
 
-    # CO2e: from the outcome counts, no further query
-    co2_rows, co2_total, uncounted = [], Decimal(0), 0
-    for row in by_kind:
-        second_life = sum(row.outcomes.get(code, 0) for code in Outcome.SECOND_LIFE)
-        if not second_life:
-            continue
-        factor = factors.avoided_kg.get(row.kind)
-        avoided = None if factor is None else factor * second_life
-        if avoided is None:
-            uncounted += second_life
-        else:
-            co2_total += avoided
-        co2_rows.append(Co2Row(row.kind, row.label, second_life, factor, avoided))
-
     return GisementReport(
         subject=subject,
         period=period,
@@ -619,26 +728,14 @@ def _gisement_report(subject: ReportSubject, period: Period) -> GisementReport:
         donations=len(donation_rows),
         weighed_kg=sum(weights) if weights else None,
         weighed_donations=len(weights),
-        devices=total,
-        by_kind=by_kind,
-        outcomes=outcomes,
-        handed_on=sum(outcome_totals[code] for code in Outcome.HANDED_ON),
-        media_total=media_figures["total"],
-        media_erased=media_figures["erased"],
-        media_destroyed=media_figures["destroyed"],
-        media_pending=media_figures["total"] - media_figures["erased"] - media_figures["destroyed"],
-        erasures=erasures,
-        failures=failures,
-        annex_total=annex_total,
+        **devices,
+        computed_at=computed_at,
         households=categories["n"],
         households_by_category=households_by_category,
         territories=list(territories.values()),
         trained_households=trained,
         training=training,
         progress=progress,
-        co2_rows=co2_rows,
-        co2_total_kg=co2_total,
-        co2_uncounted=uncounted,
         factors=factors,
     )
 

@@ -1,5 +1,6 @@
-"""The report's one write: a long report (the PDF with its whole certificate annex) asked for,
-then built in the background (rapports.tasks) and kept for download."""
+"""The reports' writes: a long report (the PDF with its whole certificate annex) asked for,
+then built in the background (rapports.tasks) and kept for download; the donations' device
+summaries that big gisement reports sum (refreshed by rapports.tasks)."""
 
 import logging
 
@@ -9,12 +10,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .exports import BACKGROUND_ANNEX_LIMIT, filename, period_text
-from .models import ReportJob, ReportJobStatus
+from .models import DonationSummary, ReportJob, ReportJobStatus
 from .selectors import (
     GisementReport,
     Period,
     ReportSubject,
+    analytical_session,
     annex_rows,
+    device_figures,
     gisement_report,
     subject_in_scope,
 )
@@ -117,3 +120,70 @@ def _annex_part(rows: list, report: GisementReport):
         "rapports/pdf/annex_part.html",
         {"report": report, "annex": rows, "annex_columns": ANNEX_COLUMNS},
     )
+
+
+def refresh_donation_summaries(donation_ids=None) -> int:
+    """Compute the device figures of these donations (all of them when None), one donation
+    at a time with the report's own queries (selectors.device_figures), and keep them as the
+    donations' summaries. Returns the number of summaries written."""
+    from django.db.models import Max
+
+    from dons.models import Donation
+    from parc.models import DeviceEvent
+
+    if donation_ids is None:
+        donation_ids = list(Donation.objects.order_by("pk").values_list("pk", flat=True))
+    written = 0
+    for donation_id in donation_ids:
+        with analytical_session():
+            # Read before the figures: an event written meanwhile makes the summary stale.
+            last_event_id = DeviceEvent.objects.aggregate(last=Max("pk"))["last"] or 0
+            computed_at = timezone.now()
+            figures = device_figures([donation_id])
+            if not Donation.objects.filter(pk=donation_id).exists():
+                continue
+            DonationSummary.objects.update_or_create(
+                donation_id=donation_id,
+                defaults={
+                    "computed_at": computed_at,
+                    "last_event_id": last_event_id,
+                    "figures": figures,
+                },
+            )
+        written += 1
+    return written
+
+
+def stale_donation_ids() -> list[int]:
+    """Donations whose summary is missing, or older than an event of one of their devices.
+
+    Why events: every change the figures depend on writes a DeviceEvent (a transition, a
+    medium added, an erasure recorded, an edit), and events are append-only with increasing
+    ids. So the new events are an id range read from the primary key, however big the pool,
+    instead of the maxima of ``state_changed_at`` over every device of every donation. Three
+    queries."""
+    from django.db.models import Max
+
+    from dons.models import Donation
+    from parc.models import DeviceEvent
+
+    missing = list(
+        Donation.objects.filter(summary__isnull=True).order_by("pk").values_list("pk", flat=True)
+    )
+    seen_up_to = dict(DonationSummary.objects.values_list("donation_id", "last_event_id"))
+    if not seen_up_to:
+        return missing
+    changed = (
+        DeviceEvent.objects.filter(
+            pk__gt=min(seen_up_to.values()), device__donation_id__isnull=False
+        )
+        .values("device__donation_id")
+        .annotate(last=Max("pk"))
+        .order_by()
+    )
+    stale = [
+        row["device__donation_id"]
+        for row in changed
+        if row["last"] > seen_up_to.get(row["device__donation_id"], row["last"])
+    ]
+    return missing + sorted(stale)

@@ -9,3 +9,12 @@ def build_report_job(job_id: int) -> None:
     from . import services
 
     services.run_report_job(job_id)
+
+
+@shared_task(name="rapports.refresh_stale_donation_summaries", ignore_result=True)
+def refresh_stale_donation_summaries() -> int:
+    """Celery beat, every 10 minutes (settings CELERY_BEAT_SCHEDULE): refresh the summaries
+    of the donations whose devices changed since (see services.stale_donation_ids)."""
+    from . import services
+
+    return services.refresh_donation_summaries(services.stale_donation_ids())

@@ -88,6 +88,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Memory PostgreSQL may give each sort or hash of a report query (rapports.selectors).
 RAPPORTS_WORK_MEM = env.str("RAPPORTS_WORK_MEM", default="64MB")
+# From this many devices, the gisement report sums the donations' precomputed device figures
+# (rapports.models.DonationSummary) instead of scanning the devices; below it, live figures.
+RAPPORTS_SUMMARY_FROM_DEVICES = env.int("RAPPORTS_SUMMARY_FROM_DEVICES", default=20_000)
 
 AUTH_USER_MODEL = "acteurs.User"
 
@@ -140,6 +143,10 @@ CELERY_BEAT_SCHEDULE = {
     "rapports-refresh-pool-summaries": {
         "task": "rapports.refresh_pool_summaries",
         "schedule": 10 * 60,  # the pool dashboard's figures are at most this old
+    },
+    "rapports-refresh-donation-summaries": {
+        "task": "rapports.refresh_stale_donation_summaries",
+        "schedule": 10 * 60,  # a big gisement report's device figures are at most this old
     },
     "prets-send-loan-reminders": {
         "task": "prets.send_loan_reminders",
