@@ -36,7 +36,10 @@ def check_symbol(body: str) -> str:
 
 
 def generate_code() -> str:
-    body = "".join(secrets.choice(ALPHABET) for _ in range(BODY_LENGTH))
+    # One draw of 5 random bits per symbol (32 symbols): as uniform as secrets.choice, at a
+    # fraction of its cost when an import draws thousands of codes.
+    bits = secrets.randbits(5 * BODY_LENGTH)
+    body = "".join(ALPHABET[(bits >> (5 * i)) & 31] for i in range(BODY_LENGTH))
     return f"{PREFIX}-{body}{check_symbol(body)}"
 
 

@@ -311,8 +311,10 @@ def cell_text(value) -> str:
         value = int(value)
     if hasattr(value, "isoformat"):
         value = value.isoformat()
-    text = TEXT.clean(value) or ""
-    text = "".join(c if c.isprintable() else " " for c in str(text))
+    # Most cells are already text (every CSV cell): CharWidget's clean would return them as is.
+    text = value if isinstance(value, str) else str(TEXT.clean(value) or "")
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() else " " for c in text)
     return " ".join(text.split())
 
 
@@ -770,14 +772,15 @@ def sample_rows(job: ImportJob, count: int = 3) -> list[list[str]]:
 # --- bulk writes ------------------------------------------------------------------------------
 
 
-def raw_insert(model, fields: list[str], rows: list[tuple]) -> None:
-    """INSERT many rows with one executemany: what ``bulk_create`` writes, without building a
-    model instance and preparing every value through the ORM for each row (most of its time
+def raw_insert(model, fields: list[str], rows: list[tuple], returning: tuple = ()) -> list:
+    """INSERT many rows, several per statement: what ``bulk_create`` writes, without building
+    a model instance and preparing every value through the ORM for each row (most of its time
     for thousands of rows). Values are given in the fields' Python types; JSON and dates are
-    adapted by their field, the rest passes as is. For append-only rows needing no id back.
+    adapted by their field, the rest passes as is. ``returning`` names columns read back
+    (RETURNING, in no particular order: return a unique key with the id).
     """
-    from django.db import connection
-
+    # The connection itself, not the proxy that looks it up again for every value adapted.
+    connection = transaction.get_connection()
     meta = model._meta
     columns = [meta.get_field(name) for name in fields]
     adapt = [
@@ -786,21 +789,50 @@ def raw_insert(model, fields: list[str], rows: list[tuple]) -> None:
         if field.get_internal_type() in ("JSONField", "DateTimeField", "DecimalField")
     ]
     quote = connection.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(
-        quote(meta.db_table),
-        ", ".join(quote(field.column) for field in columns),
-        ", ".join(["%s"] * len(columns)),
+    head = "INSERT INTO {} ({}) VALUES ".format(
+        quote(meta.db_table), ", ".join(quote(field.column) for field in columns)
     )
-    prepared = []
+    placeholders = "({})".format(", ".join(["%s"] * len(columns)))
+    tail = (" RETURNING " + ", ".join(quote(name) for name in returning)) if returning else ""
+    params = []
+    # A chunk's rows share their timestamp: each distinct value of a column is adapted once.
+    last = {index: (object(), None) for index in adapt}
     for row in rows:
         if adapt:
             row = list(row)
             for index in adapt:
-                row[index] = columns[index].get_db_prep_save(row[index], connection)
-        prepared.append(row)
-    if prepared:
+                value = row[index]
+                seen, adapted = last[index]
+                if value is not seen:
+                    adapted = columns[index].get_db_prep_save(value, connection)
+                    last[index] = (value, adapted)
+                row[index] = adapted
+        params.append(row)
+    returned = []
+    if not params:
+        return returned
+    if connection.vendor == "postgresql":
+        # One array per column, unnested (as bulk_create does on PostgreSQL): a short
+        # statement, where thousands of placeholders cost more to bind than to insert.
+        unnest = ", ".join(f"%s::{field.db_type(connection)}[]" for field in columns)
         with connection.cursor() as cursor:
-            cursor.executemany(sql, prepared)
+            cursor.execute(
+                f"{head.removesuffix(' VALUES ')} SELECT * FROM UNNEST({unnest}){tail}",
+                [list(values) for values in zip(*params, strict=True)],
+            )
+            return cursor.fetchall() if returning else returned
+    # As many rows per statement as the database takes parameters (SQLite's limit).
+    batch = max(1, connection.ops.bulk_batch_size(columns, params) or len(params))
+    with connection.cursor() as cursor:
+        for start in range(0, len(params), batch):
+            part = params[start : start + batch]
+            cursor.execute(
+                head + ", ".join([placeholders] * len(part)) + tail,
+                [value for row in part for value in row],
+            )
+            if returning:
+                returned.extend(cursor.fetchall())
+    return returned
 
 
 # --- step 2: the dry run ---------------------------------------------------------------------
@@ -1018,39 +1050,70 @@ EVENT_FIELDS = [
 ]
 
 
+DEVICE_FIELDS = [
+    "public_code",
+    "kind",
+    "brand",
+    "model",
+    "serial",
+    "cpu",
+    "ram_gb",
+    "os",
+    "grade",
+    "owner",
+    "location",
+    "donation",
+    "received_without_storage",
+    "notes",
+    "state",
+    "cycle",
+    "state_changed_at",
+    "last_seen_at",
+    "created_at",
+]
+
+
 def _insert_chunk(job: ImportJob, chunk: list[ImportRow], actor) -> int:
     now = timezone.now()
     devices = []
     for row in chunk:
         data = row.data
         devices.append(
-            Device(
-                public_code=row.public_code,
-                kind=data["kind"],
-                brand=data.get("brand", ""),
-                model=data.get("model", ""),
-                serial=data.get("serial", ""),
-                cpu=data.get("cpu", ""),
-                ram_gb=Decimal(data["ram_gb"]) if data.get("ram_gb") else None,
-                received_without_storage=bool(data.get("without_storage")),
-                notes=data.get("notes", ""),
-                owner_id=job.organisation_id,
-                donation_id=job.donation_id,
-                state=State.REGISTERED,
-                state_changed_at=now,
-                created_at=now,
+            (
+                row.public_code,
+                data["kind"],
+                data.get("brand", ""),
+                data.get("model", ""),
+                data.get("serial", ""),
+                data.get("cpu", ""),
+                Decimal(data["ram_gb"]) if data.get("ram_gb") else None,
+                "",
+                "",
+                job.organisation_id,
+                None,
+                job.donation_id,
+                bool(data.get("without_storage")),
+                data.get("notes", ""),
+                State.REGISTERED,
+                1,
+                now,
+                None,
+                now,
             )
         )
-    Device.objects.bulk_create(devices)
+    # The devices as plain rows too (what bulk_create would write for Device(...) with these
+    # values and the fields' defaults), their ids returned with their unique public codes.
+    ids = dict(raw_insert(Device, DEVICE_FIELDS, devices, returning=("public_code", "id")))
     media = []
     events = []
     note = _("Importé de la liste « %(name)s », ligne %(line)s.")
-    for row, device in zip(chunk, devices, strict=True):
+    for row in chunk:
+        device_id = ids[row.public_code]
         for medium in row.data.get("media", []):
-            media.append((device.pk, medium["media_type"], "", "", "", medium["capacity_gb"]))
+            media.append((device_id, medium["media_type"], "", "", "", medium["capacity_gb"]))
         events.append(
             (
-                device.pk,
+                device_id,
                 "register",
                 "",
                 State.REGISTERED,
