@@ -329,14 +329,8 @@ def roadmap_figures(user, *, today: dt.date | None = None) -> RoadmapFigures:
         gisement__in=gisements,
     )
     partners_with_convention = in_force.order_by().values("gisement__donor_id").distinct().count()
-    quarters = (
+    quarters = _signed_by_quarter(
         Convention.objects.filter(gisement__in=gisements, signed_on__isnull=False)
-        .exclude(status=ConventionStatus.DRAFT)
-        .annotate(year=ExtractYear("signed_on"), quarter=ExtractQuarter("signed_on"))
-        .order_by()
-        .values("year", "quarter")
-        .annotate(count=Count("id"))
-        .order_by("year", "quarter")
     )
     return RoadmapFigures(
         gisements=counts["total"],
@@ -344,15 +338,7 @@ def roadmap_figures(user, *, today: dt.date | None = None) -> RoadmapFigures:
         public_gisements=counts["public"],
         partners=counts["partners"],
         partners_with_convention=partners_with_convention,
-        conventions_by_quarter=[
-            {
-                "year": row["year"],
-                "quarter": row["quarter"],
-                "label": f"T{row['quarter']} {row['year']}",
-                "count": row["count"],
-            }
-            for row in quarters
-        ],
+        conventions_by_quarter=quarters,
     )
 
 
@@ -396,31 +382,38 @@ def roadmap_figures_between(
         .distinct()
         .count()
     )
-    quarters = (
+    quarters = _signed_by_quarter(
         Convention.objects.filter(
             gisement__in=Gisement.objects.filter(scope, territory),
             signed_on__gte=start,
             signed_on__lte=end,
         )
-        .exclude(status=ConventionStatus.DRAFT)
-        .annotate(year=ExtractYear("signed_on"), quarter=ExtractQuarter("signed_on"))
-        .order_by()
-        .values("year", "quarter")
-        .annotate(count=Count("id"))
-        .order_by("year", "quarter")
     )
     return RoadmapPeriodFigures(
         gisements=counts["total"],
         new_gisements=counts["new"],
         partners=counts["partners"],
         partners_with_convention=partners_with_convention,
-        conventions_by_quarter=[
-            {
-                "year": row["year"],
-                "quarter": row["quarter"],
-                "label": f"T{row['quarter']} {row['year']}",
-                "count": row["count"],
-            }
-            for row in quarters
-        ],
+        conventions_by_quarter=quarters,
     )
+
+
+def _signed_by_quarter(conventions) -> list[dict]:
+    """Signed conventions (drafts left out) counted per calendar quarter, oldest first."""
+    rows = (
+        conventions.exclude(status=ConventionStatus.DRAFT)
+        .annotate(year=ExtractYear("signed_on"), quarter=ExtractQuarter("signed_on"))
+        .order_by()
+        .values("year", "quarter")
+        .annotate(count=Count("id"))
+        .order_by("year", "quarter")
+    )
+    return [
+        {
+            "year": row["year"],
+            "quarter": row["quarter"],
+            "label": f"T{row['quarter']} {row['year']}",
+            "count": row["count"],
+        }
+        for row in rows
+    ]
