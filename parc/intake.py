@@ -29,12 +29,14 @@ import codecs
 import contextlib
 import csv
 import io
+import json
 import logging
 import re
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -772,12 +774,20 @@ def sample_rows(job: ImportJob, count: int = 3) -> list[list[str]]:
 # --- bulk writes ------------------------------------------------------------------------------
 
 
+def _json_value(value):
+    """Dates and decimals in the JSON document of ``raw_insert``, as PostgreSQL reads them."""
+    if isinstance(value, (datetime, Decimal)):
+        return value.isoformat() if isinstance(value, datetime) else str(value)
+    raise TypeError(type(value))
+
+
 def raw_insert(model, fields: list[str], rows: list[tuple], returning: tuple = ()) -> list:
     """INSERT many rows, several per statement: what ``bulk_create`` writes, without building
     a model instance and preparing every value through the ORM for each row (most of its time
     for thousands of rows). Values are given in the fields' Python types; JSON and dates are
-    adapted by their field, the rest passes as is. ``returning`` names columns read back
-    (RETURNING, in no particular order: return a unique key with the id).
+    adapted by their field, the rest passes as is (on PostgreSQL the rows go as one JSON
+    document, typed by the columns). ``returning`` names columns read back (RETURNING, in no
+    particular order: return a unique key with the id).
     """
     # The connection itself, not the proxy that looks it up again for every value adapted.
     connection = transaction.get_connection()
@@ -794,6 +804,24 @@ def raw_insert(model, fields: list[str], rows: list[tuple], returning: tuple = (
     )
     placeholders = "({})".format(", ".join(["%s"] * len(columns)))
     tail = (" RETURNING " + ", ".join(quote(name) for name in returning)) if returning else ""
+    if not rows:
+        return []
+    if connection.vendor == "postgresql":
+        # The whole chunk as one JSON document, read back as typed rows: one parameter,
+        # where psycopg would quote thousands of placeholders or array items one by one.
+        names = [f"c{index}" for index in range(len(columns))]
+        types = [field.db_type(connection) for field in columns]
+        record = ", ".join(f"{name} {kind}" for name, kind in zip(names, types, strict=True))
+        document = json.dumps(
+            [dict(zip(names, row, strict=True)) for row in rows], default=_json_value
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"{head.removesuffix(' VALUES ')} SELECT {', '.join(names)} "
+                f"FROM jsonb_to_recordset(%s::jsonb) AS chunk({record}){tail}",
+                [document],
+            )
+            return cursor.fetchall() if returning else []
     params = []
     # A chunk's rows share their timestamp: each distinct value of a column is adapted once.
     last = {index: (object(), None) for index in adapt}
@@ -809,18 +837,6 @@ def raw_insert(model, fields: list[str], rows: list[tuple], returning: tuple = (
                 row[index] = adapted
         params.append(row)
     returned = []
-    if not params:
-        return returned
-    if connection.vendor == "postgresql":
-        # One array per column, unnested (as bulk_create does on PostgreSQL): a short
-        # statement, where thousands of placeholders cost more to bind than to insert.
-        unnest = ", ".join(f"%s::{field.db_type(connection)}[]" for field in columns)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"{head.removesuffix(' VALUES ')} SELECT * FROM UNNEST({unnest}){tail}",
-                [list(values) for values in zip(*params, strict=True)],
-            )
-            return cursor.fetchall() if returning else returned
     # As many rows per statement as the database takes parameters (SQLite's limit).
     batch = max(1, connection.ops.bulk_batch_size(columns, params) or len(params))
     with connection.cursor() as cursor:
@@ -1009,22 +1025,33 @@ def _create_chunk(job: ImportJob, chunk: list[ImportRow], actor) -> int:
                 )
                 % {"line": row.line, "serial": row.data["serial"], "code": clash[0]["public_code"]}
             )
-    _free_codes(chunk)
+    # Codes were drawn free at the preview; one taken since (a one-in-a-million chance per
+    # chunk) fails the insert on the unique index, and only then is the pool asked.
+    _free_codes(chunk, in_pool=False)
     for attempt in range(3):
         try:
             with transaction.atomic():
                 return _insert_chunk(job, chunk, actor)
-        except IntegrityError:
-            # A public code taken by a concurrent registration since the check: draw again.
-            if attempt == 2 or not _free_codes(chunk):
+        except IntegrityError as error:
+            if attempt == 2:
                 raise
+            refusal = str(error)
+        # A public code taken since the preview (or by a concurrent registration): draw again,
+        # once the error (and the failed chunk's rows its traceback holds) is let go.
+        if not _free_codes(chunk):
+            raise IntegrityError(refusal)
     raise AssertionError("unreachable")
 
 
-def _free_codes(chunk: list[ImportRow]) -> bool:
-    """Give a fresh code to rows whose code is taken (or repeated); True if any changed."""
+def _free_codes(chunk: list[ImportRow], *, in_pool: bool = True) -> bool:
+    """Give a fresh code to rows whose code is missing, repeated in the chunk or (``in_pool``)
+    taken by a device; True if any changed."""
     codes = [row.public_code for row in chunk]
-    taken = set(Device.objects.filter(public_code__in=codes).values_list("public_code", flat=True))
+    taken = (
+        set(Device.objects.filter(public_code__in=codes).values_list("public_code", flat=True))
+        if in_pool
+        else set()
+    )
     seen = set()
     changed = []
     for row in chunk:
