@@ -128,12 +128,21 @@ def _bare_bulk_create(rows: int, seed: int) -> float:
     _user, donation = _setting_up(uuid.uuid4().hex[:8])
     rng = random.Random(seed)
     tag = uuid.uuid4().hex[:6].upper()
+    # Codes drawn before the clock starts, none already taken: a random clash with the
+    # 10,000 devices the import just wrote would fail the insert now and then.
+    codes: set[str] = set()
+    while len(codes) < rows:
+        draw = {generate_code() for _ in range(rows - len(codes))} - codes
+        codes |= draw - set(
+            Device.objects.filter(public_code__in=draw).values_list("public_code", flat=True)
+        )
+    codes = sorted(codes)
     devices = []
     for index in range(rows):
         brand, model, _kind, cpu = rng.choice(MODELS)
         devices.append(
             Device(
-                public_code=generate_code(),
+                public_code=codes[index],
                 kind="laptop",
                 brand=brand,
                 model=model,
