@@ -8,6 +8,9 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from parc.models import State
+from prets.models import RequestState
+
 from . import charts
 from .access import report_scope
 from .dashboard_forms import LoanReportForm, PoolFilterForm, RoadmapForm
@@ -91,8 +94,6 @@ def _flow_rows(summary, weeks) -> tuple[list[dict], list[str]]:
 
 
 def _duration_rows(summary) -> list[dict]:
-    from parc.models import State
-
     rows = []
     for stage in STAGES:
         entry = summary.durations.get(stage)
@@ -127,8 +128,6 @@ def pool(request):
     stuck = list(stuck_devices(owner_ids, now, state=stage)[offset : offset + STUCK_PAGE_SIZE + 1])
     query = request.GET.copy()
     query.pop("page", None)
-    from parc.models import State
-
     stuck_by_state = [
         {"state": state, "label": State(state).label, "count": summary.stuck.get(state, 0)}
         for state in STUCK_STATES
@@ -181,8 +180,6 @@ def loans(request):
     start, end = form.period()
     owner_ids = form.owner_ids(everything=scope.everything)
     report = loan_report(owner_ids, start, end, timezone.localdate())
-    from prets.models import RequestState
-
     by_state = [
         {"label": label, "count": report.requests.by_state.get(value, 0)}
         for value, label in RequestState.choices
