@@ -24,6 +24,7 @@ demo: install
 	$(MANAGE) load_demo
 	$(MANAGE) load_demo_ateliers
 	$(MANAGE) load_demo_rapports
+	$(MANAGE) load_demo_prets
 
 run: demo
 	@echo ""
