@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "csp",
     "import_export",
     # Filière, from the ground floor up (see docs/ARCHITECTURE.md)
+    "core",
     "documents",
     "acteurs",
     "dons",
