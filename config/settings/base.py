@@ -53,6 +53,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "core.views.ApplicationErrorMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -139,8 +140,13 @@ CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="cache+memory:/
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
+# Background jobs (core.jobs): a running job silent this long is marked failed (its worker
+# died); a job still waiting for a worker after the second delay too.
+JOB_HEARTBEAT_TIMEOUT_S = env.int("JOB_HEARTBEAT_TIMEOUT_S", default=120)
+JOB_PENDING_TIMEOUT_S = env.int("JOB_PENDING_TIMEOUT_S", default=30 * 60)
 # Scheduled jobs (celery beat; cron can run the management commands of the same names).
 CELERY_BEAT_SCHEDULE = {
+    "core-fail-stale-jobs": {"task": "core.fail_stale_jobs", "schedule": 60},
     "rapports-refresh-pool-summaries": {
         "task": "rapports.refresh_pool_summaries",
         "schedule": 10 * 60,  # the pool dashboard's figures are at most this old
