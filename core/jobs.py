@@ -201,7 +201,8 @@ class BackgroundJob(models.Model):
             return False
         message = (
             _(
-                "Le traitement s'est interrompu (le service de traitement s'est arrêté). Relancez-le."
+                "Le traitement s'est interrompu (le service de traitement s'est arrêté). "
+                "Relancez-le."
             )
             if self.status == JobStatus.RUNNING
             else _("Le traitement n'a pas démarré : le service de traitement ne répond pas.")
@@ -248,7 +249,8 @@ def run_job(model: type[BackgroundJob], pk, work) -> None:
         logger.exception("%s %s failed", model._meta.label, pk)
         job.fail(
             _(
-                "Le traitement a échoué. Relancez-le ; si cela recommence, prévenez l'administrateur."
+                "Le traitement a échoué. Relancez-le ; si cela recommence, "
+                "prévenez l'administrateur."
             )
         )
         return

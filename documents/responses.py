@@ -78,7 +78,8 @@ def xlsx_response(
             if count > max_rows + 1:  # the header row does not count
                 raise TooManyRows
             sheet.append([spreadsheet_cell(value) for value in row])
-    target = tempfile.TemporaryFile()
+    # Closed by the response once sent (FileResponse closes its file).
+    target = tempfile.TemporaryFile()  # noqa: SIM115
     workbook.save(target)
     target.seek(0)
     return file_response(target, filename, content_type=XLSX_TYPE)
