@@ -52,11 +52,14 @@ class Machine:
     explain: Callable[[object, str], str] | None = None
     # Related rows the conditions read, per transition name (prefetched with the lock).
     prefetch: dict[str, tuple] = field(default_factory=dict)
+    # Rows joined to the locked one (read, not locked: ``FOR UPDATE OF`` the row alone).
+    select_related: tuple = ()
     # Called with each event after the transaction commits (notifications, webhooks).
     after_commit: list[Callable[[object], None]] = field(default_factory=list)
-    # Columns the machine's transitions may change (besides the state): only the changed ones
-    # are written. None: every column.
+    # Write only the columns the transition changed (besides the state), not the whole row.
     track_columns: bool = True
+    # Run the model's full_clean() after the transition method (field rules hold whoever calls).
+    validate: bool = False
 
     def __post_init__(self):
         self._transitions = None
@@ -103,8 +106,13 @@ class Machine:
     # --- running one
 
     def lock(self, pk, *, prefetch: Iterable = ()):
+        """The row, locked until the end of the transaction (only that row: locking a joined
+        organisation or gisement too would queue every transition behind one another)."""
+        rows = self.model.objects.select_for_update(of=("self",))
+        if self.select_related:
+            rows = rows.select_related(*self.select_related)
         try:
-            return self.model.objects.select_for_update().prefetch_related(*prefetch).get(pk=pk)
+            return rows.prefetch_related(*prefetch).get(pk=pk)
         except self.model.DoesNotExist:
             raise NotFound(
                 _("%(subject)s n'existe pas.")
@@ -149,6 +157,9 @@ class Machine:
         info = self.transitions.get(name)
         if info is None:
             raise Refused(_("Action inconnue."), code="unknown_transition")
+        if self.check_access is not None:
+            # First: someone who may not touch the object learns nothing of its state.
+            self.check_access(obj, actor)
         if obj.state not in info.sources and "*" not in info.sources:
             raise Refused(
                 _("Action « %(action)s » impossible : %(subject)s est « %(state)s ».")
@@ -159,8 +170,6 @@ class Machine:
                 },
                 code="transition_not_allowed",
             )
-        if self.check_access is not None:
-            self.check_access(obj, actor)
         method = getattr(obj, name)
         if not has_transition_perm(method, actor):
             # has_transition_perm is also false when a condition fails: tell which.
@@ -173,6 +182,8 @@ class Machine:
         before = self._column_values(obj)
         try:
             method(**kwargs)
+            if self.validate:
+                obj.full_clean(exclude=["state"])
             changed = [c for c, value in self._column_values(obj).items() if before[c] != value]
             event = obj.save_transition(
                 action=name,

@@ -13,11 +13,13 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import FSMField, transition
 
 from acteurs.models import Commune, Organisation
 from acteurs.permissions import POOL_MANAGER_ROLES, has_role
 from acteurs.validators import validate_phone
+from core.events import Event
+from core.statemachine import StatefulModel
 
 
 class DonorKind(models.TextChoices):
@@ -189,12 +191,11 @@ def can_manage_donation(donation, user) -> bool:
     return user.is_superuser or has_role(user, donation.gisement.refurbisher_id, POOL_MANAGER_ROLES)
 
 
-class StateChangeWithoutEvent(RuntimeError):
-    """A donation's state was saved without its event row: use dons.services."""
-
-
-class Donation(ConcurrentTransitionMixin, models.Model):
+class Donation(StatefulModel):
     """One collection from a gisement."""
+
+    EVENT_MODEL = "dons.DonationEvent"
+    EVENT_SUBJECT = "donation"
 
     gisement = models.ForeignKey(
         Gisement, on_delete=models.PROTECT, related_name="donations", verbose_name=_("gisement")
@@ -229,7 +230,6 @@ class Donation(ConcurrentTransitionMixin, models.Model):
         verbose_name=_("enregistré par"),
     )
     created_at = models.DateTimeField(_("enregistré le"), default=timezone.now)
-    state_changed_at = models.DateTimeField(_("état depuis le"), default=timezone.now)
 
     class Meta:
         verbose_name = _("don")
@@ -254,49 +254,6 @@ class Donation(ConcurrentTransitionMixin, models.Model):
 
     def __str__(self):
         return _("Don n° %(id)s") % {"id": self.pk or "—"}
-
-    # --- guard: a state change is saved only together with its event (see save_transition)
-
-    def save(self, *args, **kwargs):
-        saved_state = getattr(self, "_saved_state", None)
-        if (
-            saved_state is not None
-            and saved_state != self.state
-            and not getattr(self, "_saving_transition", False)
-        ):
-            raise StateChangeWithoutEvent(
-                "Donation state changes must go through dons.services (event log)."
-            )
-        super().save(*args, **kwargs)
-        self._saved_state = self.state
-
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
-        instance._saved_state = instance.__dict__.get("state")
-        return instance
-
-    def refresh_from_db(self, *args, **kwargs):
-        super().refresh_from_db(*args, **kwargs)
-        self._saved_state = self.__dict__.get("state")
-
-    def save_transition(self, *, action: str, source: str, actor, note: str = "", data=None):
-        """Save the donation and append its event row. Callers hold a transaction."""
-        self.state_changed_at = timezone.now()
-        self._saving_transition = True
-        try:
-            self.save()
-        finally:
-            self._saving_transition = False
-        return DonationEvent.objects.create(
-            donation=self,
-            action=action,
-            source_state=source,
-            target_state=self.state,
-            actor=actor,
-            note=note,
-            data=data or {},
-        )
 
     @property
     def is_final(self) -> bool:
@@ -407,66 +364,30 @@ class DonationDocument(models.Model):
         return self.title or self.get_kind_display()
 
 
-class DonationEventQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise TypeError("Donation events are append-only.")
+class DonationEvent(Event):
+    """Append-only history of a donation (core.events): written by dons/events.py only."""
 
-    def delete(self):
-        raise TypeError("Donation events are append-only.")
+    class Action(models.TextChoices):
+        ANNOUNCE = "announce", _("Don annoncé")
+        COLLECT = "collect", _("Collecté")
+        RECEIVE = "receive", _("Réceptionné")
+        CLOSE = "close", _("Tri clos")
+        CANCEL = "cancel", _("Don annulé")
+        EDIT = "edit", _("Don modifié")
+        DOCUMENT = "document", _("Document joint")
+        SHARE_LINK = "share_link", _("Lien de suivi créé pour le donateur")
+        REVOKE_LINKS = "revoke_links", _("Liens de suivi désactivés")
 
-
-class DonationEvent(models.Model):
-    """Append-only log: one row per transition and per notable action on a donation."""
+    STATES = DonationState
 
     donation = models.ForeignKey(
         Donation, on_delete=models.PROTECT, related_name="events", verbose_name=_("don")
     )
-    action = models.CharField(_("action"), max_length=40)
-    source_state = models.CharField(_("état de départ"), max_length=20, blank=True)
-    target_state = models.CharField(_("état d'arrivée"), max_length=20)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("par"),
-    )
-    at = models.DateTimeField(_("le"), default=timezone.now)
-    note = models.TextField(_("note"), blank=True)
-    data = models.JSONField(_("détails"), default=dict, blank=True)
 
-    objects = DonationEventQuerySet.as_manager()
-
-    class Meta:
+    class Meta(Event.Meta):
         verbose_name = _("événement du don")
         verbose_name_plural = _("historique des dons")
-        ordering = ["-id"]
         indexes = [models.Index(fields=["donation", "-id"], name="donationevent_donation_id")]
 
     def __str__(self):
         return f"{self.donation_id} {self.action} {self.at:%d/%m/%Y %H:%M}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise TypeError("Donation events are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("Donation events are append-only.")
-
-    @property
-    def source_label(self):
-        return (
-            DonationState(self.source_state).label
-            if self.source_state in DonationState.values
-            else ""
-        )
-
-    @property
-    def target_label(self):
-        return (
-            DonationState(self.target_state).label
-            if self.target_state in DonationState.values
-            else ""
-        )

@@ -24,6 +24,7 @@ from acteurs.permissions import (
     is_coordinator,
     organisations_with_role,
 )
+from core.transitions import TransitionInfo
 
 from .models import (
     PUBLIC_DONOR_KINDS,
@@ -36,7 +37,7 @@ from .models import (
     EquipmentKind,
     Gisement,
 )
-from .services import TRANSITION_ORDER, TRANSITIONS, TransitionInfo
+from .transitions import DONATION, TRANSITION_ORDER
 
 # --- scope --------------------------------------------------------------------------------------
 
@@ -225,7 +226,7 @@ def transitions_for(donation: Donation, user) -> list[TransitionInfo]:
         for t in donation.get_all_state_transitions()
         if t.source == donation.state and t.has_perm(donation, user)
     }
-    return [TRANSITIONS[name] for name in TRANSITION_ORDER if name in names]
+    return [DONATION.transitions[name] for name in TRANSITION_ORDER if name in names]
 
 
 # --- donor reporting: received by kind, progress by bucket --------------------------------------

@@ -8,24 +8,17 @@ technicians and the coordination read them (dons/selectors.py).
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_fsm import ConcurrentTransition, TransitionNotAllowed, has_transition_perm
 
 from acteurs.models import Organisation
-from acteurs.permissions import (
-    POOL_MANAGER_ROLES,
-    POOL_ROLES,
-    has_role,
-    is_coordinator,
-    organisations_with_role,
-)
+from core.errors import ApplicationError, Changed, NotFound, NotPermitted, Refused
 
+from . import events
 from .models import (
     Convention,
     Donation,
@@ -35,41 +28,20 @@ from .models import (
     DonationState,
     Gisement,
 )
+from .permissions import can_manage, can_read
+from .transitions import DONATION, TRANSITION_ORDER
+
+__all__ = ["can_manage", "can_read", "TRANSITION_ORDER"]
 
 
-class DonationActionError(Exception):
-    """An action was refused; ``message`` is French and safe to show to the user."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
-class ActionNotPermitted(DonationActionError):
-    pass
-
-
-class TransitionRefused(DonationActionError):
-    pass
-
-
-class DonationChanged(DonationActionError):
-    """Someone else changed the donation between the moment the user saw it and now."""
+# Kept as names for the callers of this app; all are the kernel's error types.
+DonationActionError = ApplicationError
+ActionNotPermitted = NotPermitted
+TransitionRefused = Refused
+DonationChanged = Changed
 
 
 # --- permissions ------------------------------------------------------------------------------
-
-
-def can_read(user) -> bool:
-    """Members of a refurbishing organisation's pool (and the coordination) see gisements and
-    donations; prescribers, facilitators and funders do not."""
-    # The roles are cached per request; the coordinator check may cost a query: asked last.
-    return bool(organisations_with_role(user, POOL_ROLES)) or is_coordinator(user)
-
-
-def can_manage(user, refurbisher_id: int) -> bool:
-    """Staff and admins of the refurbishing organisation (and superusers)."""
-    return user.is_superuser or has_role(user, refurbisher_id, POOL_MANAGER_ROLES)
 
 
 def _require_manager(user, refurbisher_id: int) -> None:
@@ -145,7 +117,7 @@ def _lock_gisement(gisement_id: int) -> Gisement:
     try:
         return Gisement.objects.select_for_update().get(pk=gisement_id)
     except Gisement.DoesNotExist:
-        raise DonationActionError(_("Ce gisement n'existe pas.")) from None
+        raise NotFound(_("Ce gisement n'existe pas.")) from None
 
 
 # --- conventions --------------------------------------------------------------------------------
@@ -172,7 +144,7 @@ def convention_update(convention_id: int, *, actor, **fields) -> Convention:
                 .get(pk=convention_id)
             )
         except Convention.DoesNotExist:
-            raise DonationActionError(_("Cette convention n'existe pas.")) from None
+            raise NotFound(_("Cette convention n'existe pas.")) from None
         _require_manager(actor, convention.gisement.refurbisher_id)
         for name, value in _only(fields, CONVENTION_FIELDS).items():
             if name == "document" and not value:
@@ -206,19 +178,7 @@ def _lock_donation(donation_id: int) -> Donation:
     try:
         return Donation.objects.select_for_update().select_related("gisement").get(pk=donation_id)
     except Donation.DoesNotExist:
-        raise DonationActionError(_("Ce don n'existe pas.")) from None
-
-
-def _event(donation: Donation, action: str, actor, note: str = "", data=None) -> DonationEvent:
-    return DonationEvent.objects.create(
-        donation=donation,
-        action=action,
-        source_state=donation.state,
-        target_state=donation.state,
-        actor=actor,
-        note=note,
-        data=data or {},
-    )
+        raise NotFound(_("Ce don n'existe pas.")) from None
 
 
 def _write_lines(donation: Donation, lines: dict[str, int]) -> dict[str, int]:
@@ -249,14 +209,7 @@ def donation_create(
         donation.full_clean(exclude=["state"])
         donation.save()
         declared = _write_lines(donation, lines or {})
-        DonationEvent.objects.create(
-            donation=donation,
-            action="announce",
-            source_state="",
-            target_state=donation.state,
-            actor=actor,
-            data={"lines": declared},
-        )
+        events.donation_announced(donation, actor, lines=declared)
     return donation
 
 
@@ -277,39 +230,12 @@ def donation_update(
                 setattr(donation, name, value)
         donation.full_clean(exclude=["state"])
         donation.save()
-        data = {"changed": changed}
-        if lines is not None:
-            data["lines"] = _write_lines(donation, lines)
-        _event(donation, "edit", actor, data=data)
+        written = _write_lines(donation, lines) if lines is not None else None
+        events.donation_edited(donation, actor, changed=changed, lines=written)
     return donation
 
 
-@dataclass(frozen=True)
-class TransitionInfo:
-    name: str
-    label: str
-    sources: frozenset
-
-
-def _transitions_by_name() -> dict[str, TransitionInfo]:
-    infos: dict[str, dict] = {}
-    for t in Donation._meta.get_field("state").get_all_transitions(Donation):
-        info = infos.setdefault(
-            t.name, {"label": str(t.custom.get("label", t.name)), "sources": set()}
-        )
-        info["sources"].add(t.source)
-    return {
-        name: TransitionInfo(name, i["label"], frozenset(i["sources"])) for name, i in infos.items()
-    }
-
-
-TRANSITIONS = _transitions_by_name()
-# In lifecycle order, as buttons on the donation page.
-TRANSITION_ORDER = ("collect", "receive", "close", "cancel")
-
-
-def _state_label(state: str) -> str:
-    return str(DonationState(state).label)
+TRANSITIONS = DONATION.transitions
 
 
 def run_transition(
@@ -323,45 +249,9 @@ def run_transition(
     **kwargs,
 ) -> DonationEvent:
     """Run one lifecycle transition of a donation, with its event row, atomically."""
-    info = TRANSITIONS.get(name)
-    if info is None:
-        raise TransitionRefused(_("Action inconnue."))
-    with transaction.atomic():
-        donation = _lock_donation(donation_id)
-        _require_manager(actor, donation.gisement.refurbisher_id)
-        if expected_state and donation.state != expected_state:
-            raise DonationChanged(
-                _(
-                    "Le don a changé entre-temps : il est maintenant « %(state)s ». "
-                    "Rechargez la page avant d'agir."
-                )
-                % {"state": _state_label(donation.state)}
-            )
-        if donation.state not in info.sources:
-            raise TransitionRefused(
-                _("Action « %(action)s » impossible : le don est « %(state)s ».")
-                % {"action": info.label, "state": _state_label(donation.state)}
-            )
-        method = getattr(donation, name)
-        if not has_transition_perm(method, actor):
-            raise ActionNotPermitted(
-                _("Votre rôle ne permet pas l'action « %(action)s ».") % {"action": info.label}
-            )
-        source = donation.state
-        try:
-            method(**kwargs)
-            donation.full_clean(exclude=["state"])
-            return donation.save_transition(
-                action=name, source=source, actor=actor, note=note, data=data
-            )
-        except TransitionNotAllowed:
-            raise TransitionRefused(
-                _("Action « %(action)s » impossible.") % {"action": info.label}
-            ) from None
-        except ConcurrentTransition:
-            raise DonationChanged(
-                _("Le don a changé entre-temps. Rechargez la page avant d'agir.")
-            ) from None
+    return DONATION.run(
+        donation_id, name, actor, expected_state=expected_state, note=note, data=data, **kwargs
+    )
 
 
 def donation_collect(
@@ -437,13 +327,7 @@ def donation_document_add(
         )
         document.full_clean()
         document.save()
-        _event(
-            donation,
-            "document",
-            actor,
-            note=str(document),
-            data={"document_id": document.pk, "kind": kind},
-        )
+        events.document_attached(donation, actor, document)
     return document
 
 
@@ -460,7 +344,7 @@ def donation_share_link_revoke(donation_id: int, actor) -> Donation:
                 break
             except IntegrityError:  # pragma: no cover - a UUID4 collision
                 continue
-        _event(donation, "revoke_links", actor)
+        events.share_links_revoked(donation, actor)
     return donation
 
 
@@ -469,4 +353,4 @@ def donation_share_link_issued(donation_id: int, actor) -> DonationEvent:
     with transaction.atomic():
         donation = _lock_donation(donation_id)
         _require_manager(actor, donation.gisement.refurbisher_id)
-        return _event(donation, "share_link", actor)
+        return events.share_link_issued(donation, actor)

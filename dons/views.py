@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from acteurs.permissions import POOL_ROLES, has_role
+from core.errors import ApplicationError
+from core.views import attempt, refusal_message
 from documents.rendering import render_pdf
 
 from . import selectors, services, signing
@@ -27,14 +29,6 @@ from .forms import (
 from .models import Donation, DonationState
 
 OPEN_STATES = (DonationState.ANNOUNCED, DonationState.COLLECTED, DonationState.RECEIVED)
-
-
-def _refusal_message(error: Exception) -> str:
-    if isinstance(error, services.DonationActionError):
-        return error.message
-    if isinstance(error, ValidationError):
-        return " ".join(error.messages)
-    raise error
 
 
 def _require_reader(user) -> None:
@@ -136,8 +130,8 @@ def gisement_create(request):
                 donor=donor,
                 **form.gisement_fields(),
             )
-        except (services.DonationActionError, ValidationError) as error:
-            messages.error(request, _refusal_message(error))
+        except (ApplicationError, ValidationError) as error:
+            messages.error(request, refusal_message(error))
         else:
             messages.success(request, _("Gisement enregistré."))
             return redirect("dons:gisement", pk=gisement.pk)
@@ -156,8 +150,8 @@ def gisement_edit(request, pk):
             services.gisement_update(
                 gisement.pk, actor=request.user, donor=donor, **form.gisement_fields()
             )
-        except (services.DonationActionError, ValidationError) as error:
-            messages.error(request, _refusal_message(error))
+        except (ApplicationError, ValidationError) as error:
+            messages.error(request, refusal_message(error))
         else:
             messages.success(request, _("Gisement mis à jour."))
             return redirect("dons:gisement", pk=gisement.pk)
@@ -173,14 +167,19 @@ def convention_create(request, gisement_pk):
     gisement = selectors.gisement_for(request.user, gisement_pk)
     _require_manager_of(request.user, gisement.refurbisher_id)
     form = ConventionForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.convention_create(gisement.pk, actor=request.user, **form.convention_fields())
-        except (services.DonationActionError, ValidationError) as error:
-            messages.error(request, _refusal_message(error))
-        else:
-            messages.success(request, _("Convention enregistrée."))
-            return redirect("dons:gisement", pk=gisement.pk)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and attempt(
+            request,
+            services.convention_create,
+            gisement.pk,
+            actor=request.user,
+            **form.convention_fields(),
+            success=_("Convention enregistrée."),
+        )
+    ):
+        return redirect("dons:gisement", pk=gisement.pk)
     return render(
         request,
         "dons/convention_form.html",
@@ -195,16 +194,19 @@ def convention_edit(request, pk):
     gisement = convention.gisement
     _require_manager_of(request.user, gisement.refurbisher_id)
     form = ConventionForm(request.POST or None, request.FILES or None, instance=convention)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.convention_update(
-                convention.pk, actor=request.user, **form.convention_fields()
-            )
-        except (services.DonationActionError, ValidationError) as error:
-            messages.error(request, _refusal_message(error))
-        else:
-            messages.success(request, _("Convention mise à jour."))
-            return redirect("dons:gisement", pk=gisement.pk)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and attempt(
+            request,
+            services.convention_update,
+            convention.pk,
+            actor=request.user,
+            **form.convention_fields(),
+            success=_("Convention mise à jour."),
+        )
+    ):
+        return redirect("dons:gisement", pk=gisement.pk)
     return render(
         request,
         "dons/convention_form.html",
@@ -243,8 +245,8 @@ def donation_create(request, gisement_pk):
             donation = services.donation_create(
                 gisement.pk, actor=request.user, lines=form.lines(), **form.donation_fields()
             )
-        except (services.DonationActionError, ValidationError) as error:
-            messages.error(request, _refusal_message(error))
+        except (ApplicationError, ValidationError) as error:
+            messages.error(request, refusal_message(error))
         else:
             messages.success(request, _("Don enregistré : il est annoncé."))
             return redirect("dons:donation", pk=donation.pk)
@@ -261,16 +263,20 @@ def donation_edit(request, pk):
     donation = selectors.donation_for(request.user, pk)
     _require_manager_of(request.user, donation.gisement.refurbisher_id)
     form = DonationForm(request.POST or None, initial=DonationForm.initial_for(donation))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.donation_update(
-                donation.pk, actor=request.user, lines=form.lines(), **form.donation_fields()
-            )
-        except (services.DonationActionError, ValidationError) as error:
-            messages.error(request, _refusal_message(error))
-        else:
-            messages.success(request, _("Don mis à jour."))
-            return redirect("dons:donation", pk=donation.pk)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and attempt(
+            request,
+            services.donation_update,
+            donation.pk,
+            actor=request.user,
+            lines=form.lines(),
+            **form.donation_fields(),
+            success=_("Don mis à jour."),
+        )
+    ):
+        return redirect("dons:donation", pk=donation.pk)
     return render(
         request,
         "dons/donation_form.html",
@@ -348,8 +354,8 @@ def donation_transition(request, pk, name):
         return _donation_page(request, donation, bound=form, status=400)
     try:
         SERVICES[name](donation.pk, request.user, form.cleaned_data)
-    except (services.DonationActionError, ValidationError) as error:
-        messages.error(request, _refusal_message(error))
+    except (ApplicationError, ValidationError) as error:
+        messages.error(request, refusal_message(error))
     else:
         donation.refresh_from_db(fields=["state"])
         messages.success(
@@ -369,12 +375,14 @@ def document_add(request, pk):
     if not form.is_valid():
         messages.error(request, _("Le document n'a pas été ajouté : corrigez le formulaire."))
         return _donation_page(request, donation, document_form=form, status=400)
-    try:
-        services.donation_document_add(donation.pk, request.user, **form.cleaned_data)
-    except (services.DonationActionError, ValidationError) as error:
-        messages.error(request, _refusal_message(error))
-    else:
-        messages.success(request, _("Document ajouté."))
+    attempt(
+        request,
+        services.donation_document_add,
+        donation.pk,
+        request.user,
+        **form.cleaned_data,
+        success=_("Document ajouté."),
+    )
     return redirect("dons:donation", pk=donation.pk)
 
 
@@ -415,7 +423,7 @@ def donor_link(request, pk):
     donation = selectors.donation_for(request.user, pk)
     try:
         services.donation_share_link_issued(donation.pk, request.user)
-    except services.DonationActionError as error:
+    except ApplicationError as error:
         messages.error(request, error.message)
         return redirect("dons:donation", pk=donation.pk)
     return render(
@@ -435,7 +443,7 @@ def donor_link_revoke(request, pk):
     donation = selectors.donation_for(request.user, pk)
     try:
         services.donation_share_link_revoke(donation.pk, request.user)
-    except services.DonationActionError as error:
+    except ApplicationError as error:
         messages.error(request, error.message)
     else:
         messages.success(request, _("Les liens déjà envoyés au donateur ne fonctionnent plus."))
