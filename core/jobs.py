@@ -255,3 +255,11 @@ def run_job(model: type[BackgroundJob], pk, work) -> None:
         )
         return
     job.succeed(**fields)
+
+
+def job_status(job: BackgroundJob) -> BackgroundJob:
+    """The job as a page should show it: a job whose worker died is failed, not « en cours »
+    forever (checked on every poll, so it holds even without Celery beat)."""
+    if job.in_progress:
+        job.fail_if_stale()
+    return job

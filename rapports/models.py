@@ -5,10 +5,10 @@ nothing here is the reference for a device, a loan or a household)."""
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from acteurs.models import Organisation
+from core.jobs import BackgroundJob, JobStatus
 from dons.models import Gisement
 
 
@@ -84,16 +84,15 @@ class ReportSubjectKind(models.TextChoices):
     DONOR = "donateur", _("donateur")
 
 
-class ReportJobStatus(models.TextChoices):
-    PENDING = "pending", _("en attente")
-    RUNNING = "running", _("en cours")
-    DONE = "done", _("prêt")
-    FAILED = "failed", _("échec")
+# The kernel's job states (kept under this name for the callers of this app).
+ReportJobStatus = JobStatus
 
 
-class ReportJob(models.Model):
+class ReportJob(BackgroundJob):
     """A long report (the PDF with its whole certificate annex) built in the background and
-    kept for download by the person who asked for it."""
+    kept for download by the person who asked for it. ``total``/``done``: annex rows."""
+
+    TASK_NAME = "rapports.build_report_job"
 
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("par")
@@ -105,15 +104,7 @@ class ReportJob(models.Model):
     starts_on = models.DateField(_("du"), null=True, blank=True)
     ends_on = models.DateField(_("au"), null=True, blank=True)
     title = models.CharField(_("intitulé"), max_length=300)
-    total = models.PositiveIntegerField(_("lignes de l'annexe"), default=0)
-    done = models.PositiveIntegerField(_("lignes mises en page"), default=0)
-    status = models.CharField(
-        _("état"), max_length=10, choices=ReportJobStatus.choices, default=ReportJobStatus.PENDING
-    )
     file = models.FileField(_("fichier"), upload_to="rapports/%Y/%m/", blank=True)
-    error = models.TextField(_("erreur"), blank=True)
-    created_at = models.DateTimeField(_("demandé le"), default=timezone.now)
-    finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("rapport en préparation")
@@ -123,14 +114,6 @@ class ReportJob(models.Model):
 
     def __str__(self):
         return f"{self.title} ({self.get_status_display()})"
-
-    @property
-    def percent(self) -> int:
-        return 100 if not self.total else min(100, round(100 * self.done / self.total))
-
-    @property
-    def in_progress(self) -> bool:
-        return self.status in (ReportJobStatus.PENDING, ReportJobStatus.RUNNING)
 
 
 class DonationSummary(models.Model):

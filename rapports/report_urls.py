@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("travaux/<int:pk>/", views.job, name="job"),
     path("travaux/<int:pk>/pdf/", views.job_file, name="job_file"),
+    path("travaux/<int:pk>/relancer/", views.job_restart, name="job_restart"),
     path("partage/<str:token>/", views.shared, name="shared"),
     path("donnees-ouvertes/", views.open_data, name="open_data"),
     path(

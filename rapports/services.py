@@ -9,8 +9,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.errors import Refused
+from core.jobs import run_job
+
 from .exports import BACKGROUND_ANNEX_LIMIT, filename, period_text
-from .models import DonationSummary, ReportJob, ReportJobStatus
+from .models import DonationSummary, ReportJob
 from .selectors import (
     GisementReport,
     Period,
@@ -27,17 +30,13 @@ logger = logging.getLogger(__name__)
 ANNEX_ROWS_PER_PART = 500
 
 
-class ReportRefused(Exception):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+class ReportRefused(Refused):
+    code = "report_refused"
 
 
 def report_job_start(user, report: GisementReport) -> ReportJob:
     """Ask for the full PDF of a report; the task runs after the commit (at once when Celery
     is eager). Refused, with a French message, when the annex is too long for a PDF."""
-    from .tasks import build_report_job
-
     if report.is_empty:
         raise ReportRefused(_("Aucun appareil sur cette période : il n'y a rien à mettre en page."))
     if report.annex_total > BACKGROUND_ANNEX_LIMIT:
@@ -60,7 +59,7 @@ def report_job_start(user, report: GisementReport) -> ReportJob:
             title=f"{subject.title} — {period_text(period)}"[:300],
             total=report.annex_total,
         )
-        transaction.on_commit(lambda: build_report_job.delay(job.pk))
+        job.enqueue()
     return job
 
 
@@ -73,12 +72,7 @@ def run_report_job(job_id: int) -> None:
     from .access import report_scope
     from .exports import pdf_context
 
-    if not ReportJob.objects.filter(pk=job_id, status=ReportJobStatus.PENDING).update(
-        status=ReportJobStatus.RUNNING
-    ):
-        return
-    job = ReportJob.objects.select_related("requested_by").get(pk=job_id)
-    try:
+    def build(job: ReportJob) -> dict:
         subject: ReportSubject = subject_in_scope(
             report_scope(job.requested_by), job.subject_kind, job.subject_id
         )
@@ -97,20 +91,13 @@ def run_report_job(job_id: int) -> None:
             parts.append(_annex_part(chunk, report))
 
         def progress(done_parts: int) -> None:
-            done = min(job.total, max(0, done_parts - 1) * ANNEX_ROWS_PER_PART)
-            ReportJob.objects.filter(pk=job_id).update(done=done)
+            job.beat(min(job.total, max(0, done_parts - 1) * ANNEX_ROWS_PER_PART))
 
         pdf = render_pdf_in_parts(parts, progress=progress)
         job.file.save(filename(subject, period, "pdf", "complet"), ContentFile(pdf), save=False)
-    except Exception as error:
-        logger.exception("Report job %s failed", job_id)
-        ReportJob.objects.filter(pk=job_id).update(
-            status=ReportJobStatus.FAILED, error=str(error)[:2000], finished_at=timezone.now()
-        )
-        return
-    ReportJob.objects.filter(pk=job_id).update(
-        status=ReportJobStatus.DONE, done=job.total, file=job.file.name, finished_at=timezone.now()
-    )
+        return {"done": job.total, "file": job.file.name}
+
+    run_job(ReportJob, job_id, build)
 
 
 def _annex_part(rows: list, report: GisementReport):

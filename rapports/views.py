@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.http import (
-    FileResponse,
     Http404,
     HttpResponse,
     StreamingHttpResponse,
@@ -18,6 +17,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.jobs import job_status
+from core.views import attempt
+from documents.responses import PDF_TYPE, file_response
 from documents.spreadsheets import csv_lines
 
 from . import charts, exports, selectors, sharing
@@ -261,12 +263,33 @@ def job_start(request, kind, pk):
 
 @login_required
 def job(request, pk):
-    job = get_object_or_404(ReportJob, pk=pk, requested_by=request.user)
-    context = {"job": job, "in_progress": job.in_progress}
+    job = job_status(get_object_or_404(ReportJob, pk=pk, requested_by=request.user))
+    context = {"job": job, **_job_context(job)}
     if request.headers.get("HX-Request"):
         context["oob"] = True
-        return _private(render(request, "rapports/_job_status.html", context))
+        return _private(render(request, "core/_job_progress.html", context))
     return _private(render(request, "rapports/job.html", context))
+
+
+def _job_context(job) -> dict:
+    return {
+        "poll_url": reverse("rapports:job", args=[job.pk]),
+        "download_url": reverse("rapports:job_file", args=[job.pk]),
+        "restart_url": reverse("rapports:job_restart", args=[job.pk]),
+        "unit": _("lignes d'annexe mises en page"),
+        "done_text": _("Le rapport est prêt : le PDF peut être téléchargé."),
+        "failed_text": _("La préparation du rapport a échoué."),
+    }
+
+
+@login_required
+@require_POST
+def job_restart(request, pk):
+    job = get_object_or_404(ReportJob, pk=pk, requested_by=request.user)
+    # Access is checked again: someone who lost access since asking cannot restart it.
+    selectors.subject_for(request.user, job.subject_kind, job.subject_id)
+    attempt(request, job.restart)
+    return redirect("rapports:job", pk=job.pk)
 
 
 @login_required
@@ -276,8 +299,9 @@ def job_file(request, pk):
     selectors.subject_for(request.user, job.subject_kind, job.subject_id)
     if not job.file:
         raise Http404
-    response = FileResponse(job.file.open("rb"), content_type="application/pdf")
-    return _attachment(response, job.file.name.rsplit("/", 1)[-1])
+    return file_response(
+        job.file.open("rb"), job.file.name.rsplit("/", 1)[-1], content_type=PDF_TYPE
+    )
 
 
 # --- open data --------------------------------------------------------------------------------
