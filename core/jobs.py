@@ -95,10 +95,20 @@ class BackgroundJob(models.Model):
     def _cache_key(self) -> str:
         return f"job-heartbeat:{self._meta.label_lower}:{self.pk}"
 
-    def last_sign_of_life(self):
+    def _cached_beat(self) -> tuple:
         beat = cache.get(self._cache_key())
+        return beat if isinstance(beat, tuple) else (None, None)
+
+    def last_sign_of_life(self):
+        beat, _done = self._cached_beat()
         candidates = [t for t in (beat, self.heartbeat_at, self.started_at) if t is not None]
         return max(candidates) if candidates else None
+
+    def live_progress(self) -> int:
+        """The progress the worker last reported: from the cache when the task works inside
+        a transaction the pages cannot see yet."""
+        _beat, done = self._cached_beat()
+        return max(self.done, done or 0)
 
     def is_stale(self, now=None) -> bool:
         now = now or timezone.now()
@@ -176,7 +186,11 @@ class BackgroundJob(models.Model):
         now = timezone.now()
         if done is not None:
             self.done = done
-        cache.set(self._cache_key(), now, timeout=int(heartbeat_timeout().total_seconds()) * 10)
+        cache.set(
+            self._cache_key(),
+            (now, self.done),
+            timeout=int(heartbeat_timeout().total_seconds()) * 10,
+        )
         if not connection.in_atomic_block:
             fields = {"heartbeat_at": now}
             if done is not None:
@@ -262,4 +276,6 @@ def job_status(job: BackgroundJob) -> BackgroundJob:
     forever (checked on every poll, so it holds even without Celery beat)."""
     if job.in_progress:
         job.fail_if_stale()
+    if job.in_progress:
+        job.done = job.live_progress()
     return job
