@@ -17,7 +17,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from acteurs.models import Organisation
 from acteurs.permissions import POOL_MANAGER_ROLES, POOL_ROLES, has_role
 
-from .checklists import checklist_for
+from ..checklists import checklist_for
 
 
 class DeviceKind(models.TextChoices):

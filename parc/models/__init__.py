@@ -1,0 +1,3 @@
+"""The pool's models (split by subject in the next commit)."""
+
+from .device import *  # noqa: F403
