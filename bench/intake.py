@@ -1,4 +1,4 @@
-"""Benchmarks of the intake of donors' inventory lists (parc/intake.py).
+"""Benchmarks of the intake of donors' inventory lists (the intake app).
 
 One function for ``bench/run.py`` (Django set up, pointed at a scratch benchmark database):
 
@@ -97,7 +97,7 @@ def _run_import(path: str) -> dict:
     """job_create + job_analyse + job_import on the file, as the pages run them."""
     from django.core.files import File
 
-    from parc import intake
+    from intake import services as intake
 
     user, donation = _setting_up(uuid.uuid4().hex[:8])
     phases = {}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import evidence_views, export_views, intake_views, label_views, scan_views, views
+from . import evidence_views, export_views, label_views, scan_views, views
 
 app_name = "parc"
 
@@ -40,22 +40,6 @@ urlpatterns = [
         scan_views.batch_move_here,
         name="scan_batch_move_here",
     ),
-    # Inventory-list import (parc/intake_views.py)
-    path("appareils/import/", intake_views.intake_start, name="intake_start"),
-    path("appareils/import/<int:pk>/", intake_views.intake_job, name="intake_job"),
-    path("appareils/import/<int:pk>/colonnes/", intake_views.intake_mapping, name="intake_mapping"),
-    path(
-        "appareils/import/<int:pk>/analyser/",
-        intake_views.intake_reanalyse,
-        name="intake_reanalyse",
-    ),
-    path("appareils/import/<int:pk>/importer/", intake_views.intake_import, name="intake_import"),
-    path(
-        "appareils/import/<int:pk>/erreurs.csv",
-        intake_views.intake_errors_csv,
-        name="intake_errors",
-    ),
-    path("appareils/import/<int:pk>/etiquettes/", intake_views.intake_labels, name="intake_labels"),
     # Hardware and erasure evidence (parc/evidence_views.py)
     path("e/<str:code>/rapport-materiel/", evidence_views.hardware_report, name="hardware_report"),
     path("e/<str:code>/journal-effacement/", evidence_views.erasure_log, name="erasure_log"),

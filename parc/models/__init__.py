@@ -7,8 +7,9 @@
 - ``refurbishment``: functional tests;
 - ``events``: the append-only device event log;
 - ``scanning``: scan batches and their lines;
-- ``labels``: label sheets built in the background;
-- ``imports``: donors' inventory-list imports.
+- ``labels``: label sheets built in the background.
+
+Donors' inventory-list imports are the ``intake`` app's.
 """
 
 from .device import (
@@ -27,7 +28,6 @@ from .device import (
     to_search_key,
 )
 from .events import DeviceEvent, EventQuerySet
-from .imports import ImportJob, ImportOutcome, ImportRow, ImportStatus
 from .labels import LabelJob, LabelJobStatus
 from .media import (
     ErasureRecord,
@@ -53,10 +53,6 @@ __all__ = [
     "ErasureResult",
     "EventQuerySet",
     "Grade",
-    "ImportJob",
-    "ImportOutcome",
-    "ImportRow",
-    "ImportStatus",
     "LabelJob",
     "LabelJobStatus",
     "MediaType",

@@ -13,21 +13,13 @@ from openpyxl import Workbook
 
 from documents.spreadsheets import csv_lines, neutralise
 from dons.models import Donation, Gisement
-from parc import intake
+from intake import services as intake
+from intake.models import ImportJob, ImportOutcome, ImportRow, ImportStatus
 from parc.label_sheets import device_url
 from parc.labels import LAYOUTS
-from parc.models import (
-    Device,
-    DeviceEvent,
-    ImportJob,
-    ImportOutcome,
-    ImportRow,
-    ImportStatus,
-    StorageMedium,
-)
+from parc.models import Device, DeviceEvent, StorageMedium
 from tests.factories import DeviceFactory, MembershipFactory, OrganisationFactory, UserFactory
-
-from .test_labels import decode
+from tests.parc.test_labels import decode
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "intake"
 
@@ -362,7 +354,7 @@ def test_plain_cells_are_kept():
 def test_error_report_is_neutralised(client, staff, donation):
     job = analysed(staff, donation, "fr-mistakes.csv")
     client.force_login(staff)
-    response = client.get(reverse("parc:intake_errors", kwargs={"pk": job.pk}))
+    response = client.get(reverse("intake:errors", kwargs={"pk": job.pk}))
     assert response.status_code == 200
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))
@@ -386,7 +378,7 @@ def test_large_files_run_in_the_background(staff, donation, settings, monkeypatc
     rows = [["N° de série", "Type"]] + [[f"SN{i:05d}", "Portable"] for i in range(25)]
     job = intake.job_create(staff, donation, upload("liste.csv", csv_bytes(rows)))
     dispatched = []
-    from parc import tasks
+    from intake import tasks
 
     monkeypatch.setattr(tasks.analyse_import_job, "delay", lambda pk: dispatched.append(pk))
     assert intake.start_analysis(job) is True
@@ -407,7 +399,7 @@ def test_progress_page_polls_without_inline_script(client, staff, donation):
     job = intake.job_create(staff, donation, upload("liste.csv", csv_bytes(rows)))
     ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.ANALYSING, processed_rows=2)
     client.force_login(staff)
-    url = reverse("parc:intake_job", kwargs={"pk": job.pk})
+    url = reverse("intake:job", kwargs={"pk": job.pk})
     page = client.get(url).content.decode()
     assert 'hx-trigger="every 1s"' in page and "<progress" in page
     assert "<script>" not in page and "onclick" not in page
@@ -472,27 +464,27 @@ def test_a_real_worker_previews_and_imports_in_the_background(staff, donation, m
 
 def test_upload_preview_import_and_labels_through_the_pages(client, staff, donation):
     client.force_login(staff)
-    start = reverse("parc:intake_start")
+    start = reverse("intake:start")
     assert client.get(start + f"?don={donation.pk}").status_code == 200
     response = client.post(
         start, {"donation": donation.pk, "file": upload("fr-utf8-bom-semicolon.csv")}
     )
     job = ImportJob.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == reverse("parc:intake_job", kwargs={"pk": job.pk})
+    assert response["Location"] == reverse("intake:job", kwargs={"pk": job.pk})
     page = client.get(response["Location"]).content.decode()
     assert "Aperçu : rien n'est encore enregistré" in page
     assert "Importer 5 appareils" in page
     assert not Device.objects.exists()
-    response = client.post(reverse("parc:intake_import", kwargs={"pk": job.pk}))
+    response = client.post(reverse("intake:import", kwargs={"pk": job.pk}))
     assert response.status_code == 302 and Device.objects.count() == 5
     page = client.get(response["Location"]).content.decode()
     assert "Imprimer les étiquettes des appareils importés" in page
-    labels = client.get(reverse("parc:intake_labels", kwargs={"pk": job.pk}))
+    labels = client.get(reverse("intake:labels", kwargs={"pk": job.pk}))
     assert labels.status_code == 200
     assert "5 appareils sélectionnés" in labels.content.decode()
     pdf = client.post(
-        reverse("parc:intake_labels", kwargs={"pk": job.pk}),
+        reverse("intake:labels", kwargs={"pk": job.pk}),
         {"layout": "L7160", "start": 1, "copies": 1},
     )
     assert pdf["Content-Type"] == "application/pdf"
@@ -506,11 +498,11 @@ def test_upload_preview_import_and_labels_through_the_pages(client, staff, donat
 def test_unrecognised_columns_go_through_the_mapping_screen(client, staff, donation):
     client.force_login(staff)
     response = client.post(
-        reverse("parc:intake_start"),
+        reverse("intake:start"),
         {"donation": donation.pk, "file": upload("xlsx-with-extra-column.xlsx")},
     )
     job = ImportJob.objects.get()
-    mapping_url = reverse("parc:intake_mapping", kwargs={"pk": job.pk})
+    mapping_url = reverse("intake:mapping", kwargs={"pk": job.pk})
     assert response["Location"] == mapping_url
     page = client.get(mapping_url).content.decode()
     assert "Site" in page and "Chartres" in page  # the header and an example value
@@ -529,7 +521,7 @@ def test_mapping_without_serial_is_refused(client, staff, donation):
     client.force_login(staff)
     job = intake.job_create(staff, donation, upload("no-serial-column.csv"))
     response = client.post(
-        reverse("parc:intake_mapping", kwargs={"pk": job.pk}),
+        reverse("intake:mapping", kwargs={"pk": job.pk}),
         {"colonne_0": "brand", "colonne_1": "model", "colonne_2": "kind"},
     )
     assert response.status_code == 400
@@ -539,7 +531,7 @@ def test_mapping_without_serial_is_refused(client, staff, donation):
 def test_a_bad_file_gets_its_message_on_the_form(client, staff, donation):
     client.force_login(staff)
     response = client.post(
-        reverse("parc:intake_start"),
+        reverse("intake:start"),
         {"donation": donation.pk, "file": upload("photo.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00")},
     )
     assert response.status_code == 400
@@ -551,9 +543,9 @@ def test_another_organisations_import_is_a_404(client, staff, donation, other_re
     stranger = UserFactory(username="autre-equipe")
     MembershipFactory(user=stranger, organisation=other_refurbisher, role="staff")
     client.force_login(stranger)
-    for name in ("intake_job", "intake_mapping", "intake_errors", "intake_labels"):
-        assert client.get(reverse(f"parc:{name}", kwargs={"pk": job.pk})).status_code == 404
-    response = client.post(reverse("parc:intake_import", kwargs={"pk": job.pk}))
+    for name in ("job", "mapping", "errors", "labels"):
+        assert client.get(reverse(f"intake:{name}", kwargs={"pk": job.pk})).status_code == 404
+    response = client.post(reverse("intake:import", kwargs={"pk": job.pk}))
     assert response.status_code == 404
     assert not Device.objects.exists()
 
@@ -562,7 +554,7 @@ def test_another_organisations_donation_cannot_be_chosen(client, staff, other_re
     foreign = donation_for(other_refurbisher)
     client.force_login(staff)
     response = client.post(
-        reverse("parc:intake_start"),
+        reverse("intake:start"),
         {"donation": foreign.pk, "file": upload("en-utf8-comma.csv")},
     )
     assert response.status_code == 400
@@ -571,7 +563,7 @@ def test_another_organisations_donation_cannot_be_chosen(client, staff, other_re
 
 def test_prescribers_have_no_import_page(client, prescriber):
     client.force_login(prescriber)
-    assert client.get(reverse("parc:intake_start")).status_code == 403
+    assert client.get(reverse("intake:start")).status_code == 403
 
 
 @pytest.mark.parametrize("count", [3, 30])
@@ -581,7 +573,7 @@ def test_preview_page_query_budget(client, staff, donation, count, django_assert
     ]
     job = analysed(staff, donation, "liste.csv", csv_bytes(rows))
     client.force_login(staff)
-    url = reverse("parc:intake_job", kwargs={"pk": job.pk})
+    url = reverse("intake:job", kwargs={"pk": job.pk})
     client.get(url)  # warm the session and permissions caches
     with django_assert_max_num_queries(8):
         response = client.get(url)
@@ -593,7 +585,7 @@ def test_preview_rows_are_paged_by_line(client, staff, donation):
     rows = [["N° de série", "Type"]] + [[f"SN{i:05d}", "Portable"] for i in range(150)]
     job = analysed(staff, donation, "liste.csv", csv_bytes(rows))
     client.force_login(staff)
-    url = reverse("parc:intake_job", kwargs={"pk": job.pk})
+    url = reverse("intake:job", kwargs={"pk": job.pk})
     first = client.get(url).content.decode()
     assert first.count('class="outcome-') == intake.ROWS_PAGE
     assert "apres=101" in first

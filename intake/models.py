@@ -1,4 +1,5 @@
-"""Intake of a donor's inventory list (parc/intake.py)."""
+"""A donor's inventory list being imported: the job (file, reading settings, preview, import)
+and its staged rows. Moved from ``parc``: the tables keep their names (``db_table``)."""
 
 from django.conf import settings
 from django.db import models
@@ -6,8 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from acteurs.models import Organisation
-
-from .device import DeviceKind
+from parc.models import DeviceKind
 
 
 class ImportStatus(models.TextChoices):
@@ -59,6 +59,7 @@ class ImportJob(models.Model):
     class Meta:
         verbose_name = _("import de liste d'inventaire")
         verbose_name_plural = _("imports de listes d'inventaire")
+        db_table = "parc_importjob"
         ordering = ["-id"]
         indexes = [models.Index(fields=["donation", "-id"], name="importjob_donation_id")]
 
@@ -98,6 +99,7 @@ class ImportRow(models.Model):
     class Meta:
         verbose_name = _("ligne importée")
         verbose_name_plural = _("lignes importées")
+        db_table = "parc_importrow"
         ordering = ["job", "line"]
         constraints = [
             models.UniqueConstraint(fields=["job", "line"], name="importrow_unique_line")

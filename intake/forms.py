@@ -3,8 +3,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .intake import FIELDS, IGNORE, MAX_FILE_BYTES
-from .models import DeviceKind
+from parc.models import DeviceKind
+
+from .services import FIELDS, IGNORE, MAX_FILE_BYTES
 
 
 class DonationChoiceField(forms.ModelChoiceField):

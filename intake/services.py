@@ -48,22 +48,19 @@ from django.utils.translation import gettext_lazy
 from import_export.widgets import CharWidget
 
 from acteurs.permissions import POOL_MANAGER_ROLES, has_role
-
-from .codes import generate_code
-from .hardware import vendor_name
-from .models import (
+from parc.codes import generate_code
+from parc.hardware import vendor_name
+from parc.models import (
     Device,
     DeviceEvent,
     DeviceKind,
-    ImportJob,
-    ImportOutcome,
-    ImportRow,
-    ImportStatus,
     MediaType,
     State,
     StorageMedium,
     to_search_key,
 )
+
+from .models import ImportJob, ImportOutcome, ImportRow, ImportStatus
 
 # From this many rows, the analysis and the import run in the background (Celery).
 BACKGROUND_FROM = getattr(settings, "INTAKE_BACKGROUND_FROM", 1000)
@@ -1284,7 +1281,7 @@ def import_progress(job: ImportJob) -> int:
 
 
 def jobs_visible_to(user):
-    from .selectors import visible_organisation_ids
+    from parc.selectors import visible_organisation_ids
 
     org_ids = visible_organisation_ids(user)
     queryset = ImportJob.objects.select_related("donation__gisement__donor", "created_by")

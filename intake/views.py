@@ -1,5 +1,5 @@
 """Pages of the inventory-list import: the file, its columns, its preview, its import, and the
-labels of the devices it created. Thin: validate a form, read through ``parc.intake``'s scoped
+labels of the devices it created. Thin: validate a form, read through ``intake.services``' scoped
 reads, call one of its steps, turn a refusal into a French message.
 """
 
@@ -17,11 +17,12 @@ from django_htmx.http import HttpResponseClientRefresh
 from acteurs.permissions import POOL_MANAGER_ROLES, organisations_with_role
 from documents.spreadsheets import csv_lines
 from dons.selectors import donations_open_for_registration
+from parc import label_sheets
+from parc.label_forms import LabelOptionsForm
+from parc.label_views import PREVIEW, Selection
 
-from . import intake, label_sheets
-from .intake_forms import IntakeUploadForm, MappingForm, RowFilterForm
-from .label_forms import LabelOptionsForm
-from .label_views import PREVIEW, Selection
+from . import services as intake
+from .forms import IntakeUploadForm, MappingForm, RowFilterForm
 from .models import ImportOutcome, ImportStatus
 
 IN_PROGRESS = (ImportStatus.ANALYSING, ImportStatus.IMPORTING)
@@ -55,13 +56,11 @@ def intake_start(request):
                 form.add_error("file", error.message)
             else:
                 if intake.mapping_problems(job) or intake.unmapped_columns(job):
-                    return redirect("parc:intake_mapping", pk=job.pk)
+                    return redirect("intake:mapping", pk=job.pk)
                 return _analyse_and_go(request, job)
         status = 400
     recent = intake.jobs_visible_to(request.user).order_by("-id")[:10]
-    return render(
-        request, "parc/intake/start.html", {"form": form, "recent": recent}, status=status
-    )
+    return render(request, "intake/start.html", {"form": form, "recent": recent}, status=status)
 
 
 def _analyse_and_go(request, job):
@@ -69,14 +68,14 @@ def _analyse_and_go(request, job):
         background = intake.start_analysis(job)
     except intake.IntakeError as error:
         messages.error(request, error.message)
-        return redirect("parc:intake_mapping", pk=job.pk)
+        return redirect("intake:mapping", pk=job.pk)
     if background:
         messages.info(
             request,
             _("Le fichier compte %(count)s lignes : l'aperçu se prépare, cette page le suit.")
             % {"count": job.total_rows},
         )
-    return redirect("parc:intake_job", pk=job.pk)
+    return redirect("intake:job", pk=job.pk)
 
 
 @login_required
@@ -84,7 +83,7 @@ def _analyse_and_go(request, job):
 def intake_mapping(request, pk):
     job = intake.job_for(request.user, pk)
     if job.status in IN_PROGRESS or job.status == ImportStatus.DONE:
-        return redirect("parc:intake_job", pk=job.pk)
+        return redirect("intake:job", pk=job.pk)
     try:
         samples = intake.sample_rows(job)
     except intake.IntakeError as error:
@@ -96,7 +95,7 @@ def intake_mapping(request, pk):
             intake.check_permission(request.user, job.organisation_id)
         except intake.IntakeError as error:
             messages.error(request, error.message)
-            return redirect("parc:intake_job", pk=job.pk)
+            return redirect("intake:job", pk=job.pk)
         if form.is_valid():
             intake.job_set_mapping(
                 job, form.cleaned_data["mapping"], form.cleaned_data["default_kind"]
@@ -104,7 +103,7 @@ def intake_mapping(request, pk):
             return _analyse_and_go(request, job)
     return render(
         request,
-        "parc/intake/mapping.html",
+        "intake/mapping.html",
         {"job": job, "form": form, "problems": intake.mapping_problems(job)},
         status=400 if request.method == "POST" else 200,
     )
@@ -120,7 +119,7 @@ def intake_job(request, pk):
         if not in_progress:
             # Finished: reload the whole page, which now shows the preview or the outcome.
             return HttpResponseClientRefresh()
-        return render(request, "parc/intake/_status.html", _status_context(job))
+        return render(request, "intake/_status.html", _status_context(job))
     filters = RowFilterForm(request.GET)
     data = filters.cleaned_data if filters.is_valid() else {}
     rows, has_more = ([], False)
@@ -141,7 +140,7 @@ def intake_job(request, pk):
         and not job.counts.get(ImportOutcome.ERROR)
         and job.counts.get(ImportOutcome.NEW),
     }
-    template = "parc/intake/_rows.html" if request.htmx else "parc/intake/job.html"
+    template = "intake/_rows.html" if request.htmx else "intake/job.html"
     return render(request, template, context)
 
 
@@ -172,7 +171,7 @@ def intake_import(request, pk):
         background = intake.start_import(job, request.user)
     except intake.IntakeError as error:
         messages.error(request, error.message)
-        return redirect("parc:intake_job", pk=job.pk)
+        return redirect("intake:job", pk=job.pk)
     if background:
         messages.info(request, _("L'import a commencé : cette page suit sa progression."))
     else:
@@ -184,7 +183,7 @@ def intake_import(request, pk):
             )
             % {"count": job.created_count},
         )
-    return redirect("parc:intake_job", pk=job.pk)
+    return redirect("intake:job", pk=job.pk)
 
 
 @login_required
@@ -195,9 +194,9 @@ def intake_reanalyse(request, pk):
         intake.check_permission(request.user, job.organisation_id)
     except intake.IntakeError as error:
         messages.error(request, error.message)
-        return redirect("parc:intake_job", pk=job.pk)
+        return redirect("intake:job", pk=job.pk)
     if job.status in IN_PROGRESS or job.status == ImportStatus.DONE:
-        return redirect("parc:intake_job", pk=job.pk)
+        return redirect("intake:job", pk=job.pk)
     return _analyse_and_go(request, job)
 
 
@@ -259,7 +258,7 @@ def intake_labels(request, pk):
         {
             "selection": selection,
             "form": form,
-            "back_url": reverse("parc:intake_job", kwargs={"pk": job.pk}),
+            "back_url": reverse("intake:job", kwargs={"pk": job.pk}),
         },
         status=400 if request.method == "POST" else 200,
     )
