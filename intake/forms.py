@@ -5,7 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from parc.models import DeviceKind
 
-from .services import FIELDS, IGNORE, MAX_FILE_BYTES
+from .columns import FIELDS, IGNORE
+from .services import MAX_FILE_BYTES
 
 
 class DonationChoiceField(forms.ModelChoiceField):

@@ -21,7 +21,7 @@ from parc import label_sheets
 from parc.label_forms import LabelOptionsForm
 from parc.label_views import PREVIEW, Selection
 
-from . import services as intake
+from . import columns, errors, reading, selectors, services
 from .forms import IntakeUploadForm, MappingForm, RowFilterForm
 from .models import ImportOutcome, ImportStatus
 
@@ -49,24 +49,24 @@ def intake_start(request):
     if request.method == "POST":
         if form.is_valid():
             try:
-                job = intake.job_create(
+                job = services.job_create(
                     request.user, form.cleaned_data["donation"], form.cleaned_data["file"]
                 )
-            except intake.IntakeError as error:
+            except errors.IntakeError as error:
                 form.add_error("file", error.message)
             else:
-                if intake.mapping_problems(job) or intake.unmapped_columns(job):
+                if columns.mapping_problems(job) or columns.unmapped_columns(job):
                     return redirect("intake:mapping", pk=job.pk)
                 return _analyse_and_go(request, job)
         status = 400
-    recent = intake.jobs_visible_to(request.user).order_by("-id")[:10]
+    recent = selectors.jobs_visible_to(request.user).order_by("-id")[:10]
     return render(request, "intake/start.html", {"form": form, "recent": recent}, status=status)
 
 
 def _analyse_and_go(request, job):
     try:
-        background = intake.start_analysis(job)
-    except intake.IntakeError as error:
+        background = services.start_analysis(job)
+    except errors.IntakeError as error:
         messages.error(request, error.message)
         return redirect("intake:mapping", pk=job.pk)
     if background:
@@ -81,30 +81,30 @@ def _analyse_and_go(request, job):
 @login_required
 @require_http_methods(["GET", "POST"])
 def intake_mapping(request, pk):
-    job = intake.job_for(request.user, pk)
+    job = selectors.job_for(request.user, pk)
     if job.status in IN_PROGRESS or job.status == ImportStatus.DONE:
         return redirect("intake:job", pk=job.pk)
     try:
-        samples = intake.sample_rows(job)
-    except intake.IntakeError as error:
+        samples = reading.sample_rows(job)
+    except errors.IntakeError as error:
         messages.error(request, error.message)
         samples = []
     form = MappingForm(request.POST or None, job=job, samples=samples)
     if request.method == "POST":
         try:
-            intake.check_permission(request.user, job.organisation_id)
-        except intake.IntakeError as error:
+            services.check_permission(request.user, job.organisation_id)
+        except errors.IntakeError as error:
             messages.error(request, error.message)
             return redirect("intake:job", pk=job.pk)
         if form.is_valid():
-            intake.job_set_mapping(
+            services.job_set_mapping(
                 job, form.cleaned_data["mapping"], form.cleaned_data["default_kind"]
             )
             return _analyse_and_go(request, job)
     return render(
         request,
         "intake/mapping.html",
-        {"job": job, "form": form, "problems": intake.mapping_problems(job)},
+        {"job": job, "form": form, "problems": columns.mapping_problems(job)},
         status=400 if request.method == "POST" else 200,
     )
 
@@ -113,7 +113,7 @@ def intake_mapping(request, pk):
 @require_GET
 def intake_job(request, pk):
     """The preview, the progress bar (htmx polls it), or the outcome of an import."""
-    job = intake.job_for(request.user, pk)
+    job = selectors.job_for(request.user, pk)
     in_progress = job.status in IN_PROGRESS
     if request.htmx and request.GET.get("suivi"):
         if not in_progress:
@@ -124,7 +124,7 @@ def intake_job(request, pk):
     data = filters.cleaned_data if filters.is_valid() else {}
     rows, has_more = ([], False)
     if job.status in (ImportStatus.PREVIEWED, ImportStatus.DONE, ImportStatus.FAILED):
-        rows, has_more = intake.rows_page(
+        rows, has_more = selectors.rows_page(
             job, outcome=data.get("resultat") or "", after=data.get("apres") or 0
         )
     query = request.GET.copy()
@@ -148,7 +148,7 @@ def _status_context(job):
     done = job.processed_rows
     total = job.total_rows
     if job.status == ImportStatus.IMPORTING:
-        done = intake.import_progress(job)
+        done = selectors.import_progress(job)
         total = job.counts.get(ImportOutcome.NEW, 0)
     percent = 100 if not total else min(100, round(100 * done / total))
     return {
@@ -166,10 +166,10 @@ def _status_context(job):
 @login_required
 @require_POST
 def intake_import(request, pk):
-    job = intake.job_for(request.user, pk)
+    job = selectors.job_for(request.user, pk)
     try:
-        background = intake.start_import(job, request.user)
-    except intake.IntakeError as error:
+        background = services.start_import(job, request.user)
+    except errors.IntakeError as error:
         messages.error(request, error.message)
         return redirect("intake:job", pk=job.pk)
     if background:
@@ -189,10 +189,10 @@ def intake_import(request, pk):
 @login_required
 @require_POST
 def intake_reanalyse(request, pk):
-    job = intake.job_for(request.user, pk)
+    job = selectors.job_for(request.user, pk)
     try:
-        intake.check_permission(request.user, job.organisation_id)
-    except intake.IntakeError as error:
+        services.check_permission(request.user, job.organisation_id)
+    except errors.IntakeError as error:
         messages.error(request, error.message)
         return redirect("intake:job", pk=job.pk)
     if job.status in IN_PROGRESS or job.status == ImportStatus.DONE:
@@ -204,9 +204,9 @@ def intake_reanalyse(request, pk):
 @require_GET
 def intake_errors_csv(request, pk):
     """The rows in error with their messages and original cells, every cell neutralised."""
-    job = intake.job_for(request.user, pk)
+    job = selectors.job_for(request.user, pk)
     response = StreamingHttpResponse(
-        csv_lines(intake.error_report_rows(job)), content_type="text/csv; charset=utf-8"
+        csv_lines(selectors.error_report_rows(job)), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="erreurs-import-{job.pk}.csv"'
     return response
@@ -216,10 +216,10 @@ def intake_errors_csv(request, pk):
 @require_http_methods(["GET", "POST"])
 def intake_labels(request, pk):
     """Labels of the devices this import created, with the label pages' options and PDF."""
-    job = intake.job_for(request.user, pk)
+    job = selectors.job_for(request.user, pk)
     label_sheets.check_pool_access(request.user)
     selection = Selection(query="")
-    selection.ids = intake.imported_device_ids(job)
+    selection.ids = selectors.imported_device_ids(job)
     if not selection.ids:
         selection.error = _("Cet import n'a créé aucun appareil.")
     else:

@@ -13,7 +13,7 @@ from openpyxl import Workbook
 
 from documents.spreadsheets import csv_lines, neutralise
 from dons.models import Donation, Gisement
-from intake import services as intake
+from intake import analysis, cleaning, columns, errors, reading, selectors, services
 from intake.models import ImportJob, ImportOutcome, ImportRow, ImportStatus
 from parc.label_sheets import device_url
 from parc.labels import LAYOUTS
@@ -46,8 +46,8 @@ def upload(name: str, content: bytes | None = None) -> SimpleUploadedFile:
 
 
 def analysed(user, donation, name, content=None) -> ImportJob:
-    job = intake.job_create(user, donation, upload(name, content))
-    return intake.job_analyse(job.pk)
+    job = services.job_create(user, donation, upload(name, content))
+    return analysis.job_analyse(job.pk)
 
 
 def csv_bytes(rows, *, delimiter=";", encoding="utf-8") -> bytes:
@@ -73,14 +73,14 @@ def outcomes(job) -> dict[int, tuple[str, str]]:
     ],
 )
 def test_each_format_is_recognised(staff, donation, name, file_format, encoding, delimiter, rows):
-    job = intake.job_create(staff, donation, upload(name))
+    job = services.job_create(staff, donation, upload(name))
     assert (job.file_format, job.encoding, job.delimiter) == (file_format, encoding, delimiter)
     assert job.total_rows == rows
     assert {"serial", "brand", "model", "kind"} <= set(job.mapping.values())
 
 
 def test_french_and_english_aliases():
-    assert intake.guess_mapping(
+    assert columns.guess_mapping(
         ["N° de série", "Fabricant", "Modèle", "Catégorie", "Processeur", "Mémoire (Go)", "SSD"]
     ) == {
         "0": "serial",
@@ -91,7 +91,7 @@ def test_french_and_english_aliases():
         "5": "ram",
         "6": "storage",
     }
-    assert intake.guess_mapping(["S/N", "Brand", "Model", "Type", "RAM (GB)", "Storage"]) == {
+    assert columns.guess_mapping(["S/N", "Brand", "Model", "Type", "RAM (GB)", "Storage"]) == {
         "0": "serial",
         "1": "brand",
         "2": "model",
@@ -99,7 +99,7 @@ def test_french_and_english_aliases():
         "4": "ram",
         "5": "storage",
     }
-    assert intake.guess_mapping(["Numéro de série", "Marque", "Serial Number"]) == {
+    assert columns.guess_mapping(["Numéro de série", "Marque", "Serial Number"]) == {
         "0": "serial",
         "1": "brand",
     }
@@ -137,13 +137,13 @@ def test_values_are_cleaned(staff, donation):
     ],
 )
 def test_ram_values(text, expected):
-    assert str(intake.parse_ram(text)) == expected
+    assert str(cleaning.parse_ram(text)) == expected
 
 
 def test_xlsx_numbers_and_extra_column(staff, donation):
-    job = intake.job_create(staff, donation, upload("xlsx-with-extra-column.xlsx"))
-    assert intake.unmapped_columns(job) == [6]  # "Site": the mapping screen asks
-    job = intake.job_analyse(job.pk)
+    job = services.job_create(staff, donation, upload("xlsx-with-extra-column.xlsx"))
+    assert columns.unmapped_columns(job) == [6]  # "Site": the mapping screen asks
+    job = analysis.job_analyse(job.pk)
     rows = {r.line: r.data for r in job.rows.all()}
     assert rows[2]["serial"] == "123456789012"  # a number cell, not "123456789012.0"
     assert rows[2]["media"] == [{"media_type": "flash", "capacity_gb": 32}]
@@ -165,39 +165,39 @@ def test_xlsx_numbers_and_extra_column(staff, donation):
     ],
 )
 def test_files_that_are_not_spreadsheets(staff, donation, content, message):
-    with pytest.raises(intake.IntakeError) as error:
-        intake.job_create(staff, donation, upload("liste.csv", content))
+    with pytest.raises(errors.IntakeError) as error:
+        services.job_create(staff, donation, upload("liste.csv", content))
     assert message in error.value.message
     assert not ImportJob.objects.exists()
 
 
 def test_headers_only(staff, donation):
-    with pytest.raises(intake.IntakeError) as error:
-        intake.job_create(staff, donation, upload("headers-only.csv"))
+    with pytest.raises(errors.IntakeError) as error:
+        services.job_create(staff, donation, upload("headers-only.csv"))
     assert "aucune ligne" in error.value.message
 
 
 def test_a_50_mb_file_is_refused_before_reading(staff, donation):
     big = upload("enorme.csv", b"N\xc2\xb0 de s\xc3\xa9rie;Type\n")
     big.size = 50 * 1024 * 1024
-    with pytest.raises(intake.IntakeError) as error:
-        intake.job_create(staff, donation, big)
+    with pytest.raises(errors.IntakeError) as error:
+        services.job_create(staff, donation, big)
     assert "50,0 Mo" in error.value.message and "10 Mo" in error.value.message
 
 
 def test_missing_serial_column_asks_for_the_mapping(staff, donation):
-    job = intake.job_create(staff, donation, upload("no-serial-column.csv"))
-    assert intake.mapping_problems(job) == ["Aucune colonne n'est reconnue comme numéro de série."]
-    with pytest.raises(intake.IntakeError):
-        intake.job_analyse(job.pk)
+    job = services.job_create(staff, donation, upload("no-serial-column.csv"))
+    assert columns.mapping_problems(job) == ["Aucune colonne n'est reconnue comme numéro de série."]
+    with pytest.raises(errors.IntakeError):
+        analysis.job_analyse(job.pk)
     assert not job.rows.exists()
 
 
 def test_lists_pasted_from_two_encodings_are_read_line_by_line(staff, donation):
     content = "N° de série;Type\nA1;Portable\n".encode() + b"A2;\xe9cran\n"
-    job = intake.job_create(staff, donation, upload("melange.csv", content))
-    assert job.encoding == intake.MIXED
-    job = intake.job_analyse(job.pk)
+    job = services.job_create(staff, donation, upload("melange.csv", content))
+    assert job.encoding == reading.MIXED
+    job = analysis.job_analyse(job.pk)
     assert job.counts["new"] == 2
     assert job.rows.get(line=3).data["kind"] == "screen"
 
@@ -224,8 +224,8 @@ def test_errors_and_duplicates_are_flagged_per_row(staff, donation):
 
 def test_an_import_with_errors_is_refused(staff, donation):
     job = analysed(staff, donation, "fr-mistakes.csv")
-    with pytest.raises(intake.IntakeError) as error:
-        intake.job_import(job.pk, staff)
+    with pytest.raises(errors.IntakeError) as error:
+        services.job_import(job.pk, staff)
     assert "Rien n'a été importé" in error.value.message
     assert not Device.objects.exists()
 
@@ -254,7 +254,7 @@ def test_another_organisations_devices_do_not_count(staff, donation, other_refur
 
 def test_import_creates_devices_with_codes_media_and_events(staff, refurbisher, donation):
     job = analysed(staff, donation, "fr-utf8-bom-semicolon.csv")
-    job = intake.job_import(job.pk, staff)
+    job = services.job_import(job.pk, staff)
     assert job.status == ImportStatus.DONE and job.created_count == 5
     devices = Device.objects.filter(donation=donation).order_by("id")
     assert devices.count() == 5
@@ -275,18 +275,18 @@ def test_import_creates_devices_with_codes_media_and_events(staff, refurbisher, 
 
 
 def test_without_storage_is_recorded(staff, donation):
-    job = intake.job_import(analysed(staff, donation, "fr-windows1252-semicolon.csv").pk, staff)
+    job = services.job_import(analysed(staff, donation, "fr-windows1252-semicolon.csv").pk, staff)
     device = Device.objects.get(serial="4KZ7NP3")
     assert device.received_without_storage and not device.storage_media.exists()
     assert job.created_count == 3
 
 
 def test_reimporting_the_same_file_changes_nothing(staff, donation):
-    intake.job_import(analysed(staff, donation, "en-utf8-comma.csv").pk, staff)
+    services.job_import(analysed(staff, donation, "en-utf8-comma.csv").pk, staff)
     before = (Device.objects.count(), StorageMedium.objects.count(), DeviceEvent.objects.count())
     again = analysed(staff, donation, "en-utf8-comma.csv")
     assert again.counts == {"new": 0, "existing": 4, "error": 0}
-    again = intake.job_import(again.pk, staff)
+    again = services.job_import(again.pk, staff)
     assert again.created_count == 0
     after = (Device.objects.count(), StorageMedium.objects.count(), DeviceEvent.objects.count())
     assert before == after
@@ -296,7 +296,7 @@ def test_a_failed_import_writes_nothing(staff, donation, monkeypatch):
     rows = [["N° de série", "Type"]] + [[f"SN{i:05d}", "Portable"] for i in range(1200)]
     job = analysed(staff, donation, "gros.csv", csv_bytes(rows))
     calls = []
-    real = intake._insert_chunk
+    real = services.devices_register_bulk
 
     def insert_then_fail(*args, **kwargs):
         calls.append(1)
@@ -304,9 +304,9 @@ def test_a_failed_import_writes_nothing(staff, donation, monkeypatch):
             raise RuntimeError("disque plein")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(intake, "_insert_chunk", insert_then_fail)
+    monkeypatch.setattr(services, "devices_register_bulk", insert_then_fail)
     with pytest.raises(RuntimeError):
-        intake.job_import(job.pk, staff)
+        services.job_import(job.pk, staff)
     assert len(calls) == 2  # the first chunk of 500 had been inserted, then rolled back
     assert not Device.objects.exists()
     assert not DeviceEvent.objects.exists()
@@ -317,8 +317,8 @@ def test_a_failed_import_writes_nothing(staff, donation, monkeypatch):
 def test_a_serial_registered_between_preview_and_import_refuses_all(staff, refurbisher, donation):
     job = analysed(staff, donation, "en-utf8-comma.csv")
     DeviceFactory(owner=refurbisher, brand="HP", serial="CZC8123XYZ")
-    with pytest.raises(intake.IntakeError) as error:
-        intake.job_import(job.pk, staff)
+    with pytest.raises(errors.IntakeError) as error:
+        services.job_import(job.pk, staff)
     assert "entre-temps" in error.value.message
     assert Device.objects.count() == 1
 
@@ -327,7 +327,7 @@ def test_a_taken_public_code_is_drawn_again(staff, refurbisher, donation):
     job = analysed(staff, donation, "en-utf8-comma.csv")
     row = job.rows.get(line=2)
     DeviceFactory(owner=refurbisher, public_code=row.public_code, serial="AUTRE")
-    intake.job_import(job.pk, staff)
+    services.job_import(job.pk, staff)
     row.refresh_from_db()
     device = Device.objects.get(serial="5CG7301ABC")
     assert device.public_code == row.public_code
@@ -335,8 +335,8 @@ def test_a_taken_public_code_is_drawn_again(staff, refurbisher, donation):
 
 
 def test_technicians_cannot_import(technician, donation):
-    with pytest.raises(intake.IntakeError):
-        intake.job_create(technician, donation, upload("en-utf8-comma.csv"))
+    with pytest.raises(errors.IntakeError):
+        services.job_create(technician, donation, upload("en-utf8-comma.csv"))
 
 
 # --- export safety ----------------------------------------------------------------------------
@@ -374,14 +374,14 @@ def test_csv_lines_starts_with_a_bom_for_spreadsheets():
 
 
 def test_large_files_run_in_the_background(staff, donation, settings, monkeypatch):
-    monkeypatch.setattr(intake, "BACKGROUND_FROM", 10)
+    monkeypatch.setattr(services, "BACKGROUND_FROM", 10)
     rows = [["N° de série", "Type"]] + [[f"SN{i:05d}", "Portable"] for i in range(25)]
-    job = intake.job_create(staff, donation, upload("liste.csv", csv_bytes(rows)))
+    job = services.job_create(staff, donation, upload("liste.csv", csv_bytes(rows)))
     dispatched = []
     from intake import tasks
 
     monkeypatch.setattr(tasks.analyse_import_job, "delay", lambda pk: dispatched.append(pk))
-    assert intake.start_analysis(job) is True
+    assert services.start_analysis(job) is True
     assert dispatched == [job.pk]
     job.refresh_from_db()
     assert job.status == ImportStatus.ANALYSING
@@ -389,14 +389,14 @@ def test_large_files_run_in_the_background(staff, donation, settings, monkeypatc
     tasks.analyse_import_job.apply(args=(job.pk,))
     job.refresh_from_db()
     assert job.status == ImportStatus.PREVIEWED and job.processed_rows == 25
-    assert intake.start_import(job, staff) is True  # eager Celery ran it
+    assert services.start_import(job, staff) is True  # eager Celery ran it
     job.refresh_from_db()
     assert job.status == ImportStatus.DONE and job.created_count == 25
 
 
 def test_progress_page_polls_without_inline_script(client, staff, donation):
     rows = [["N° de série", "Type"]] + [[f"SN{i:05d}", "Portable"] for i in range(5)]
-    job = intake.job_create(staff, donation, upload("liste.csv", csv_bytes(rows)))
+    job = services.job_create(staff, donation, upload("liste.csv", csv_bytes(rows)))
     ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.ANALYSING, processed_rows=2)
     client.force_login(staff)
     url = reverse("intake:job", kwargs={"pk": job.pk})
@@ -421,8 +421,8 @@ def test_a_real_worker_previews_and_imports_in_the_background(staff, donation, m
 
     from config.celery import app
 
-    monkeypatch.setattr(intake, "BACKGROUND_FROM", 10)
-    monkeypatch.setattr(intake, "CHUNK", 7)
+    monkeypatch.setattr(services, "BACKGROUND_FROM", 10)
+    monkeypatch.setattr(analysis, "CHUNK", 7)
     broker = os.environ["CELERY_BROKER_URL"]
     previous = dict(app.conf)
     app.conf.update(
@@ -443,11 +443,11 @@ def test_a_real_worker_previews_and_imports_in_the_background(staff, donation, m
     try:
         with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING"):
             rows = [["N° de série", "Type"]] + [[f"SN{i:05d}", "Portable"] for i in range(25)]
-            job = intake.job_create(staff, donation, upload("liste.csv", csv_bytes(rows)))
-            assert intake.start_analysis(job) is True
+            job = services.job_create(staff, donation, upload("liste.csv", csv_bytes(rows)))
+            assert services.start_analysis(job) is True
             job = wait_for(job, ImportStatus.PREVIEWED)
             assert job.counts["new"] == 25
-            assert intake.start_import(job, staff) is True
+            assert services.start_import(job, staff) is True
             job = wait_for(job, ImportStatus.DONE)
             assert job.created_count == 25
             assert Device.objects.filter(donation=donation).count() == 25
@@ -519,7 +519,7 @@ def test_unrecognised_columns_go_through_the_mapping_screen(client, staff, donat
 
 def test_mapping_without_serial_is_refused(client, staff, donation):
     client.force_login(staff)
-    job = intake.job_create(staff, donation, upload("no-serial-column.csv"))
+    job = services.job_create(staff, donation, upload("no-serial-column.csv"))
     response = client.post(
         reverse("intake:mapping", kwargs={"pk": job.pk}),
         {"colonne_0": "brand", "colonne_1": "model", "colonne_2": "kind"},
@@ -587,7 +587,7 @@ def test_preview_rows_are_paged_by_line(client, staff, donation):
     client.force_login(staff)
     url = reverse("intake:job", kwargs={"pk": job.pk})
     first = client.get(url).content.decode()
-    assert first.count('class="outcome-') == intake.ROWS_PAGE
+    assert first.count('class="outcome-') == selectors.ROWS_PAGE
     assert "apres=101" in first
     second = client.get(url + "?apres=101").content.decode()
     assert second.count('class="outcome-') == 50
@@ -595,12 +595,12 @@ def test_preview_rows_are_paged_by_line(client, staff, donation):
 
 def test_stream_reading_does_not_keep_rows(staff, donation):
     rows = [["N° de série", "Type"]] + [[f"SN{i:05d}", "Portable"] for i in range(2000)]
-    job = intake.job_create(staff, donation, upload("liste.csv", csv_bytes(rows)))
-    reader = intake.iter_rows(job)
+    job = services.job_create(staff, donation, upload("liste.csv", csv_bytes(rows)))
+    reader = reading.iter_rows(job)
     assert not isinstance(reader, list)
     assert next(reader)[1] == ["N° de série", "Type"]
     reader.close()
-    job = intake.job_analyse(job.pk)
+    job = analysis.job_analyse(job.pk)
     assert ImportRow.objects.filter(job=job, outcome=ImportOutcome.NEW).count() == 2000
 
 
