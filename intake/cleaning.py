@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
-from parc.hardware import vendor_name
+from parc.evidence.hardware import vendor_name
 from parc.models import Device, DeviceKind, MediaType, to_search_key
 
 from .columns import FIELDS_BY_NAME, IGNORE, normalise_header

@@ -17,9 +17,9 @@ from django_htmx.http import HttpResponseClientRefresh
 from acteurs.permissions import POOL_MANAGER_ROLES, organisations_with_role
 from documents.spreadsheets import csv_lines
 from dons.selectors import donations_open_for_registration
-from parc import label_sheets
-from parc.label_forms import LabelOptionsForm
-from parc.label_views import PREVIEW, Selection
+from parc.labels import sheets as label_sheets
+from parc.labels.forms import LabelOptionsForm
+from parc.labels.views import PREVIEW, Selection
 
 from . import columns, errors, reading, selectors, services
 from .forms import IntakeUploadForm, MappingForm, RowFilterForm

@@ -2,10 +2,10 @@
 
 from celery import shared_task
 
-from . import label_sheets
+from .labels import sheets
 
 
 @shared_task(name="parc.render_label_job", ignore_result=True)
 def render_label_job(job_id: int) -> None:
     """Render a large label sheet (LabelJob) and store its PDF."""
-    label_sheets.run_label_job(job_id)
+    sheets.run_label_job(job_id)

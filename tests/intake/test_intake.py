@@ -15,8 +15,8 @@ from documents.spreadsheets import csv_lines, neutralise
 from dons.models import Donation, Gisement
 from intake import analysis, cleaning, columns, errors, reading, selectors, services
 from intake.models import ImportJob, ImportOutcome, ImportRow, ImportStatus
-from parc.label_sheets import device_url
-from parc.labels import LAYOUTS
+from parc.labels.layouts import LAYOUTS
+from parc.labels.sheets import device_url
 from parc.models import Device, DeviceEvent, StorageMedium
 from tests.factories import DeviceFactory, MembershipFactory, OrganisationFactory, UserFactory
 from tests.parc.test_labels import decode

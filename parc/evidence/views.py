@@ -1,5 +1,5 @@
 """Device pages to attach evidence: a hardware report (lshw or inxi JSON) and an nwipe log.
-Thin: validate the upload, call ``parc.evidence``, turn a refusal into a French message."""
+Thin: validate the upload, call ``parc.evidence.services``, turn a refusal into a French message."""
 
 from django import forms
 from django.contrib import messages
@@ -9,7 +9,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
-from . import evidence, selectors, services
+from .. import selectors, services
+from . import services as evidence
 from .erasure_logs import MAX_LOG_BYTES
 from .hardware import MAX_REPORT_BYTES
 

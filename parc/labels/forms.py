@@ -1,12 +1,12 @@
-"""Forms of the label pages. They validate input; parc.label_sheets decides and renders."""
+"""Forms of the label pages. They validate input; parc.labels.sheets decides and renders."""
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from .label_sheets import MAX_COPIES, MAX_LABELS
-from .labels import DEFAULT_LAYOUT, LAYOUTS
+from .layouts import DEFAULT_LAYOUT, LAYOUTS
+from .sheets import MAX_COPIES, MAX_LABELS
 
 MOST_CELLS = max(layout.cells_per_sheet for layout in LAYOUTS.values())
 

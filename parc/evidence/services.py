@@ -23,14 +23,14 @@ from django.utils.translation import ngettext
 
 from acteurs.permissions import POOL_ROLES, has_role
 
-from . import services
+from .. import services as device_services
+from ..models import TERMINAL_STATES, Device, DeviceEvent, ErasureRecord, StorageMedium
+from ..models import to_search_key as key
 from .erasure_logs import DiskErasure, LogError, NwipeLog, parse_log
 from .hardware import HardwareReport, MediumSpec, ReportError, parse_report
-from .models import TERMINAL_STATES, Device, DeviceEvent, ErasureRecord, StorageMedium
-from .models import to_search_key as key
 
 
-class EvidenceError(services.DeviceActionError):
+class EvidenceError(device_services.DeviceActionError):
     pass
 
 
@@ -56,9 +56,9 @@ def _lock_for(actor, device_id: int) -> Device:
     except Device.DoesNotExist:
         raise EvidenceError(_("Cet appareil n'existe pas.")) from None
     if not actor.is_superuser and not has_role(actor, device.owner_id, POOL_ROLES):
-        raise services.ActionNotPermitted(_("Vous n'avez pas accès à cet appareil."))
+        raise device_services.ActionNotPermitted(_("Vous n'avez pas accès à cet appareil."))
     if device.state in TERMINAL_STATES:
-        raise services.TransitionRefused(
+        raise device_services.TransitionRefused(
             _("L'appareil %(code)s est sorti du parc : on n'y joint plus de preuve.")
             % {"code": device.public_code}
         )
@@ -131,7 +131,7 @@ def hardware_report_apply(device_id: int, actor, raw: bytes) -> HardwareOutcome:
                 if _known_medium(existing, spec) is not None:
                     outcome.media_known.append(spec)
                     continue
-                medium = services.storage_medium_add(device.pk, actor, **spec.as_fields())
+                medium = device_services.storage_medium_add(device.pk, actor, **spec.as_fields())
                 existing.append(medium)
                 outcome.media_created.append(medium)
             stored = _store("hardware-reports", f"{device.public_code}-{report.format}.json", raw)
@@ -295,7 +295,7 @@ def erasure_log_attach(
             for match in to_record:
                 fields = log.record_fields(match.disk)
                 outcome.records.append(
-                    services.erasure_record(match.medium.pk, actor, report=stored, **fields)
+                    device_services.erasure_record(match.medium.pk, actor, report=stored, **fields)
                 )
             outcome.event = DeviceEvent.objects.create(
                 device=device,

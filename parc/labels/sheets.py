@@ -31,10 +31,10 @@ from acteurs.permissions import is_coordinator
 from documents.qr import qr_svg_compact
 from dons import selectors as dons_selectors
 
-from . import selectors
-from .codes import PREFIX
-from .labels import LAYOUTS, LabelLayout
-from .models import Device, LabelJob, LabelJobStatus
+from .. import selectors
+from ..codes import PREFIX
+from ..models import Device, LabelJob, LabelJobStatus
+from .layouts import LAYOUTS, LabelLayout
 
 logger = logging.getLogger(__name__)
 
@@ -352,7 +352,7 @@ def request_labels(
         device_ids=[device.pk for device in devices],
         total=total,
     )
-    from .tasks import render_label_job
+    from ..tasks import render_label_job
 
     transaction.on_commit(lambda: render_label_job.delay(job.pk))
     return LabelOutcome(layout=layout, total=total, job=job)

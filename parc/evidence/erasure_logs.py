@@ -1,5 +1,6 @@
 """nwipe logs: read the log nwipe writes (``--logfile``) into one erasure per disk. Pure
-functions, no database: attaching a log to a device is ``parc.evidence.erasure_log_attach``.
+functions, no database: attaching a log to a device is
+``parc.evidence.services.erasure_log_attach``.
 
 The log lines are ``[YYYY/MM/DD HH:MM:SS] level: message``, in the local time of the machine
 that ran the wipe (read here in the project's time zone). What is read:
@@ -109,7 +110,7 @@ class NwipeLog:
 
     def record_fields(self, disk: DiskErasure) -> dict:
         """The fields of an ErasureRecord for one disk (the medium's fields come from it)."""
-        from .models import SanitizationLevel, SanitizationMethod
+        from ..models import SanitizationLevel, SanitizationMethod
 
         return {
             # Overwriting every addressable block is "Clear" in NIST SP 800-88 terms.
@@ -135,7 +136,7 @@ def _duration(text: str) -> timedelta:
 
 
 def _result_for(status: str) -> str:
-    from .models import ErasureResult
+    from ..models import ErasureResult
 
     upper = status.upper()
     if "ABORT" in upper:
@@ -146,7 +147,7 @@ def _result_for(status: str) -> str:
 
 
 def _verify_for(text: str) -> str:
-    from .models import Verification
+    from ..models import Verification
 
     text = text.lower()
     if text.startswith("0") or "off" in text:
@@ -243,7 +244,7 @@ def parse_log(raw: bytes | str) -> NwipeLog:
             )
         )
     if not log.verify:
-        from .models import Verification
+        from ..models import Verification
 
         log.verify = Verification.NONE
     for disk in disks.values():

@@ -1,6 +1,6 @@
 """Hardware reports: read the JSON of ``lshw -json`` or of ``inxi --output json`` into the
 specs of a device and its storage media. Pure functions, no database: the service that
-applies a report to a device is ``parc.evidence.hardware_report_apply``.
+applies a report to a device is ``parc.evidence.services.hardware_report_apply``.
 
 What a report says and what it does not:
 
@@ -239,7 +239,7 @@ def parse_size(text) -> int | None:
 
 
 def media_type_for(path: str, model: str, declared: str = "") -> str:
-    from .models import MediaType
+    from ..models import MediaType
 
     path = path or ""
     if "nvme" in path or "nvme" in model.lower():
@@ -399,7 +399,7 @@ def _lshw_model(system) -> str:
 
 
 def _lshw_nvme(node) -> MediumSpec:
-    from .models import MediaType
+    from ..models import MediaType
 
     size = None
     path = ""

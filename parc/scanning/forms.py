@@ -1,13 +1,13 @@
-"""Forms of the scan pages. They validate input; ``parc.scanning`` decides and writes."""
+"""Forms of the scan pages. They validate input; ``parc.scanning.services`` decides and writes."""
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
 
-from . import scanning
-from .models import ScanAction
-from .services import TRANSITIONS
+from ..models import ScanAction
+from ..services import TRANSITIONS
+from . import services as scanning
 
 MOVE = ScanAction.MOVE.value
 INVENTORY = ScanAction.INVENTORY.value

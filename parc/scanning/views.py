@@ -1,8 +1,8 @@
 """Scan pages: the scan page (one code, open its device) and batch mode (one action chosen
 once, applied to every code scanned), with the inventory of a location.
 
-Thin like ``parc.views``: validate a form, read through ``parc.scan_selectors``, call one
-function of ``parc.scanning``, and turn a refusal into a French message. Every page works
+Thin like ``parc.views``: validate a form, read through ``parc.scanning.selectors``, call one
+function of ``parc.scanning.services``, and turn a refusal into a French message. Every page works
 without JavaScript (plain POST, then redirect); with htmx a scan returns only its new line
 and the counters.
 
@@ -18,10 +18,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import scan_selectors, scanning
-from .models import ScanAction, ScanOutcome
-from .scan_forms import BatchStartForm, MoveHereForm, ScanForm
-from .services import TRANSITIONS, DeviceActionError
+from ..models import ScanAction, ScanOutcome
+from ..services import TRANSITIONS, DeviceActionError
+from . import selectors as scan_selectors
+from . import services as scanning
+from .forms import BatchStartForm, MoveHereForm, ScanForm
 
 # WebAssembly compilation for the QR decoder committed under static/vendor/barcode-detector/.
 allow_wasm = csp_update({"script-src": ["'wasm-unsafe-eval'"]})

@@ -12,8 +12,8 @@ from django.http import Http404
 from acteurs.models import Organisation
 from acteurs.permissions import POOL_ROLES, organisations_with_role
 
-from .models import TERMINAL_STATES, Device, ScanBatch, ScanLine, ScanOutcome, StockLocation
-from .selectors import devices_visible_to
+from ..models import TERMINAL_STATES, Device, ScanBatch, ScanLine, ScanOutcome, StockLocation
+from ..selectors import devices_visible_to
 
 # The running list shows the latest lines; the counters count them all.
 LINES_SHOWN = 200

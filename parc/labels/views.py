@@ -1,7 +1,7 @@
 """Label pages: choose the devices and the options, get the PDF or follow the background job.
 
 Thin: validate the forms, resolve the selection through scoped reads, call
-``label_sheets.request_labels``, turn a refusal into a French message.
+``sheets.request_labels``, turn a refusal into a French message.
 """
 
 from dataclasses import dataclass, field
@@ -16,11 +16,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
-from . import label_sheets, selectors
-from .forms import DeviceFilterForm
-from .label_forms import LabelOptionsForm, LabelSelectionForm
-from .labels import LAYOUTS
-from .models import LabelJobStatus
+from .. import selectors
+from ..forms import DeviceFilterForm
+from ..models import LabelJobStatus
+from . import sheets
+from .forms import LabelOptionsForm, LabelSelectionForm
+from .layouts import LAYOUTS
 
 PREVIEW = 8
 
@@ -62,21 +63,21 @@ def _selection(request) -> Selection:
                 return selection
             selection.ids = form.cleaned_data["appareil"]
             # Every ticked device must be visible: checked here already, not only when printing.
-            selection.preview = label_sheets.devices_for_labels(user, selection.ids)[:PREVIEW]
+            selection.preview = sheets.devices_for_labels(user, selection.ids)[:PREVIEW]
         elif "don" in request.GET:
             raw = request.GET["don"]
             if not raw.isdigit():
                 selection.error = _("Don invalide : revenez à la page du don.")
                 return selection
-            selection.donation = label_sheets.donation_for_labels(user, int(raw))
-            selection.ids = label_sheets.device_ids_from_donation(user, selection.donation)
+            selection.donation = sheets.donation_for_labels(user, int(raw))
+            selection.ids = sheets.device_ids_from_donation(user, selection.donation)
             if not selection.ids:
                 selection.error = _(
                     "Aucun appareil n'est encore enregistré pour ce don : enregistrez-les ou "
                     "importez la liste du donateur."
                 )
                 return selection
-            selection.preview = label_sheets.devices_for_labels(user, selection.ids[:PREVIEW])
+            selection.preview = sheets.devices_for_labels(user, selection.ids[:PREVIEW])
         else:
             selection.from_filter = True
             filters = DeviceFilterForm(
@@ -89,10 +90,10 @@ def _selection(request) -> Selection:
                     "Ce filtre n'est pas valide : revenez à la liste et refaites-le."
                 )
                 return selection
-            selection.ids = label_sheets.device_ids_from_filter(user, filters.cleaned_data)
+            selection.ids = sheets.device_ids_from_filter(user, filters.cleaned_data)
             if selection.ids:
-                selection.preview = label_sheets.devices_for_labels(user, selection.ids[:PREVIEW])
-    except label_sheets.LabelRequestError as error:
+                selection.preview = sheets.devices_for_labels(user, selection.ids[:PREVIEW])
+    except sheets.LabelRequestError as error:
         selection.error = error.message
         return selection
     if not selection.ids:
@@ -107,7 +108,7 @@ def _selection(request) -> Selection:
 @login_required
 @require_http_methods(["GET", "POST"])
 def labels(request):
-    label_sheets.check_pool_access(request.user)
+    sheets.check_pool_access(request.user)
     selection = _selection(request)
     form = LabelOptionsForm(request.POST or None)
     if request.method == "POST":
@@ -119,14 +120,14 @@ def labels(request):
             )
         else:
             try:
-                outcome = label_sheets.request_labels(
+                outcome = sheets.request_labels(
                     request.user,
                     selection.ids,
                     layout_key=form.cleaned_data["layout"],
                     start=form.cleaned_data["start"],
                     copies=form.cleaned_data["copies"],
                 )
-            except label_sheets.LabelRequestError as error:
+            except sheets.LabelRequestError as error:
                 messages.error(request, error.message)
             else:
                 if outcome.job is not None:
@@ -160,7 +161,7 @@ def labels(request):
 @require_GET
 def label_job(request, pk):
     """The job page; htmx polls it every second for its progress fragment until it ends."""
-    job = label_sheets.label_job_for(request.user, pk)
+    job = sheets.label_job_for(request.user, pk)
     context = {
         "job": job,
         "layout_name": LAYOUTS[job.layout].name if job.layout in LAYOUTS else job.layout,
@@ -174,12 +175,12 @@ def label_job(request, pk):
 @login_required
 @require_GET
 def label_job_pdf(request, pk):
-    job = label_sheets.label_job_for(request.user, pk)
+    job = sheets.label_job_for(request.user, pk)
     if job.status != LabelJobStatus.DONE or not job.pdf:
         raise Http404
     layout = LAYOUTS.get(job.layout)
     filename = (
-        label_sheets.pdf_filename(layout, timezone.localdate(job.created_at))
+        sheets.pdf_filename(layout, timezone.localdate(job.created_at))
         if layout
         else "etiquettes.pdf"
     )

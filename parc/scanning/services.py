@@ -24,8 +24,8 @@ from django.utils.translation import gettext as _
 from acteurs.models import Organisation
 from acteurs.permissions import POOL_ROLES, has_role
 
-from .codes import MistypedCode, NotACode, normalize_code
-from .models import (
+from ..codes import MistypedCode, NotACode, normalize_code
+from ..models import (
     TERMINAL_STATES,
     Device,
     ScanAction,
@@ -35,7 +35,7 @@ from .models import (
     State,
     StockLocation,
 )
-from .services import (
+from ..services import (
     TRANSITIONS,
     ActionNotPermitted,
     DeviceActionError,
