@@ -28,8 +28,8 @@ from ateliers.selectors import household_attended
 from parc.models import Device, State
 from parc.services import DeviceActionError, run_transition
 
-from . import notifications, pricing
-from .models import (
+from .. import notifications, pricing
+from ..models import (
     GUARANTEE_MONTHS,
     OPEN_REQUEST_STATES,
     PRESUMPTION_MONTHS,
@@ -57,8 +57,8 @@ from .models import (
     SentReminder,
     TrainingRule,
 )
-from .permissions import can_follow_request, can_work_request, is_desk_for, is_prescriber_for
-from .provenance import add_months, from_public_donor
+from ..permissions import can_follow_request, can_work_request, is_desk_for, is_prescriber_for
+from ..provenance import add_months, from_public_donor
 
 
 class LoanActionError(Exception):
