@@ -51,10 +51,10 @@ from parc.models import (
 )
 from prets.models import Loan, Sale
 
-from . import co2
-from .access import ReportScope, report_scope
-from .disclosure import SMALL_COUNT, small
-from .models import ReportSubjectKind
+from .. import co2
+from ..access import ReportScope, report_scope
+from ..disclosure import SMALL_COUNT, small
+from ..models import ReportSubjectKind
 
 # --- what a report is about -------------------------------------------------------------------
 
@@ -561,7 +561,7 @@ def _summed_figures(donation_ids: list[int]) -> tuple[dict | None, dt.datetime |
     half from summaries and half live. One query."""
     if not donation_ids:
         return None, None
-    from .models import DonationSummary
+    from ..models import DonationSummary
 
     summaries = list(
         DonationSummary.objects.filter(donation_id__in=donation_ids).values_list(
