@@ -24,15 +24,7 @@ from acteurs.permissions import POOL_ROLES, has_role
 from core.errors import InvalidInput, NotPermitted
 
 from .codes import generate_code
-from .models import (
-    Device,
-    DeviceEvent,
-    DeviceKind,
-    MediaType,
-    State,
-    StockLocation,
-    StorageMedium,
-)
+from .models import Device, DeviceEvent, DeviceKind, MediaType, State, StockLocation, StorageMedium
 
 # Devices written per round of statements (and per savepoint, retried on a taken code).
 CHUNK = 500

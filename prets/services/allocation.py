@@ -6,10 +6,7 @@ from django.utils.translation import gettext as _
 from parc.models import Device, State
 from parc.services import run_transition
 
-from ..models import (
-    Allocation,
-    RequestState,
-)
+from ..models import Allocation, RequestState
 from .base import Changed, Refused
 from .requests import (
     _active_allocation,

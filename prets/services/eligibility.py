@@ -7,10 +7,7 @@ from django.utils.translation import gettext as _
 
 from acteurs.models import Household
 
-from ..models import (
-    EligibilityCheck,
-    EligibilityCriterion,
-)
+from ..models import EligibilityCheck, EligibilityCriterion
 from ..permissions import is_prescriber_for
 from ..provenance import add_months
 from .base import NotPermitted, Refused, _today, _touch_household

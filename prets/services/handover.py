@@ -8,13 +8,7 @@ from django.utils.translation import gettext as _
 
 from ateliers.selectors import household_attended
 
-from ..models import (
-    Allocation,
-    DeviceRequest,
-    HandoverPolicy,
-    RequestState,
-    TrainingRule,
-)
+from ..models import Allocation, DeviceRequest, HandoverPolicy, RequestState, TrainingRule
 from .base import Refused, _today
 from .requests import _active_allocation, _require_desk, _require_valid_eligibility
 

@@ -7,12 +7,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from .. import notifications
-from ..models import (
-    Loan,
-    LoanState,
-    ReminderKind,
-    SentReminder,
-)
+from ..models import Loan, LoanState, ReminderKind, SentReminder
 from .base import _today
 
 
