@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from parc.bulk import raw_insert
 
+from parc.bulk import raw_insert
 from parc.codes import generate_code
 from parc.models import Device
 

@@ -1,6 +1,7 @@
 """Pages of the inventory-list import: the file, its columns, its preview, its import, and the
-labels of the devices it created. Thin: validate a form, read through ``intake.services``' scoped
-reads, call one of its steps, turn a refusal into a French message.
+labels of the devices it created. Thin: validate a form, read through ``intake.selectors``
+(scoped to the user's organisations), call one step of ``intake.services``, turn a refusal
+into a French message.
 """
 
 from django.contrib import messages
