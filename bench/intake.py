@@ -1,4 +1,4 @@
-"""Benchmarks of the intake of donors' inventory lists (parc/intake.py).
+"""Benchmarks of the intake of donors' inventory lists (the intake app).
 
 One function for ``bench/run.py`` (Django set up, pointed at a scratch benchmark database):
 
@@ -97,7 +97,7 @@ def _run_import(path: str) -> dict:
     """job_create + job_analyse + job_import on the file, as the pages run them."""
     from django.core.files import File
 
-    from parc import intake
+    from intake import analysis, services
 
     user, donation = _setting_up(uuid.uuid4().hex[:8])
     phases = {}
@@ -105,13 +105,13 @@ def _run_import(path: str) -> dict:
     with open(path, "rb") as handle:
         upload = File(handle, name="inventaire.csv")
         upload.size = os.path.getsize(path)
-        job = intake.job_create(user, donation, upload)
+        job = services.job_create(user, donation, upload)
     phases["upload"] = time.perf_counter() - started
     mark = time.perf_counter()
-    job = intake.job_analyse(job.pk)
+    job = analysis.job_analyse(job.pk)
     phases["preview"] = time.perf_counter() - mark
     mark = time.perf_counter()
-    job = intake.job_import(job.pk, user)
+    job = services.job_import(job.pk, user)
     phases["import"] = time.perf_counter() - mark
     total = time.perf_counter() - started
     assert job.created_count == job.total_rows, (job.created_count, job.counts)

@@ -1,7 +1,7 @@
 """Label sheets: ``labels_1000_pdf_s`` and ``labels_vs_floor_ratio``.
 
 - ``labels_1000_pdf_s``: 1,000 labels on Avery L7160 through the application path the
-  background job runs (``parc.label_sheets.render_labels_pdf``: QR codes, template, WeasyPrint
+  background job runs (``parc.labels.sheets.render_labels_pdf``: QR codes, template, WeasyPrint
   layout in groups with progress reports, one PDF).
 - ``labels_vs_floor_ratio``: that time divided by the floor, the time a bare WeasyPrint call
   takes to render the same QR SVGs (made beforehand, not timed) and the same text from a
@@ -103,8 +103,8 @@ def measure(count: int | None = None, *, rounds: int | None = None, seed: int | 
     from weasyprint import HTML
 
     from documents.qr import qr_svg_compact
-    from parc.label_sheets import label_for, render_labels_pdf
-    from parc.labels import LAYOUTS
+    from parc.labels.layouts import LAYOUTS
+    from parc.labels.sheets import label_for, render_labels_pdf
 
     count = count or int(os.environ.get("BENCH_LABELS", 1000))
     rounds = rounds or int(os.environ.get("BENCH_LABEL_ROUNDS", 3))

@@ -105,7 +105,7 @@ def _lookup_plan(pool, code: str) -> list[str]:
     from django.db import connection
 
     from acteurs.models import User
-    from parc import scan_selectors
+    from parc.scanning import selectors as scan_selectors
 
     technician = User.objects.get(pk=pool.technician_id)
     queryset = scan_selectors.devices_visible_to(technician).filter(public_code=code)

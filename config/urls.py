@@ -5,6 +5,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("acteurs.urls")),
     path("", include("parc.urls")),
+    path("", include("intake.urls")),
     path("dons/", include("dons.urls")),
     path("", include("ateliers.urls")),
     path("", include("prets.urls")),

@@ -2,7 +2,7 @@
 
 django-import-export serves the exports: the device list's CSV/XLSX (``parc.resources``) and
 the coordination's admin exports. Imports of donors' lists do not go through it (see
-``parc.intake``: it reads files as a stream, which tablib does not).
+``intake.reading``: it reads files as a stream, which tablib does not).
 
 The library's own ``IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT`` only drops a leading ``=``;
 a cell starting with ``+``, ``-`` or ``@`` still runs as a formula. Resources here pass their

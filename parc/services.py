@@ -15,6 +15,7 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed, has_transitio
 
 from acteurs.permissions import POOL_ROLES, has_role
 
+from .bulk import DeviceRow, MediumRow, devices_register_bulk  # noqa: F401 (re-exported)
 from .checklists import checklist_for
 from .codes import generate_code
 from .models import (

@@ -1,6 +1,9 @@
 from django.urls import path
 
-from . import evidence_views, export_views, intake_views, label_views, scan_views, views
+from . import export_views, views
+from .evidence import views as evidence_views
+from .labels import views as label_views
+from .scanning import views as scan_views
 
 app_name = "parc"
 
@@ -26,11 +29,11 @@ urlpatterns = [
     path("e/<str:code>/effacement/", views.erasure_add, name="erasure_add"),
     path("e/<str:code>/support/", views.medium_add, name="medium_add"),
     path("e/<str:code>/deplacer/", views.device_move, name="move"),
-    # Label sheets (parc/label_views.py)
+    # Label sheets (parc/labels/views.py)
     path("etiquettes/", label_views.labels, name="labels"),
     path("etiquettes/travaux/<int:pk>/", label_views.label_job, name="label_job"),
     path("etiquettes/travaux/<int:pk>/pdf/", label_views.label_job_pdf, name="label_job_pdf"),
-    # Scanning and batch mode (parc/scan_views.py)
+    # Scanning and batch mode (parc/scanning/views.py)
     path("scan/", scan_views.scan, name="scan"),
     path("scan/serie/", scan_views.batch_start, name="scan_batch_start"),
     path("scan/serie/<int:batch_id>/", scan_views.batch_detail, name="scan_batch"),
@@ -40,23 +43,7 @@ urlpatterns = [
         scan_views.batch_move_here,
         name="scan_batch_move_here",
     ),
-    # Inventory-list import (parc/intake_views.py)
-    path("appareils/import/", intake_views.intake_start, name="intake_start"),
-    path("appareils/import/<int:pk>/", intake_views.intake_job, name="intake_job"),
-    path("appareils/import/<int:pk>/colonnes/", intake_views.intake_mapping, name="intake_mapping"),
-    path(
-        "appareils/import/<int:pk>/analyser/",
-        intake_views.intake_reanalyse,
-        name="intake_reanalyse",
-    ),
-    path("appareils/import/<int:pk>/importer/", intake_views.intake_import, name="intake_import"),
-    path(
-        "appareils/import/<int:pk>/erreurs.csv",
-        intake_views.intake_errors_csv,
-        name="intake_errors",
-    ),
-    path("appareils/import/<int:pk>/etiquettes/", intake_views.intake_labels, name="intake_labels"),
-    # Hardware and erasure evidence (parc/evidence_views.py)
+    # Hardware and erasure evidence (parc/evidence/views.py)
     path("e/<str:code>/rapport-materiel/", evidence_views.hardware_report, name="hardware_report"),
     path("e/<str:code>/journal-effacement/", evidence_views.erasure_log, name="erasure_log"),
 ]

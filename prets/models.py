@@ -2,7 +2,7 @@
 loans and their follow-up, sales at a solidarity price, and the retention of personal data.
 
 Transitions (django-fsm-2, ``protected=True``) hold source, target and the changes to their
-own row; services (prets/services.py) lock the rows, check permissions, write the event rows
+own row; services (prets/services/) lock the rows, check permissions, write the event rows
 and run the device transition (parc.services.run_transition) in the same transaction.
 
 What the database holds by itself: one active allocation per device and per request, one

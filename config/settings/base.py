@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "acteurs",
     "dons",
     "parc",
+    "intake",
     "ateliers",
     "prets",
     "rapports",

@@ -472,7 +472,7 @@ def test_the_donation_page_leads_to_the_import_of_the_donors_list(
     client, staff, technician, gisement
 ):
     donation = DonationFactory(gisement=gisement, state="received")
-    url = f"{reverse('parc:intake_start')}?don={donation.pk}"
+    url = f"{reverse('intake:start')}?don={donation.pk}"
     client.force_login(staff)
     page = client.get(reverse("dons:donation", args=[donation.pk])).content.decode()
     assert f'href="{url}"' in page
@@ -487,4 +487,4 @@ def test_the_donation_page_leads_to_the_import_of_the_donors_list(
     closed = DonationFactory(gisement=gisement, state="sorted")
     client.force_login(staff)
     page = client.get(reverse("dons:donation", args=[closed.pk])).content.decode()
-    assert f"{reverse('parc:intake_start')}?don={closed.pk}" not in page
+    assert f"{reverse('intake:start')}?don={closed.pk}" not in page

@@ -7,8 +7,9 @@ import pytest
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from parc import evidence
-from parc.erasure_logs import LogError, parse_log
+from parc import services
+from parc.evidence import services as evidence
+from parc.evidence.erasure_logs import LogError, parse_log
 from parc.models import DeviceEvent, ErasureRecord
 from tests.factories import DeviceFactory, StorageMediumFactory
 
@@ -200,7 +201,7 @@ def test_a_device_out_of_the_workshop_refuses_the_log_entirely(refurbisher, tech
     device = DeviceFactory(owner=refurbisher, state="ready")
     StorageMediumFactory(device=device, serial="S4DPNF0M612345")
     StorageMediumFactory(device=device, serial="WGS1AB2C")
-    with pytest.raises(evidence.services.DeviceActionError):
+    with pytest.raises(services.DeviceActionError):
         evidence.erasure_log_attach(device.pk, technician, fixture(TWO_WITH_SERIALS))
     assert not ErasureRecord.objects.exists()
 
@@ -208,17 +209,17 @@ def test_a_device_out_of_the_workshop_refuses_the_log_entirely(refurbisher, tech
 @pytest.mark.django_db
 def test_a_failure_on_the_second_disk_rolls_back_the_first(laptop, technician, monkeypatch):
     device, _nvme, _hdd = laptop
-    real = evidence.services.erasure_record
+    real = services.erasure_record
     calls = []
 
     def record_then_fail(*args, **kwargs):
         calls.append(1)
         if len(calls) == 2:
-            raise evidence.services.DeviceActionError("panne simulée")
+            raise services.DeviceActionError("panne simulée")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(evidence.services, "erasure_record", record_then_fail)
-    with pytest.raises(evidence.services.DeviceActionError):
+    monkeypatch.setattr(services, "erasure_record", record_then_fail)
+    with pytest.raises(services.DeviceActionError):
         evidence.erasure_log_attach(device.pk, technician, fixture(TWO_WITH_SERIALS))
     assert not ErasureRecord.objects.exists()
     assert not DeviceEvent.objects.filter(device=device).exists()

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from django.core.files.storage import default_storage
 
-from parc import evidence
-from parc.hardware import ReportError, clean, parse_report
+from parc import services
+from parc.evidence import services as evidence
+from parc.evidence.hardware import ReportError, clean, parse_report
 from parc.models import DeviceEvent, StorageMedium
 from tests.factories import DeviceFactory, StorageMediumFactory
 
@@ -171,16 +172,16 @@ def test_a_report_of_another_machine_is_refused_and_changes_nothing(refurbisher,
 def test_a_failure_half_way_rolls_back_specs_and_media(refurbisher, technician, monkeypatch):
     device = DeviceFactory(owner=refurbisher, serial="", cpu="")
     calls = []
-    real_add = evidence.services.storage_medium_add
+    real_add = services.storage_medium_add
 
     def add_then_fail(*args, **kwargs):
         calls.append(1)
         if len(calls) == 2:
-            raise evidence.services.DeviceActionError("panne simulée")
+            raise services.DeviceActionError("panne simulée")
         return real_add(*args, **kwargs)
 
-    monkeypatch.setattr(evidence.services, "storage_medium_add", add_then_fail)
-    with pytest.raises(evidence.services.DeviceActionError):
+    monkeypatch.setattr(services, "storage_medium_add", add_then_fail)
+    with pytest.raises(services.DeviceActionError):
         evidence.hardware_report_apply(
             device.pk, technician, fixture("lshw-handwritten-latitude-5490-nvme-hdd.json")
         )
@@ -211,7 +212,7 @@ def test_known_medium_without_serial_is_not_duplicated(refurbisher, technician):
 @pytest.mark.django_db
 def test_another_organisation_cannot_apply_a_report(refurbisher, outsider):
     device = DeviceFactory(owner=refurbisher)
-    with pytest.raises(evidence.services.ActionNotPermitted):
+    with pytest.raises(services.ActionNotPermitted):
         evidence.hardware_report_apply(
             device.pk, outsider, fixture("inxi-handwritten-thinkpad-t480-nvme.json")
         )

@@ -10,9 +10,10 @@ import zxingcpp
 from django.urls import reverse
 from django.utils import timezone
 
-from parc import label_sheets
 from parc.codes import generate_code
-from parc.label_sheets import (
+from parc.labels import sheets as label_sheets
+from parc.labels.layouts import LAYOUTS, LabelLayout
+from parc.labels.sheets import (
     MAX_COPIES,
     Label,
     LabelRequestError,
@@ -23,7 +24,6 @@ from parc.label_sheets import (
     render_labels_pdf,
     run_label_job,
 )
-from parc.labels import LAYOUTS, LabelLayout
 from parc.models import Device, DeviceKind, LabelJob, LabelJobStatus
 from tests.factories import (
     DeviceFactory,

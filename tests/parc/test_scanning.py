@@ -1,6 +1,6 @@
 """Scanning: reading what a scanner typed, batch mode (fill once, scan many) and inventory.
 
-Services first (parc/scanning.py), then the pages (parc/scan_views.py) and their query
+Services first (parc/scanning/services.py), then the pages (parc/scanning/views.py) and their query
 budgets; the race of one code scanned twice at once runs on PostgreSQL.
 """
 
@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from parc import scan_selectors, scanning, services
+from parc import services
 from parc.codes import check_symbol
 from parc.models import (
     Device,
@@ -21,6 +21,8 @@ from parc.models import (
     ScanOutcome,
     State,
 )
+from parc.scanning import selectors as scan_selectors
+from parc.scanning import services as scanning
 from tests.factories import (
     DeviceFactory,
     MembershipFactory,

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from prets import services
 from prets.models import HandoverPolicy
+from prets.services import sales
 
 pytestmark = pytest.mark.django_db
 
@@ -67,7 +68,7 @@ def test_loan_agreement_names_both_parties_the_device_conditions_and_dates(
 def test_sale_receipt_has_the_number_price_guarantees_and_legal_mentions(
     client, staff, make_request, ready_device, refurbisher, monkeypatch
 ):
-    monkeypatch.setattr(services, "from_public_donor", lambda device: True)
+    monkeypatch.setattr(sales, "from_public_donor", lambda device: True)
     request = make_request(state="approved", mode="purchase")
     device = ready_device(kind="laptop", brand="HP", model="EliteBook 840", serial="5CG7")
     services.device_allocate(request.pk, device.pk, staff)

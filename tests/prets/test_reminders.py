@@ -8,8 +8,9 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
-from prets import services
+from prets import notifications, services
 from prets.models import SentReminder
+from prets.services import reminders
 from tests.factories import LoanFactory
 
 pytestmark = pytest.mark.django_db
@@ -93,7 +94,7 @@ def test_a_mail_failure_rolls_back_so_the_next_run_sends(monkeypatch):
     def broken(messages):
         raise ConnectionError("SMTP down")
 
-    monkeypatch.setattr(services.notifications, "send_messages", broken)
+    monkeypatch.setattr(notifications, "send_messages", broken)
     with pytest.raises(ConnectionError):
         run()
     assert not SentReminder.objects.exists()
@@ -105,13 +106,13 @@ def test_a_reminder_already_taken_by_a_concurrent_run_is_skipped():
     first = loan_due(TODAY + dt.timedelta(days=2))
     second = loan_due(TODAY + dt.timedelta(days=2))
     batch = list(
-        services._reminder_candidates("before_due", TODAY).select_related(
+        reminders._reminder_candidates("before_due", TODAY).select_related(
             "household", "organisation", "device", "request__created_by"
         )
     )
     SentReminder.objects.create(loan=first, kind="before_due", due_on=first.due_on)
     # The batch still holds the first loan (read before the other run recorded it).
-    assert services._send_reminder_batch(batch, "before_due") == (1, 2)
+    assert reminders._send_reminder_batch(batch, "before_due") == (1, 2)
     assert SentReminder.objects.filter(loan=second).count() == 1
 
 

@@ -12,6 +12,7 @@ from parc.models import Device
 from prets import services
 from prets.models import PriceSuggestion, Sale, SaleCounter
 from prets.provenance import add_months
+from prets.services import sales
 from tests.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def public_donor(monkeypatch):
     """Devices come from a public donor (État, collectivité…): the caps apply."""
-    monkeypatch.setattr(services, "from_public_donor", lambda device: True)
+    monkeypatch.setattr(sales, "from_public_donor", lambda device: True)
 
 
 @pytest.fixture

@@ -1,0 +1,270 @@
+"""One row of a donor's list cleaned into device fields, with its French errors: kinds from
+the words donors use, memory and storage sizes in any unit, brands under one name."""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.utils.translation import gettext as _
+
+from parc.evidence.hardware import vendor_name
+from parc.models import Device, DeviceKind, MediaType, to_search_key
+
+from .columns import FIELDS_BY_NAME, IGNORE, normalise_header
+from .models import ImportJob
+from .reading import cell_text
+
+KIND_WORDS = {
+    DeviceKind.LAPTOP: (
+        "portable",
+        "ordinateur portable",
+        "pc portable",
+        "laptop",
+        "notebook",
+        "ultrabook",
+        "netbook",
+        "chromebook",
+    ),
+    DeviceKind.DESKTOP: (
+        "fixe",
+        "ordinateur fixe",
+        "pc fixe",
+        "pc",
+        "ordinateur",
+        "ordinateur de bureau",
+        "unite centrale",
+        "uc",
+        "tour",
+        "desktop",
+        "mini pc",
+        "tout en un",
+        "all in one",
+        "station de travail",
+        "workstation",
+    ),
+    DeviceKind.SCREEN: ("ecran", "moniteur", "monitor", "screen", "display"),
+    DeviceKind.TABLET: ("tablette", "tablet", "ipad"),
+    DeviceKind.SMARTPHONE: (
+        "smartphone",
+        "telephone",
+        "telephone portable",
+        "mobile",
+        "phone",
+        "iphone",
+        "gsm",
+    ),
+    DeviceKind.PRINTER: ("imprimante", "printer", "multifonction", "mfp", "copieur"),
+    DeviceKind.OTHER: ("autre", "other", "divers"),
+}
+KINDS = {normalise_header(word): kind for kind, words in KIND_WORDS.items() for word in words}
+KINDS.update({normalise_header(kind.value): kind for kind in DeviceKind})
+KINDS.update({normalise_header(str(kind.label)): kind for kind in DeviceKind})
+
+NO_STORAGE = re.compile(
+    r"^(aucun|aucune|sans|sans disque|retire|retiree|non|none|no|no disk|removed|0|-)$"
+)
+STORAGE_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*(to|tb|go|gb|g|t|mo|mb)?\b")
+MEDIA_WORDS = {
+    "nvme": MediaType.NVME,
+    "m2": MediaType.NVME,
+    "ssd": MediaType.SSD,
+    "hdd": MediaType.HDD,
+    "dd": MediaType.HDD,
+    "emmc": MediaType.EMMC,
+    "flash": MediaType.FLASH,
+}
+
+FIELD_LENGTHS = {
+    name: Device._meta.get_field(name).max_length for name in ("brand", "model", "serial", "cpu")
+}
+
+
+def parse_kind(text: str) -> str | None:
+    """Exact word first ("Portable"), else the longest known phrase inside the text
+    ("Imprimante multifonction"); None if unknown or if two kinds are as likely."""
+    normalised = normalise_header(text)
+    if normalised in KINDS:
+        return KINDS[normalised]
+    found = [
+        (len(word), kind)
+        for word, kind in KINDS.items()
+        if re.search(rf"(^| ){re.escape(word)}( |$)", normalised)
+    ]
+    if not found:
+        return None
+    longest = max(length for length, _kind in found)
+    kinds = {kind for length, kind in found if length == longest}
+    return kinds.pop() if len(kinds) == 1 else None
+
+
+def _value_text(text: str) -> str:
+    """Lower case, no accents, decimal point for comma; letters, digits, dots and spaces."""
+    text = unicodedata.normalize("NFKD", str(text).lower().replace(",", "."))
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^a-z0-9. ]+", " ", text).split())
+
+
+def parse_ram(text: str) -> Decimal:
+    """ "8", "8 Go", "8GB", "8192 Mo", "8,5" -> GB; ValueError if unreadable."""
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(go|gb|g|gio|gib|mo|mb|mio|mib)?", _value_text(text))
+    if not match:
+        raise ValueError(text)
+    number = Decimal(match.group(1).replace(",", "."))
+    unit = match.group(2) or ""
+    if unit.startswith("m") or (not unit and number >= 256):
+        number = number / 1024
+    number = number.quantize(Decimal("0.1"))
+    if number <= 0 or number >= Decimal("10000"):
+        raise ValueError(text)
+    return number
+
+
+def parse_storage(text: str, default_type: str) -> tuple[list[dict], bool]:
+    """ "SSD 256 Go + HDD 1 To" -> media; (media, received_without_storage)."""
+    if NO_STORAGE.match(normalise_header(text)):
+        return [], True
+    media = []
+    for part in re.split(r"\+|/| et | and |;|&", text.lower()):
+        part = _value_text(part.replace("m.2", "m2"))
+        if not part:
+            continue
+        words = set(part.split())
+        media_type = next((MEDIA_WORDS[w] for w in MEDIA_WORDS if w in words), default_type)
+        sizes = [(m.group(1), m.group(2)) for m in STORAGE_SIZE.finditer(part)]
+        sizes = [(n, u) for n, u in sizes if u] or sizes
+        capacity = None
+        if sizes:
+            number, unit = sizes[-1]
+            size = Decimal(number)
+            if unit in ("to", "tb", "t"):
+                size *= 1000
+            elif unit in ("mo", "mb"):
+                size /= 1000
+            capacity = max(1, int(size))
+        elif not (words & set(MEDIA_WORDS)):
+            raise ValueError(text)
+        media.append({"media_type": media_type, "capacity_gb": capacity})
+    if not media:
+        raise ValueError(text)
+    return media, False
+
+
+SCIENTIFIC = re.compile(r"^\d+(?:[.,]\d+)?E\+\d+$", re.I)
+
+
+@dataclass
+class RowResult:
+    line: int
+    cells: list[str]
+    data: dict
+    errors: list[str]
+
+    @property
+    def key(self) -> str:
+        return to_search_key(self.data.get("serial", ""))[:100]
+
+
+def clean_row(job: ImportJob, line: int, raw_cells: list) -> RowResult | None:
+    """One row cleaned into device fields, with its French errors; None for an empty row."""
+    cells = [cell_text(value) for value in raw_cells]
+    if not any(cells):
+        return None
+    values = {}
+    for index, name in job.mapping.items():
+        position = int(index)
+        if name != IGNORE and position < len(cells) and cells[position]:
+            values[name] = cells[position]
+    errors = []
+    data: dict = {}
+    if sum(1 for cell in cells if cell) == 1 and len(job.mapping) > 1:
+        return RowResult(
+            line=line,
+            cells=cells,
+            data={"serial": ""},
+            errors=[
+                _(
+                    "ligne qui ne décrit pas un appareil "
+                    "(une seule cellule remplie : titre ou note ?)"
+                )
+            ],
+        )
+    serial = values.get("serial", "")
+    if not serial:
+        errors.append(_("numéro de série manquant"))
+    elif SCIENTIFIC.match(serial):
+        errors.append(
+            _(
+                "numéro de série « %(value)s » abîmé par le tableur (notation scientifique) : "
+                "mettez la colonne au format texte"
+            )
+            % {"value": serial}
+        )
+    data["serial"] = serial
+    data["brand"] = vendor_name(values.get("brand", ""))
+    data["model"] = values.get("model", "")
+    data["cpu"] = values.get("cpu", "")
+    for name, limit in FIELD_LENGTHS.items():
+        if len(data[name]) > limit:
+            errors.append(
+                _("%(field)s trop long (%(limit)s caractères au plus)")
+                % {"field": _field_label(name), "limit": limit}
+            )
+    kind_text = values.get("kind", "")
+    if kind_text:
+        kind = parse_kind(kind_text)
+        if kind is None:
+            errors.append(
+                _("type d'appareil inconnu : « %(value)s » (types reconnus : %(kinds)s)")
+                % {
+                    "value": kind_text,
+                    "kinds": ", ".join(str(k.label) for k in DeviceKind),
+                }
+            )
+        data["kind"] = kind or ""
+    elif job.default_kind:
+        data["kind"] = job.default_kind
+    else:
+        errors.append(_("type d'appareil manquant"))
+        data["kind"] = ""
+    if values.get("ram"):
+        try:
+            data["ram_gb"] = str(parse_ram(values["ram"]))
+        except (ValueError, InvalidOperation):
+            errors.append(
+                _("mémoire illisible : « %(value)s » (attendu : 8, 8 Go, 8192 Mo)")
+                % {"value": values["ram"]}
+            )
+    if values.get("storage"):
+        header = normalise_header(
+            next(
+                (job.headers[int(i)] for i, n in job.mapping.items() if n == "storage"),
+                "",
+            )
+        )
+        default_type = MEDIA_WORDS.get(header) or (
+            MediaType.FLASH
+            if data.get("kind") in (DeviceKind.TABLET, DeviceKind.SMARTPHONE)
+            else MediaType.HDD
+        )
+        try:
+            data["media"], data["without_storage"] = parse_storage(values["storage"], default_type)
+        except (ValueError, InvalidOperation):
+            errors.append(
+                _("stockage illisible : « %(value)s » (attendu : SSD 256 Go, HDD 1 To, aucun)")
+                % {"value": values["storage"]}
+            )
+    if values.get("notes"):
+        data["notes"] = values["notes"][:2000]
+    return RowResult(line=line, cells=cells, data=data, errors=errors)
+
+
+def _field_label(name: str) -> str:
+    spec = FIELDS_BY_NAME.get(name)
+    return str(spec.label) if spec else name
+
+
+def same_device(brand_a: str, brand_b: str) -> bool:
+    """Manufacturer + serial: the serials already match; the brands must not contradict."""
+    a, b = to_search_key(vendor_name(brand_a)), to_search_key(vendor_name(brand_b))
+    return not a or not b or a == b

@@ -1,0 +1,1 @@
+"""Label sheets: layouts of the label stock, the sheets and their PDF, their pages."""

@@ -1,0 +1,488 @@
+"""Devices and their lifecycle, their vocabulary (kinds, grades, states) and stock locations.
+
+Transitions hold their source, target, conditions and the changes to the device's own row.
+Conditions may read the device's storage media and records (to hold the erasure invariants
+whoever calls), but nothing here writes another row: services do that (parc/services.py).
+"""
+
+from django.db import models
+from django.db.models import F, Q, Value
+from django.db.models.functions import Replace, Upper
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from acteurs.models import Organisation
+from acteurs.permissions import POOL_MANAGER_ROLES, POOL_ROLES, has_role
+
+from .media import ErasureResult, StorageMedium
+
+
+class DeviceKind(models.TextChoices):
+    LAPTOP = "laptop", _("ordinateur portable")
+    DESKTOP = "desktop", _("ordinateur fixe")
+    SCREEN = "screen", _("écran")
+    TABLET = "tablet", _("tablette")
+    SMARTPHONE = "smartphone", _("smartphone")
+    PRINTER = "printer", _("imprimante")
+    OTHER = "other", _("autre")
+
+
+# Kinds that always hold user data somewhere: they cannot be wiped without a storage medium
+# on record, unless the device came without one.
+KINDS_WITH_STORAGE = frozenset(
+    {DeviceKind.LAPTOP, DeviceKind.DESKTOP, DeviceKind.TABLET, DeviceKind.SMARTPHONE}
+)
+
+
+class Grade(models.TextChoices):
+    A = "A", _("A – très bon état")
+    B = "B", _("B – bon état")
+    C = "C", _("C – état correct")
+
+
+class State(models.TextChoices):
+    REGISTERED = "registered", _("Enregistré")
+    TRIAGE = "triage", _("En diagnostic")
+    WIPED = "wiped", _("Données effacées")
+    REFURBISHING = "refurbishing", _("En reconditionnement")
+    READY = "ready", _("Disponible")
+    ALLOCATED = "allocated", _("Attribué")
+    ON_LOAN = "on_loan", _("En prêt")
+    TRANSFERRED = "transferred", _("Cédé (vendu ou donné)")
+    RETURNED = "returned", _("Retourné")
+    PARTS = "parts", _("Démonté pour pièces")
+    RECYCLED = "recycled", _("Recyclé (DEEE)")
+    LOST = "lost", _("Perdu ou volé")
+
+
+TERMINAL_STATES = frozenset({State.TRANSFERRED, State.PARTS, State.RECYCLED, State.LOST})
+
+
+class StockLocation(models.Model):
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="stock_locations",
+        verbose_name=_("organisation"),
+    )
+    name = models.CharField(_("nom"), max_length=100)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("emplacement de stock")
+        verbose_name_plural = _("emplacements de stock")
+        ordering = ["organisation", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "name"], name="stocklocation_unique_name"
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+def can_run_workshop_transition(device, user) -> bool:
+    return user.is_superuser or has_role(user, device.owner_id, POOL_ROLES)
+
+
+def can_run_any_transition(device, user) -> bool:
+    return user.is_superuser or has_role(user, device.owner_id, POOL_MANAGER_ROLES)
+
+
+def _label(text, form=None):
+    custom = {"label": text, "admin": True}
+    if form:
+        custom["form_kind"] = form
+    return custom
+
+
+def search_key(field_name: str):
+    """Upper case without spaces, dashes, dots or slashes: what users type varies."""
+    expression = Upper(F(field_name))
+    for char in SEARCH_KEY_IGNORED:
+        expression = Replace(expression, Value(char), Value(""))
+    return expression
+
+
+SEARCH_KEY_IGNORED = (" ", "-", ".", "/", "_")
+
+
+def to_search_key(text: str) -> str:
+    """The same normalisation as ``search_key``, for the text a user searches."""
+    text = text.upper()
+    for char in SEARCH_KEY_IGNORED:
+        text = text.replace(char, "")
+    return text
+
+
+class StateChangeWithoutEvent(RuntimeError):
+    """A device's state was changed and saved without its event row: use parc.services."""
+
+
+class Device(ConcurrentTransitionMixin, models.Model):
+    public_code = models.CharField(_("code"), max_length=12, unique=True, editable=False)
+    kind = models.CharField(_("type"), max_length=20, choices=DeviceKind.choices)
+    brand = models.CharField(_("marque"), max_length=100, blank=True)
+    model = models.CharField(_("modèle"), max_length=150, blank=True)
+    serial = models.CharField(_("numéro de série"), max_length=100, blank=True)
+    cpu = models.CharField(_("processeur"), max_length=150, blank=True)
+    ram_gb = models.DecimalField(
+        _("mémoire vive (Go)"), max_digits=5, decimal_places=1, null=True, blank=True
+    )
+    os = models.CharField(_("système d'exploitation"), max_length=100, blank=True)
+    grade = models.CharField(_("état esthétique"), max_length=1, choices=Grade.choices, blank=True)
+    owner = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="devices",
+        verbose_name=_("organisation propriétaire"),
+    )
+    location = models.ForeignKey(
+        StockLocation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="devices",
+        verbose_name=_("emplacement"),
+    )
+    donation = models.ForeignKey(
+        "dons.Donation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="devices",
+        verbose_name=_("don"),
+        db_index=False,  # covered by the index (donation, -id)
+    )
+    received_without_storage = models.BooleanField(
+        _("reçu sans support de stockage"),
+        default=False,
+        help_text=_("Cochez si le donateur a retiré les disques avant le don."),
+    )
+    notes = models.TextField(_("remarques"), blank=True)
+    state = FSMField(_("état"), default=State.REGISTERED, choices=State.choices, protected=True)
+    # Incremented each time the device comes back from a household: erasures and tests of an
+    # earlier cycle no longer count, since the borrower's data is now on the device.
+    cycle = models.PositiveSmallIntegerField(_("cycle"), default=1, editable=False)
+    state_changed_at = models.DateTimeField(_("état depuis le"), default=timezone.now)
+    last_seen_at = models.DateTimeField(_("vu en inventaire le"), null=True, blank=True)
+    created_at = models.DateTimeField(_("enregistré le"), default=timezone.now)
+    # Search keys computed by the database (upper case, no spaces or dashes), so a prefix
+    # search is an index range whoever wrote the row.
+    serial_key = models.GeneratedField(
+        expression=search_key("serial"),
+        output_field=models.CharField(max_length=100),
+        db_persist=True,
+    )
+    brand_key = models.GeneratedField(
+        expression=search_key("brand"),
+        output_field=models.CharField(max_length=100),
+        db_persist=True,
+    )
+    model_key = models.GeneratedField(
+        expression=search_key("model"),
+        output_field=models.CharField(max_length=150),
+        db_persist=True,
+    )
+
+    class Meta:
+        verbose_name = _("appareil")
+        verbose_name_plural = _("appareils")
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["owner", "-id"], name="device_owner_id"),
+            models.Index(fields=["owner", "state", "-id"], name="device_owner_state_id"),
+            models.Index(fields=["owner", "kind", "-id"], name="device_owner_kind_id"),
+            # The list filtered by state and kind together (the workshop's daily view): its
+            # capped count reads this index alone instead of scanning the table.
+            models.Index(
+                fields=["owner", "state", "kind", "-id"], name="device_owner_state_kind_id"
+            ),
+            models.Index(fields=["state", "-id"], name="device_state_id"),
+            models.Index(fields=["location", "-id"], name="device_location_id"),
+            models.Index(fields=["donation", "-id"], name="device_donation_id"),
+            # The gisement report counts a donation's devices by kind and outcome: on
+            # PostgreSQL an index-only scan of this index (id included for the sale's join)
+            # instead of the whole table (rapports.selectors.gisement_report).
+            models.Index(
+                fields=["donation", "kind", "state"],
+                include=["id"],
+                name="device_donation_kind_state",
+            ),
+            # Prefix searches (parc.selectors.device_search): PostgreSQL's LIKE 'ABC%' can
+            # use an index only with the pattern operator class (the database collation is
+            # not "C"); SQLite ignores opclasses and searches the same index by range.
+            models.Index(
+                fields=["serial_key"],
+                name="device_serial_prefix",
+                opclasses=["varchar_pattern_ops"],
+            ),
+            models.Index(
+                fields=["brand_key"], name="device_brand_prefix", opclasses=["varchar_pattern_ops"]
+            ),
+            models.Index(
+                fields=["model_key"], name="device_model_prefix", opclasses=["varchar_pattern_ops"]
+            ),
+            # The pool dashboard's "stuck for more than 30 days" list, longest first: an
+            # ordered range per organisation over the states where a device waits for the
+            # team (rapports.dashboard_selectors.STUCK_STATES), not a sort of the whole pool.
+            models.Index(
+                fields=["owner", "state_changed_at"],
+                name="device_stuck",
+                condition=Q(
+                    state__in=[
+                        "registered",
+                        "triage",
+                        "wiped",
+                        "refurbishing",
+                        "ready",
+                        "allocated",
+                        "returned",
+                    ]
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        label = " ".join(part for part in (self.brand, self.model) if part)
+        return f"{self.public_code} {label}".strip()
+
+    # --- guard: a state change is saved only together with its event (see save_transition)
+
+    def save(self, *args, **kwargs):
+        saved_state = getattr(self, "_saved_state", None)
+        if (
+            saved_state is not None
+            and saved_state != self.state
+            and not getattr(self, "_saving_transition", False)
+        ):
+            raise StateChangeWithoutEvent(
+                "Device state changes must go through parc.services (event log)."
+            )
+        super().save(*args, **kwargs)
+        self._saved_state = self.state
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._saved_state = instance.__dict__.get("state")
+        return instance
+
+    def refresh_from_db(self, *args, **kwargs):
+        super().refresh_from_db(*args, **kwargs)
+        self._saved_state = self.__dict__.get("state")
+
+    def save_transition(
+        self, *, action: str, source: str, actor, note: str = "", data=None, changed=None
+    ):
+        """Save the device and append its event row. Callers hold a transaction.
+
+        ``changed``: the other columns the transition changed, if the caller knows them; the
+        update then writes only those, the state and its date (otherwise every column).
+        """
+        from .events import DeviceEvent  # events.py imports this module
+
+        self.state_changed_at = timezone.now()
+        self._saving_transition = True
+        try:
+            if changed is None:
+                self.save()
+            else:
+                self.save(update_fields=sorted({*changed, "state", "state_changed_at"}))
+        finally:
+            self._saving_transition = False
+        return DeviceEvent.objects.create(
+            device=self,
+            action=action,
+            source_state=source,
+            target_state=self.state,
+            actor=actor,
+            note=note,
+            data=data or {},
+        )
+
+    # --- invariants read by the transitions
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.state in TERMINAL_STATES
+
+    def media_lacking_erasure(self) -> list[StorageMedium]:
+        """Media of the device with no successful erasure (or destruction) this cycle.
+
+        Uses prefetched rows when the caller prefetched ``storage_media__erasures``.
+        """
+        return [
+            medium
+            for medium in self.storage_media.all()
+            if not any(
+                record.result == ErasureResult.ERASED and record.device_cycle == self.cycle
+                for record in medium.erasures.all()
+            )
+        ]
+
+    def storage_missing(self) -> bool:
+        """A kind that holds data, with no medium on record and not declared without one."""
+        return (
+            self.kind in KINDS_WITH_STORAGE
+            and not self.received_without_storage
+            and not self.storage_media.all()
+        )
+
+    def all_data_erased(self) -> bool:
+        return not self.storage_missing() and not self.media_lacking_erasure()
+
+    def functional_test_passed(self) -> bool:
+        return any(
+            record.device_cycle == self.cycle and record.passed
+            for record in self.refurbishments.all()
+        )
+
+    # --- the lifecycle (docs/state-machines/)
+
+    @transition(
+        field=state,
+        source=[State.REGISTERED, State.RETURNED],
+        target=State.TRIAGE,
+        permission=can_run_workshop_transition,
+        custom=_label(_("Commencer le diagnostic")),
+    )
+    def start_triage(self):
+        pass
+
+    @transition(
+        field=state,
+        source=State.TRIAGE,
+        target=State.WIPED,
+        conditions=[all_data_erased],
+        permission=can_run_workshop_transition,
+        custom=_label(_("Valider l'effacement des données"), form="wipe"),
+    )
+    def wipe(self):
+        pass
+
+    @transition(
+        field=state,
+        source=State.WIPED,
+        target=State.REFURBISHING,
+        permission=can_run_workshop_transition,
+        custom=_label(_("Commencer le reconditionnement")),
+    )
+    def start_refurbishment(self):
+        pass
+
+    @transition(
+        field=state,
+        source=State.REFURBISHING,
+        target=State.READY,
+        conditions=[all_data_erased, functional_test_passed],
+        permission=can_run_workshop_transition,
+        custom=_label(_("Déclarer disponible"), form="mark_ready"),
+    )
+    def mark_ready(self, grade: str, os_installed: str = ""):
+        self.grade = grade
+        if os_installed:
+            self.os = os_installed
+
+    @transition(
+        field=state,
+        source=State.READY,
+        target=State.ALLOCATED,
+        permission=can_run_any_transition,
+        custom={"label": _("Attribuer"), "admin": False},
+    )
+    def allocate(self):
+        pass
+
+    @transition(
+        field=state,
+        source=State.ALLOCATED,
+        target=State.READY,
+        permission=can_run_any_transition,
+        custom={"label": _("Libérer l'attribution"), "admin": False},
+    )
+    def release(self):
+        pass
+
+    @transition(
+        field=state,
+        source=State.ALLOCATED,
+        target=State.ON_LOAN,
+        permission=can_run_any_transition,
+        custom={"label": _("Prêter"), "admin": False},
+    )
+    def lend(self):
+        self.location = None  # it leaves the shelves
+
+    @transition(
+        field=state,
+        source=State.ALLOCATED,
+        target=State.TRANSFERRED,
+        permission=can_run_any_transition,
+        custom={"label": _("Céder (vente ou don)"), "admin": False},
+    )
+    def sell(self):
+        self.location = None
+
+    @transition(
+        field=state,
+        source=State.ON_LOAN,
+        target=State.RETURNED,
+        permission=can_run_any_transition,
+        custom={"label": _("Reprendre"), "admin": False},
+    )
+    def take_back(self):
+        # The borrower's data is now on the device: earlier erasures no longer count.
+        self.cycle += 1
+
+    @transition(
+        field=state,
+        source=State.ON_LOAN,
+        target=State.TRANSFERRED,
+        permission=can_run_any_transition,
+        custom={"label": _("Céder à l'emprunteur"), "admin": False},
+    )
+    def transfer_to_borrower(self):
+        pass
+
+    @transition(
+        field=state,
+        source=[State.TRIAGE, State.WIPED, State.REFURBISHING, State.RETURNED],
+        target=State.PARTS,
+        conditions=[all_data_erased],
+        permission=can_run_workshop_transition,
+        custom=_label(_("Démonter pour pièces"), form="note"),
+    )
+    def dismantle(self):
+        self.location = None
+
+    @transition(
+        field=state,
+        source=[
+            State.REGISTERED,
+            State.TRIAGE,
+            State.WIPED,
+            State.REFURBISHING,
+            State.RETURNED,
+            State.PARTS,
+        ],
+        target=State.RECYCLED,
+        conditions=[all_data_erased],
+        permission=can_run_workshop_transition,
+        custom=_label(_("Envoyer au recyclage (DEEE)"), form="note"),
+    )
+    def recycle(self):
+        self.location = None
+
+    @transition(
+        field=state,
+        source=[State.ALLOCATED, State.ON_LOAN],
+        target=State.LOST,
+        permission=can_run_any_transition,
+        custom=_label(_("Déclarer perdu ou volé"), form="note"),
+    )
+    def declare_lost(self):
+        self.location = None

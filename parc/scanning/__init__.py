@@ -1,0 +1,1 @@
+"""Scanning: reading what a scanner typed, batch mode and inventories, their pages."""

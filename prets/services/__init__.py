@@ -1,0 +1,91 @@
+"""Use cases of the loan scheme, one module per subject; every public name is re-exported
+here, so views, admin, commands and tests import ``prets.services`` whatever module holds it.
+
+- ``base``: the refusals (``LoanActionError`` and its subclasses, ``ACTION_ERRORS``);
+- ``eligibility``: eligibility checks;
+- ``requests``: device requests (create, submit, consent, approve, reject, cancel, expire);
+- ``allocation``: a device set aside for a request, or released;
+- ``handover``: the handover policy and whether a request may be handed over;
+- ``loans``: the loan from handover to return, transfer or loss;
+- ``reminders``: loan reminders;
+- ``sales``: prices and solidarity sales;
+- ``personal_data``: households' export, erasure and anonymisation, old buyers' names.
+
+Each use case opens a transaction, locks the request or loan row, checks who acts, checks the
+conditions, runs the transition, saves it with its event row, writes the rows of the use
+case, runs the device transition (parc.services.run_transition, which locks the device and
+writes its event) — all committed together — then sends the e-mails after commit.
+Refusals raise ``LoanActionError`` (or parc's ``DeviceActionError``), whose ``message`` is
+French and safe to show.
+"""
+
+from .allocation import allocation_release, device_allocate
+from .base import ACTION_ERRORS, Changed, LoanActionError, NotPermitted, Refused
+from .eligibility import eligibility_check_record
+from .handover import HandoverCheck, handover_check, policy_for
+from .loans import (
+    loan_agreement_signed,
+    loan_declare_lost,
+    loan_deposit,
+    loan_follow_up,
+    loan_renew,
+    loan_start,
+    loan_take_back,
+    loan_transfer,
+)
+from .personal_data import (
+    ANONYMOUS_NAME,
+    anonymise_inactive_households,
+    household_erase,
+    household_export,
+    purge_old_buyer_names,
+)
+from .reminders import send_due_reminders
+from .requests import (
+    expire_stale_requests,
+    request_approve,
+    request_cancel,
+    request_consent,
+    request_create,
+    request_reject,
+    request_submit,
+)
+from .sales import PriceInfo, price_info, sale_create
+
+__all__ = [
+    "ACTION_ERRORS",
+    "ANONYMOUS_NAME",
+    "Changed",
+    "HandoverCheck",
+    "LoanActionError",
+    "NotPermitted",
+    "PriceInfo",
+    "Refused",
+    "allocation_release",
+    "anonymise_inactive_households",
+    "device_allocate",
+    "eligibility_check_record",
+    "expire_stale_requests",
+    "handover_check",
+    "household_erase",
+    "household_export",
+    "loan_agreement_signed",
+    "loan_declare_lost",
+    "loan_deposit",
+    "loan_follow_up",
+    "loan_renew",
+    "loan_start",
+    "loan_take_back",
+    "loan_transfer",
+    "policy_for",
+    "price_info",
+    "purge_old_buyer_names",
+    "request_approve",
+    "request_cancel",
+    "request_consent",
+    "request_create",
+    "request_reject",
+    "request_submit",
+    "sale_create",
+    "send_due_reminders",
+]
