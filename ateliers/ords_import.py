@@ -29,6 +29,7 @@ from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from core.errors import Changed, InvalidInput, NotFound, Refused
 
@@ -188,7 +189,7 @@ def preview(batch: RepairImport, handle) -> RepairImport:
             notes: dict[str, list] = {}
             for raw, parsed, held in rows:
                 counts["total"] += 1
-                if parsed.notes:
+                if parsed.record is not None and parsed.notes:
                     counts["noted"] += 1
                     _group_notes(notes, parsed)
                 if parsed.record is None:
@@ -337,6 +338,9 @@ class _RepairInsert:
         return len(rows)
 
 
+_NOTHING_TO_IMPORT = _lazy("Aucune ligne à importer : toutes sont déjà présentes ou en erreur.")
+
+
 def import_valid_rows(batch_pk: int, *, actor, organisation_ids) -> RepairImport:
     """Insert every valid row of a previewed file not already held: all of them or none."""
     try:
@@ -357,6 +361,8 @@ def import_valid_rows(batch_pk: int, *, actor, organisation_ids) -> RepairImport
                     _("Ce fichier a déjà été importé : rien n'a été ajouté."),
                     code="ords_already_imported",
                 )
+            if batch.importable_rows == 0:
+                raise Refused(_NOTHING_TO_IMPORT, code="ords_nothing_to_import")
             if not batch.valid_file:
                 raise Refused(
                     _("Le fichier de cet aperçu n'est plus là : déposez-le à nouveau."),
@@ -378,10 +384,7 @@ def import_valid_rows(batch_pk: int, *, actor, organisation_ids) -> RepairImport
                     skipped += len(chunk) - len(fresh)
                     imported += insert(fresh)
             if imported == 0:
-                raise Refused(
-                    _("Aucune ligne à importer : toutes sont déjà présentes ou en erreur."),
-                    code="ords_nothing_to_import",
-                )
+                raise Refused(_NOTHING_TO_IMPORT, code="ords_nothing_to_import")
             batch.rows = imported
             batch.skipped = skipped
             batch.status = RepairImportStatus.IMPORTED
