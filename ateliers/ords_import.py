@@ -208,13 +208,13 @@ def preview(batch: RepairImport, handle) -> RepairImport:
                     _("Le fichier ne contient aucune réparation : seulement l'en-tête."),
                     code="ords_empty",
                 )
-            for text, spool, stored, name in (
-                (rejected, rejected_spool, batch.rejected_file, "rejetees.csv"),
-                (valid, valid_spool, batch.valid_file, "valides.jsonl"),
+            for text, spool, stored, name, rows_written in (
+                (rejected, rejected_spool, batch.rejected_file, "rejetees.csv", "rejected"),
+                (valid, valid_spool, batch.valid_file, "valides.jsonl", "valid"),
             ):
                 text.flush()
                 text.detach()
-                if spool.tell():
+                if counts[rows_written]:
                     spool.seek(0)
                     stored.save(name, File(spool), save=False)
     except OrdsFileError:
