@@ -250,7 +250,7 @@ def test_an_unclosed_quote_names_the_lines_it_swallowed(cafe):
 def test_spreadsheet_saves_are_read(cafe, encoding, delimiter, bom):
     lines = [
         f"b-1{delimiter}{NOGENT}{delimiter}FRA{delimiter}Portable{delimiter}{delimiter}16"
-        f"{delimiter}Asus{delimiter}2016{delimiter}\"8,0\"{delimiter}1{delimiter}{delimiter}Nogent"
+        f'{delimiter}Asus{delimiter}2016{delimiter}"8,0"{delimiter}1{delimiter}{delimiter}Nogent'
         f"{delimiter}2024-03-02{delimiter}Écran « cassé »",
     ]
     content = csv_bytes(*lines, header=HEADER.replace(",", delimiter), encoding=encoding)
