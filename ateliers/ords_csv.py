@@ -22,6 +22,7 @@ The import itself (preview, then the valid rows in one transaction) is
 
 import codecs
 import csv
+import functools
 import io
 import itertools
 import re
@@ -32,6 +33,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from core.errors import InvalidInput
 
@@ -123,7 +125,7 @@ def detect_delimiter(header_line: str) -> str:
 @dataclass
 class RawRow:
     """One record of the file: its first line, its cells (None when the CSV itself could not
-    be read there) and, then, why."""
+    be read there) and, when it cannot be imported whatever its values, why."""
 
     line: int
     cells: list[str] | None
@@ -179,8 +181,11 @@ class OrdsReader:
                 code="ords_not_ords",
             )
         self.index = {key: position for position, key in enumerate(keys) if key in COLUMNS}
+        # Shown to the user and kept as JSON (PostgreSQL refuses a NUL in it).
         self.ignored_columns = [
-            name for name, key in zip(self.header, keys, strict=True) if key not in COLUMNS
+            name.replace("\x00", "\ufffd")
+            for name, key in zip(self.header, keys, strict=True)
+            if key not in COLUMNS
         ]
 
     def __iter__(self) -> Iterator[RawRow]:
@@ -199,7 +204,12 @@ class OrdsReader:
                     _("Le fichier a changé pendant sa lecture."), code="ords_encoding"
                 ) from None
             if any(cell.strip() for cell in cells):
-                yield RawRow(start, cells, last_line=reader.line_num)
+                error = _NUL_IN_ROW if any("\x00" in cell for cell in cells) else ""
+                yield RawRow(start, cells, error, last_line=reader.line_num)
+
+
+# A text column of PostgreSQL cannot hold it; a text file never does.
+_NUL_IN_ROW = _lazy("caractère nul (octet 0) dans la ligne : le fichier n'est pas un texte.")
 
 
 def _csv_error(error: csv.Error, start: int, end: int) -> str:
@@ -260,7 +270,7 @@ MAX_AGE = Decimal("100000")  # the column holds 8 digits, 3 after the point
 AGE_PLACES = 3
 
 
-@dataclass
+@dataclass(slots=True)
 class ParsedRow:
     """A row checked: ``record`` (Repair fields) when it can be imported, else ``errors``;
     ``notes`` say what was read differently from the file (``(kind, text)`` pairs, the kind
@@ -273,31 +283,35 @@ class ParsedRow:
     notes: list[tuple[str, str]] = field(default_factory=list)
 
 
+_EMPTY_ROW = dict.fromkeys(COLUMNS, "")
+_TEXT_LIMITS = tuple(MAX_LENGTHS.items())
+
+
 def parse_row(raw: RawRow, index: dict[str, int], width: int, today: date) -> ParsedRow:
-    """One record of the file as Repair fields, or the reasons it cannot be imported."""
-    if raw.cells is None:
-        return ParsedRow(raw.line, "", None, [raw.error])
-    # The formula-neutralising apostrophe of our own exports, undone (few cells start so).
-    cells = [unneutralise(cell) if cell[:1] == "'" else cell for cell in raw.cells]
+    """One record of the file as Repair fields, or the reasons it cannot be imported.
+
+    The common values (a plain date, year, age, a category id and its name) go through small
+    caches: a file repeats them on every row."""
+    cells = raw.cells
+    if cells is None or raw.error:
+        return ParsedRow(raw.line, "", None, [str(raw.error)])
+    values = dict(_EMPTY_ROW)
+    count = len(cells)
+    for name, position in index.items():
+        if position < count:
+            cell = cells[position]
+            # The formula-neutralising apostrophe of our own exports, undone.
+            values[name] = unneutralise(cell) if cell[:1] == "'" else cell
+    external_id = values["id"] = values["id"].strip()
     errors: list[str] = []
     notes: list[tuple[str, str]] = []
-    get = index.get
-    count = len(cells)
-
-    def text(name: str) -> str:
-        position = get(name)
-        return "" if position is None or position >= count else cells[position]
-
-    external_id = text("id").strip()
     if count != width:
         errors.append(
             _("%(found)d cellules au lieu de %(expected)d (une par colonne de l'en-tête).")
             % {"found": count, "expected": width}
         )
         return ParsedRow(raw.line, external_id, None, errors)
-    values = {name: text(name) for name in MAX_LENGTHS}
-    values["id"] = external_id
-    for name, limit in MAX_LENGTHS.items():
+    for name, limit in _TEXT_LIMITS:
         if len(values[name]) > limit:
             errors.append(
                 _("%(field)s trop long : %(length)d caractères, %(max)d au plus.")
@@ -306,15 +320,18 @@ def parse_row(raw: RawRow, index: dict[str, int], width: int, today: date) -> Pa
     if not external_id:
         errors.append(_("identifiant (id) manquant."))
 
-    category_id = _category(text("product_category_id").strip(), values, errors, notes)
-    status = _enum(text("repair_status"), STATUS_VARIANTS, "repair_status", errors, notes)
+    raw_id = values["product_category_id"].strip()
+    category_id = _plain_category(raw_id, values["product_category"])
+    if category_id is None:
+        category_id = _category(raw_id, values, errors, notes)
+    status = _enum(values["repair_status"], STATUS_VARIANTS, "repair_status", errors, notes)
     if status == "":
         status = RepairStatus.UNKNOWN.value
         notes.append(
             ("repair_status:empty", _("statut vide lu comme « %(to)s ».") % {"to": status})
         )
     barrier = _enum(
-        text("repair_barrier_if_end_of_life"),
+        values["repair_barrier_if_end_of_life"],
         BARRIER_VARIANTS,
         "repair_barrier_if_end_of_life",
         errors,
@@ -328,10 +345,24 @@ def parse_row(raw: RawRow, index: dict[str, int], width: int, today: date) -> Pa
             )
             % {"barrier": barrier, "status": status}
         )
-    event_date = _event_date(text("event_date").strip(), today, errors, notes)
-    year = _year(text("year_of_manufacture").strip(), errors, notes)
-    age = _age(text("product_age").strip(), errors)
-    country = _country(text("country").strip(), errors, notes)
+    text = values["event_date"]
+    event_date = _plain_date(text)
+    if event_date is None:
+        event_date = _event_date(text.strip(), errors, notes)
+    if event_date is not None and event_date > today:
+        future = _("date « %(value)s » postérieure à aujourd'hui, gardée.") % {"value": text}
+        notes.append(("event_date:future", future))
+    text = values["year_of_manufacture"]
+    year = _plain_year(text) if text else None
+    if text and year is None:
+        year = _year(text.strip(), errors, notes)
+    text = values["product_age"]
+    age = _plain_age(text) if text else None
+    if text and age is None:
+        age = _age(text.strip(), errors)
+    country = values["country"]
+    if country and not _COUNTRY.fullmatch(country):
+        country = _country(country.strip(), errors, notes)
     if errors:
         return ParsedRow(raw.line, external_id, None, errors, notes)
     return ParsedRow(
@@ -351,12 +382,51 @@ def parse_row(raw: RawRow, index: dict[str, int], width: int, today: date) -> Pa
             "barrier": barrier,
             "group_identifier": values["group_identifier"],
             "event_date": event_date,
-            "problem": text("problem"),
+            "problem": values["problem"],
             "import_note": "\n".join([note for _kind, note in notes]) if notes else "",
         },
         [],
         notes,
     )
+
+
+# The caches of the plain values: None sends the value to the checks, with their messages.
+
+
+@functools.lru_cache(maxsize=1024)
+def _plain_category(raw_id: str, raw_name: str) -> int | None:
+    """A category id of the list with its name as the list spells it, in any case, or no
+    name."""
+    if not _CATEGORY_ID.fullmatch(raw_id):
+        return None
+    category_id = int(raw_id)
+    name = categories().get(category_id)
+    if name is None or (raw_name and raw_name.strip().casefold() != name.casefold()):
+        return None
+    return category_id
+
+
+@functools.lru_cache(maxsize=4096)
+def _plain_date(text: str) -> date | None:
+    if not _DATE.fullmatch(text):
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+@functools.lru_cache(maxsize=512)
+def _plain_year(text: str) -> int | None:
+    return int(text) if _YEAR.fullmatch(text) else None
+
+
+_PLAIN_AGE = re.compile(r"\d{1,5}(\.\d{1,3})?")
+
+
+@functools.lru_cache(maxsize=1024)
+def _plain_age(text: str) -> Decimal | None:
+    return Decimal(text) if _PLAIN_AGE.fullmatch(text) else None
 
 
 def _category(raw_id: str, values: dict, errors: list, notes: list) -> int | None:
@@ -436,37 +506,25 @@ def _enum(raw: str, variants: dict, column: str, errors: list, notes: list):
     return value
 
 
-def _event_date(raw: str, today: date, errors: list, notes: list) -> date | None:
+def _event_date(raw: str, errors: list, notes: list) -> date | None:
     if not raw:
         errors.append(_("date de l'événement (event_date) manquante."))
         return None
     text = raw
     if not _DATE.fullmatch(raw) and (match := _DATE_TIME.fullmatch(raw)):
         text = match[1]
-        notes.append(
-            (
-                "event_date:time",
-                _("date « %(from)s » lue comme « %(to)s ».") % {"from": raw, "to": text},
-            )
-        )
+        read_as = _("date « %(from)s » lue comme « %(to)s ».") % {"from": raw, "to": text}
+        notes.append(("event_date:time", read_as))
     if not _DATE.fullmatch(text):
         errors.append(
             _("date invalide (« %(value)s ») : format AAAA-MM-JJ attendu.") % {"value": raw}
         )
         return None
     try:
-        value = date.fromisoformat(text)
+        return date.fromisoformat(text)
     except ValueError:
         errors.append(_("date invalide (« %(value)s ») : ce jour n'existe pas.") % {"value": raw})
         return None
-    if value > today:
-        notes.append(
-            (
-                "event_date:future",
-                _("date « %(value)s » postérieure à aujourd'hui, gardée.") % {"value": raw},
-            )
-        )
-    return value
 
 
 def _year(raw: str, errors: list, notes: list) -> int | None:

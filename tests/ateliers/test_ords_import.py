@@ -462,3 +462,16 @@ def test_the_repairs_page_keeps_imported_records_apart_unless_asked(client, cafe
     # Kettle 44.32 × 0.5 + lamp 14.96 × 0.5
     assert response.context["totals"]["all"]["averted_kg"] == Decimal("29.64")
     assert "CO2e évité, en tout" in text and "29,6 kg" in text
+
+
+def test_a_nul_byte_rejects_its_row_only(cafe):
+    """PostgreSQL cannot store it, a text file never holds it: its row is rejected."""
+    content = csv_bytes(
+        f"n-1,{NOGENT},FRA,,Lamp,15,,,,Fixed,,Nogent,2024-03-02,ok",
+        f"n-2,{NOGENT},FRA,,Lamp,15,Phi\x00lips,,,Fixed,,Nogent,2024-03-02,",
+    )
+    batch = confirm(cafe, preview(cafe, content))
+    assert batch.rows == 1
+    assert batch.report["errors"] == [
+        [3, "", "caractère nul (octet 0) dans la ligne : le fichier n'est pas un texte."]
+    ]
