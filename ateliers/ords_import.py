@@ -8,8 +8,10 @@
    (``rejected_file``), in the provider's columns plus « Erreur », to be fixed and imported
    again.
 2. ``import_valid_rows`` inserts every staged row not already held, in one transaction: all
-   of them, or none (a refusal, a database error, another import of the same records in
-   the meantime). What is imported is what the preview showed, read once.
+   of them, or none (a refusal, a database error). What is imported is what the preview
+   showed, read once. An organisation's imports run one at a time (its row is locked), and
+   the unique constraint on (organisation, data provider, id) refuses whole any import
+   that would still hold a record twice.
 
 Memory stays flat: rows are read one at a time and looked up in chunks of ``CHUNK_ROWS``
 (one query per chunk, and none for a provider the organisation holds nothing from); only a
@@ -377,8 +379,10 @@ def import_valid_rows(batch_pk: int, *, actor, organisation_ids) -> RepairImport
     """Insert every valid row of a previewed file not already held: all of them or none."""
     try:
         with transaction.atomic():
+            # The organisation's row is locked too: its imports run one at a time, so the
+            # second of two overlapping files sees the first one's rows as already held.
             batch = (
-                RepairImport.objects.select_for_update()
+                RepairImport.objects.select_for_update(of=("self", "organisation"))
                 .select_related("organisation")
                 .filter(pk=batch_pk, organisation_id__in=organisation_ids)
                 .first()
