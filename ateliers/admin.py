@@ -74,9 +74,15 @@ class AssessmentAdmin(admin.ModelAdmin):
 
 @admin.register(Repair)
 class RepairAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "event_date", "organisation", "session", "device"]
+    list_display = ["__str__", "event_date", "organisation", "session", "device", "import_batch"]
     list_filter = ["status", "organisation"]
-    list_select_related = ["organisation", "session", "session__workshop_type", "device"]
+    list_select_related = [
+        "organisation",
+        "session",
+        "session__workshop_type",
+        "device",
+        "import_batch",
+    ]
 
     def has_add_permission(self, request):
         return False
@@ -89,7 +95,17 @@ class RepairAdmin(admin.ModelAdmin):
 class RepairImportAdmin(admin.ModelAdmin):
     """Deleting an import removes its records (a mistaken file can be undone)."""
 
-    list_display = ["filename", "organisation", "rows", "skipped", "imported_at"]
+    list_display = [
+        "filename",
+        "organisation",
+        "status",
+        "total_rows",
+        "rows",
+        "skipped",
+        "rejected_rows",
+        "imported_at",
+    ]
+    list_filter = ["status"]
     list_select_related = ["organisation"]
 
     def has_add_permission(self, request):

@@ -210,7 +210,7 @@ class _Builder:
                 Decimal("3.00"),
                 "Moteur grillé",
                 "End of life",
-                "Product too worn out",
+                "Too worn out",
                 "",
                 20,
             ),

@@ -211,7 +211,9 @@ class RepairForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     status = forms.ChoiceField(
-        label=_("Résultat"), choices=ords.RepairStatus.choices, widget=forms.RadioSelect
+        label=_("Résultat"),
+        choices=[(status.value, status.label) for status in ords.LOCAL_STATUSES],
+        widget=forms.RadioSelect,
     )
     barrier = forms.ChoiceField(
         label=_("En fin de vie : ce qui a empêché la réparation"),
@@ -248,10 +250,13 @@ class ImportForm(forms.Form):
     organisation = forms.ModelChoiceField(label=_("Importer pour"), queryset=None)
     fichier = forms.FileField(
         label=_("Fichier ORDS (CSV)"),
-        help_text=_("Colonnes du standard ORDS v0.3 ; 5 Mo au plus."),
+        help_text=_(
+            "Colonnes du standard ORDS v0.3, séparées par des virgules, des points-virgules ou "
+            "des tabulations ; 20 Mo au plus. Vous verrez un aperçu avant tout import."
+        ),
     )
 
-    MAX_BYTES = 5 * 1024 * 1024
+    MAX_BYTES = 20 * 1024 * 1024
 
     def __init__(self, *args, organisations, **kwargs):
         super().__init__(*args, **kwargs)
@@ -263,7 +268,10 @@ class ImportForm(forms.Form):
     def clean_fichier(self):
         upload = self.cleaned_data["fichier"]
         if upload.size > self.MAX_BYTES:
-            raise forms.ValidationError(_("Fichier trop lourd : 5 Mo au plus."))
+            raise forms.ValidationError(
+                _("Fichier trop lourd (%(size)s Mo) : 20 Mo au plus.")
+                % {"size": f"{upload.size / 2**20:.1f}".replace(".", ",")}
+            )
         return upload
 
 

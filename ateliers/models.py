@@ -297,19 +297,52 @@ class AssessmentLevel(models.Model):
         return f"{self.domain}: {self.get_level_display()}"
 
 
+class RepairImportStatus(models.TextChoices):
+    PREVIEWED = "previewed", _("aperçu, en attente")
+    IMPORTED = "imported", _("importé")
+
+
+def _staged_path(instance, filename: str) -> str:
+    # Never the uploaded name in the path: it is the user's text.
+    return f"ateliers/ords/{instance.organisation_id}/{timezone.now():%Y%m%d-%H%M%S}-{filename}"
+
+
 class RepairImport(models.Model):
-    """One ORDS file imported from another repair café (all its rows, or none)."""
+    """One ORDS file from another repair café: previewed (the file staged, every row checked,
+    the rejected rows written apart), then its valid rows imported in one transaction, or
+    none of them."""
 
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("organisation")
     )
     filename = models.CharField(_("fichier"), max_length=200)
+    status = models.CharField(
+        _("état"),
+        max_length=10,
+        choices=RepairImportStatus.choices,
+        default=RepairImportStatus.IMPORTED,
+    )
+    # The preview's valid rows as read (JSON lines), until they are imported (then deleted):
+    # what is imported is what the preview showed.
+    valid_file = models.FileField(_("lignes valides"), upload_to=_staged_path, blank=True)
+    # The rejected rows in the provider's own columns plus « Erreur », kept to be fixed.
+    rejected_file = models.FileField(_("lignes rejetées"), upload_to=_staged_path, blank=True)
+    encoding = models.CharField(_("encodage"), max_length=20, blank=True)
+    delimiter = models.CharField(_("séparateur"), max_length=1, blank=True)
+    total_rows = models.PositiveIntegerField(_("lignes lues"), default=0)
+    valid_rows = models.PositiveIntegerField(_("lignes valides"), default=0)
+    rejected_rows = models.PositiveIntegerField(_("lignes rejetées"), default=0)
+    noted_rows = models.PositiveIntegerField(_("lignes lues avec une note"), default=0)
+    # What the preview found, bounded: the first errors (line, id, message), the notes
+    # grouped by kind (message, count, first lines), the columns left aside.
+    report = models.JSONField(_("compte rendu"), default=dict, blank=True)
     rows = models.PositiveIntegerField(_("lignes importées"), default=0)
     skipped = models.PositiveIntegerField(_("lignes déjà présentes"), default=0)
     imported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("par")
     )
-    imported_at = models.DateTimeField(_("importé le"), default=timezone.now)
+    previewed_at = models.DateTimeField(_("aperçu le"), null=True, blank=True)
+    imported_at = models.DateTimeField(_("importé le"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("import ORDS")
@@ -318,6 +351,15 @@ class RepairImport(models.Model):
 
     def __str__(self):
         return self.filename
+
+    @property
+    def is_previewed(self) -> bool:
+        return self.status == RepairImportStatus.PREVIEWED
+
+    @property
+    def importable_rows(self) -> int:
+        """Valid rows not already held: what « Importer les N lignes valides » adds."""
+        return max(0, self.valid_rows - self.skipped)
 
 
 class Repair(models.Model):
@@ -347,13 +389,18 @@ class Repair(models.Model):
         verbose_name=_("appareil du parc"),
     )
     product_category_id = models.PositiveSmallIntegerField(_("catégorie ORDS"))
-    partner_category = models.CharField(_("catégorie d'origine"), max_length=100, blank=True)
-    brand = models.CharField(_("marque"), max_length=100, blank=True)
+    # The ORDS category name as the provider wrote it ("PC Accessory"), exported as is;
+    # empty for local repairs (the name of ``product_category_id``).
+    product_category_name = models.CharField(
+        _("catégorie ORDS (texte d'origine)"), max_length=100, blank=True
+    )
+    partner_category = models.CharField(_("catégorie d'origine"), max_length=500, blank=True)
+    brand = models.CharField(_("marque"), max_length=200, blank=True)
     year_of_manufacture = models.PositiveSmallIntegerField(
         _("année de fabrication"), null=True, blank=True
     )
     product_age = models.DecimalField(
-        _("âge du produit (ans)"), max_digits=5, decimal_places=1, null=True, blank=True
+        _("âge du produit (ans)"), max_digits=8, decimal_places=3, null=True, blank=True
     )
     weight_kg = models.DecimalField(
         _("poids (kg)"), max_digits=6, decimal_places=2, null=True, blank=True
@@ -382,10 +429,13 @@ class Repair(models.Model):
         related_name="repairs",
         verbose_name=_("import"),
     )
-    external_id = models.CharField(_("identifiant d'origine"), max_length=100, blank=True)
+    external_id = models.CharField(_("identifiant d'origine"), max_length=200, blank=True)
     data_provider = models.CharField(_("fournisseur des données"), max_length=200, blank=True)
     country = models.CharField(_("pays"), max_length=3, blank=True)
-    group_identifier = models.CharField(_("groupe"), max_length=200, blank=True)
+    group_identifier = models.CharField(_("groupe"), max_length=300, blank=True)
+    # What the import read differently from the file, one line per value ("« Item too worn
+    # out » lu comme « Too worn out »").
+    import_note = models.TextField(_("note d'import"), blank=True)
 
     class Meta:
         verbose_name = _("réparation")
@@ -417,8 +467,9 @@ class Repair(models.Model):
 
     @property
     def product_category(self) -> str:
-        """The ORDS category name (English, as in the files)."""
-        return ords.categories().get(self.product_category_id, "")
+        """The ORDS category name (English, as in the files; the provider's spelling for an
+        imported record)."""
+        return self.product_category_name or ords.categories().get(self.product_category_id, "")
 
     @property
     def category_label(self) -> str:

@@ -2,12 +2,17 @@
 the CSV columns. Reference data and pure functions; no database access.
 
 Product categories come from ``data/ords/product_categories_v0.3.csv`` (Open Repair Alliance,
-CC BY-SA 4.0: see the README next to it).
+July 2025 release, CC BY-SA 4.0: see the README next to it). Statuses and barriers are the
+values of the July 2025 table schema (``tableschema-202507.json``, copied into
+``tests/fixtures/ords/``; a test checks that they match it). Values that real files write
+otherwise ("Item too worn out", "end of life", "1") are read through ``STATUS_VARIANTS`` and
+``BARRIER_VARIANTS``, and the import notes each one on its row.
 """
 
 import csv
 import functools
 import re
+import unicodedata
 from pathlib import Path
 
 from django.db import models
@@ -44,33 +49,65 @@ class RepairStatus(models.TextChoices):
     FIXED = "Fixed", _("Réparé")
     REPAIRABLE = "Repairable", _("Réparable (suite à donner)")
     END_OF_LIFE = "End of life", _("Fin de vie")
+    # In the 2025-07 schema; only imported records carry it (a facilitator knows the outcome).
+    UNKNOWN = "Unknown", _("Issue inconnue")
 
 
-# ORDS numeric codes, also accepted on import ("either the text or number code").
-STATUS_CODES = {
-    "1": RepairStatus.FIXED,
-    "2": RepairStatus.REPAIRABLE,
-    "3": RepairStatus.END_OF_LIFE,
-}
+# The statuses a facilitator records at a session.
+LOCAL_STATUSES = (RepairStatus.FIXED, RepairStatus.REPAIRABLE, RepairStatus.END_OF_LIFE)
 
 
 class RepairBarrier(models.TextChoices):
-    """ORDS repair_barrier_if_end_of_life."""
+    """ORDS repair_barrier_if_end_of_life, spelled as the 2025-07 table schema spells it."""
 
     PARTS_NOT_AVAILABLE = "Spare parts not available", _("Pièces détachées indisponibles")
     PARTS_TOO_EXPENSIVE = "Spare parts too expensive", _("Pièces détachées trop chères")
-    NO_WAY_TO_OPEN = "No way to open the product", _("Impossible d'ouvrir le produit")
+    NO_WAY_TO_OPEN = "No way to open product", _("Impossible d'ouvrir le produit")
     NO_INFORMATION = (
         "Repair information not available",
         _("Informations de réparation indisponibles"),
     )
     LACK_OF_EQUIPMENT = "Lack of equipment", _("Manque d'équipement")
-    TOO_WORN_OUT = "Product too worn out", _("Produit trop usé")
+    TOO_WORN_OUT = "Too worn out", _("Produit trop usé")
 
 
-BARRIER_CODES = {str(index): barrier for index, barrier in enumerate(RepairBarrier, start=1)}
-# The standard's table spells one of them differently from its own prose.
-BARRIER_ALIASES = {"no way to open product": RepairBarrier.NO_WAY_TO_OPEN}
+def variant_key(text: str) -> str:
+    """How a status or barrier is looked up among the variants: case, accents, spaces,
+    hyphens and underscores do not matter ("END-OF-LIFE", "end_of_life" and "End of life"
+    are one; so are "Réparé" and "repare")."""
+    text = unicodedata.normalize("NFKD", text.replace("-", " ").replace("_", " ").casefold())
+    return " ".join("".join(c for c in text if not unicodedata.combining(c)).split())
+
+
+# Other spellings met in real files, by ``variant_key``. The canonical values themselves are
+# there too, so that a case variant ("fixed") is found, and noted as changed.
+STATUS_VARIANTS: dict[str, str] = {
+    **{variant_key(status.value): status.value for status in RepairStatus},
+    # The ORDS numeric codes ("either the text or number code", ORDS v0.2).
+    "1": RepairStatus.FIXED.value,
+    "2": RepairStatus.REPAIRABLE.value,
+    "3": RepairStatus.END_OF_LIFE.value,
+    # Older exports of the providers (Restarters' Fixometer, repair café spreadsheets).
+    "eol": RepairStatus.END_OF_LIFE.value,
+    "endoflife": RepairStatus.END_OF_LIFE.value,
+    "repaired": RepairStatus.FIXED.value,
+    # French spreadsheets: Filière's own labels and the short words.
+    **{variant_key(str(status.label)): status.value for status in RepairStatus},
+    "reparable": RepairStatus.REPAIRABLE.value,
+    "inconnu": RepairStatus.UNKNOWN.value,
+    "inconnue": RepairStatus.UNKNOWN.value,
+}
+BARRIER_VARIANTS: dict[str, str] = {
+    **{variant_key(barrier.value): barrier.value for barrier in RepairBarrier},
+    # The ORDS numeric codes, in the standard's order.
+    **{str(index): barrier.value for index, barrier in enumerate(RepairBarrier, start=1)},
+    # Repair Café Denmark, Fixit Clinic, Repair Connects and the ORDS prose (DESIGN.md).
+    "item too worn out": RepairBarrier.TOO_WORN_OUT.value,
+    "product too worn out": RepairBarrier.TOO_WORN_OUT.value,
+    "no way to open the product": RepairBarrier.NO_WAY_TO_OPEN.value,
+    # French spreadsheets: Filière's own labels.
+    **{variant_key(str(barrier.label)): barrier.value for barrier in RepairBarrier},
+}
 
 
 @functools.cache

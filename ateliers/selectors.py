@@ -41,6 +41,7 @@ from .models import (
     Enrolment,
     EnrolmentStatus,
     Repair,
+    RepairImport,
     Session,
     WorkshopType,
 )
@@ -430,15 +431,22 @@ def session_repairs(session: Session) -> list[Repair]:
     return list(session.repairs.select_related("device", "recorded_by").order_by("id"))
 
 
-def local_repairs_for_export(organisation, *, session: Session | None = None):
-    queryset = Repair.objects.filter(organisation=organisation, session__isnull=False)
+def repairs_for_export(organisation, *, session: Session | None = None, imported=False):
+    """The organisation's repairs for its ORDS file: its own sessions' (or one session's),
+    and with ``imported`` also the records it holds from other providers. Ordered for a
+    stable file; callers iterate in chunks."""
+    queryset = Repair.objects.filter(organisation=organisation)
     if session is not None:
         queryset = queryset.filter(session=session)
+    elif not imported:
+        queryset = queryset.filter(session__isnull=False)
     return queryset.order_by("event_date", "id")
 
 
 def repair_totals(user, organisation_id: int | None = None) -> dict:
-    """Totals over the user's repairs: their own sessions, and the imported records."""
+    """Totals over the user's repairs, kept apart: ``local`` (their own sessions: the
+    figures), ``imported`` (records from other providers) and ``all`` (both, only shown
+    when the user asks for it)."""
     queryset = repairs_visible_to(user)
     if organisation_id:
         queryset = queryset.filter(organisation_id=organisation_id)
@@ -450,11 +458,22 @@ def repair_totals(user, organisation_id: int | None = None) -> dict:
 
 
 def repair_imports(user):
-    from .models import RepairImport
-
+    """The user's organisations' latest ORDS files, previews and imports."""
     return RepairImport.objects.filter(
         organisation_id__in=team_organisation_ids(user)
     ).select_related("imported_by", "organisation")[:20]
+
+
+def repair_import_for(user, pk: int) -> RepairImport:
+    """One ORDS file of the user's organisations; any other is a 404."""
+    batch = (
+        RepairImport.objects.filter(pk=pk, organisation_id__in=team_organisation_ids(user))
+        .select_related("organisation", "imported_by")
+        .first()
+    )
+    if batch is None:
+        raise Http404
+    return batch
 
 
 def session_organisations() -> QuerySet[Organisation]:
@@ -498,11 +517,14 @@ def households_trained(*, scope: Q, territory: Q, start: dt.date, end: dt.date) 
 
 
 def repairs_by_status(
-    *, organisation_ids, territory: Q, start: dt.date, end: dt.date
+    *, organisation_ids, territory: Q, start: dt.date, end: dt.date, include_imported=False
 ) -> dict[str, int]:
-    """Repairs (local and imported) dated in the period, by ORDS status. ``territory`` is a
-    condition on Repair (through its session: imported records have none). One query."""
+    """Repairs dated in the period, by ORDS status: the organisations' own sessions', and
+    the records imported from other providers only with ``include_imported``. ``territory``
+    is a condition on Repair (through its session: imported records have none). One query."""
     queryset = Repair.objects.filter(territory, event_date__gte=start, event_date__lte=end)
+    if not include_imported:
+        queryset = queryset.filter(session__isnull=False)
     if organisation_ids is not None:
         queryset = queryset.filter(organisation_id__in=organisation_ids)
     counts = dict.fromkeys(ords.RepairStatus.values, 0)

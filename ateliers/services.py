@@ -7,9 +7,6 @@ count the confirmed enrolments inside the lock, so two people taking the last se
 get one seat and one place on the waiting list, never two seats.
 """
 
-import csv
-import io
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -17,15 +14,15 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from acteurs.models import Household, Membership
 from acteurs.permissions import HOUSEHOLD_ROLES, has_role
+from core.errors import NotPermitted
 from parc.codes import MistypedCode, NotACode, normalize_code
 from parc.models import Device, DeviceEvent, State
 
-from . import ords, ords_csv, pix
+from . import ords, ords_import, pix
 from .models import (
     Assessment,
     AssessmentLevel,
@@ -38,7 +35,7 @@ from .models import (
     Session,
     WorkshopType,
 )
-from .permissions import TEAM_ROLES, is_team
+from .permissions import TEAM_ROLES, is_team, team_organisation_ids
 
 
 class WorkshopError(Exception):
@@ -484,7 +481,7 @@ def _product_age(year: int | None, event_date: date) -> Decimal | None:
 
 
 def _check_outcome(status: str, barrier: str) -> None:
-    if status not in ords.RepairStatus.values:
+    if status not in ords.LOCAL_STATUSES:
         raise WorkshopError(_("Résultat inconnu : réparé, réparable ou fin de vie."))
     if status == ords.RepairStatus.END_OF_LIFE and not barrier:
         raise WorkshopError(_("Fin de vie : indiquez ce qui a empêché la réparation."))
@@ -640,147 +637,27 @@ def _repair_note(session: Session, repair: Repair) -> str:
     return note
 
 
-# --- ORDS export and import -------------------------------------------------------------------
+# --- ORDS import ------------------------------------------------------------------------------
 
 
-MAX_IMPORT_ROWS = 50_000
-MAX_REPORTED_ERRORS = 200
+def repairs_import_preview(*, actor, organisation, upload) -> RepairImport:
+    """Stage another repair café's ORDS file and check every row; nothing is imported yet.
 
-
-@dataclass
-class ImportReport:
-    """What an import did, or why it did nothing: ``errors`` are French, one per problem."""
-
-    imported: int = 0
-    skipped: int = 0
-    errors: list[str] = field(default_factory=list)
-    truncated: bool = False
-    batch: RepairImport | None = None
-
-
-class ImportRefused(WorkshopError):
-    def __init__(self, report: ImportReport):
-        super().__init__(
-            _("Fichier refusé, rien n'a été importé : %(n)d erreur(s).") % {"n": len(report.errors)}
-        )
-        self.report = report
-
-
-def repairs_import(*, actor, organisation, filename: str, content: bytes) -> ImportReport:
-    """Import an ORDS CSV from another repair café, for ``organisation``: every row or none.
-
-    Rows already imported (same data provider and id), and this organisation's own exported
-    repairs, are skipped, so importing a file twice changes nothing. Raises ``ImportRefused``
-    with one French message per faulty row.
-    """
+    Raises ``NotPermitted`` outside the organisation's team, ``ords_csv.OrdsFileError`` (an
+    ``InvalidInput``) when the file as a whole is not ORDS."""
     if not is_team(actor, organisation.pk):
-        raise WorkshopError(
-            _("Vous ne pouvez pas importer de réparations pour cette organisation.")
+        raise NotPermitted(
+            _("Vous ne pouvez pas importer de réparations pour cette organisation."),
+            code="ords_import_not_permitted",
         )
-    try:
-        text = ords_csv.decode(content)
-    except ords_csv.UnreadableFile as error:
-        raise WorkshopError(str(error)) from None
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
-    header = [name.strip().lower() for name in (reader.fieldnames or [])]
-    reader.fieldnames = header
-    required = {"id", "repair_status", "event_date"}
-    missing = sorted(required - set(header))
-    if not header or missing or not ({"product_category_id", "product_category"} & set(header)):
-        raise WorkshopError(
-            _(
-                "Ce fichier n'est pas au format ORDS : colonnes manquantes (%(columns)s). "
-                "Colonnes attendues : %(expected)s."
-            )
-            % {
-                "columns": ", ".join(missing) or "product_category_id",
-                "expected": ", ".join(ords.COLUMNS),
-            }
-        )
-    report = ImportReport()
-    today = timezone.localdate()
-    records = []
-    seen: dict[tuple[str, str], int] = {}
-    try:
-        for index, row in enumerate(reader):
-            line = index + 2  # the header is line 1
-            if index >= MAX_IMPORT_ROWS:
-                raise WorkshopError(
-                    _("Fichier trop long : %(max)d lignes au plus par import.")
-                    % {"max": MAX_IMPORT_ROWS}
-                )
-            if None in row:
-                report.errors.append(
-                    _("Ligne %(line)d : plus de cellules que de colonnes.") % {"line": line}
-                )
-                continue
-            if not any((value or "").strip() for value in row.values()):
-                continue
-            record, errors = ords_csv.parse_row(row, line, today)
-            report.errors.extend(errors)
-            if record is None:
-                continue
-            key = (record["data_provider"], record["external_id"])
-            if key in seen:
-                report.errors.append(
-                    _("Ligne %(line)d : identifiant « %(id)s » déjà présent ligne %(first)d.")
-                    % {"line": line, "id": record["external_id"], "first": seen[key]}
-                )
-                continue
-            seen[key] = line
-            records.append(record)
-    except csv.Error as error:
-        raise WorkshopError(_("Fichier CSV illisible : %(error)s.") % {"error": error}) from None
-    if len(report.errors) > MAX_REPORTED_ERRORS:
-        report.errors = report.errors[:MAX_REPORTED_ERRORS]
-        report.truncated = True
-    if report.errors:
-        raise ImportRefused(report)
-    if not records:
-        raise WorkshopError(_("Le fichier ne contient aucune réparation."))
-    with transaction.atomic():
-        already = set(
-            Repair.objects.filter(
-                organisation=organisation, import_batch__isnull=False
-            ).values_list("data_provider", "external_id")
-        )
-        own_prefix = (slugify(organisation.short_name) or "filiere") + "-"
-        own_ids = {
-            ords_csv.record_id(repair, organisation)
-            for repair in Repair.objects.filter(
-                organisation=organisation, session__isnull=False
-            ).only("id")
-        }
-        fresh = []
-        for record in records:
-            key = (record["data_provider"], record["external_id"])
-            is_own = (
-                record["data_provider"] == organisation.name
-                and record["external_id"].startswith(own_prefix)
-                and record["external_id"] in own_ids
-            )
-            if key in already or is_own:
-                report.skipped += 1
-            else:
-                fresh.append(record)
-        batch = RepairImport.objects.create(
-            organisation=organisation,
-            filename=filename[:200],
-            rows=len(fresh),
-            skipped=report.skipped,
-            imported_by=actor,
-        )
-        Repair.objects.bulk_create(
-            [
-                Repair(organisation=organisation, import_batch=batch, recorded_by=actor, **record)
-                for record in fresh
-            ],
-            batch_size=1000,
-        )
-        report.imported = len(fresh)
-        report.batch = batch
-    return report
+    ords_import.discard_stale_previews(organisation)
+    batch = ords_import.start(organisation=organisation, actor=actor, filename=upload.name)
+    upload.seek(0)
+    return ords_import.preview(batch, upload.file)
+
+
+def repairs_import_confirm(*, actor, batch_pk: int) -> RepairImport:
+    """Import the valid rows of a previewed file, every one or none (one transaction)."""
+    return ords_import.import_valid_rows(
+        batch_pk, actor=actor, organisation_ids=team_organisation_ids(actor)
+    )

@@ -24,6 +24,12 @@ urlpatterns = [
     path("ateliers/foyers/<int:pk>/", views.household_workshops, name="household"),
     path("ateliers/progression/", views.group_progress, name="progress"),
     path("ateliers/reparations/", views.repairs, name="repairs"),
+    path("ateliers/reparations/imports/<int:pk>/", views.repair_import, name="repair_import"),
+    path(
+        "ateliers/reparations/imports/<int:pk>/lignes-rejetees.csv",
+        views.repair_import_rejected,
+        name="repair_import_rejected",
+    ),
     path(
         "ateliers/reparations/ords-<int:organisation_pk>.csv",
         views.repairs_export,

@@ -1,22 +1,23 @@
 """Workshop pages. Thin: validate a form, read through selectors, call one service, and turn
 a refusal into a French message (never a 500)."""
 
-import csv
 import datetime as dt
-import io
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from acteurs.selectors import communes_for, household_for, households_visible_to
+from core.errors import ApplicationError
 from documents.rendering import render_pdf
 
 from . import impact, ords_csv, pix, selectors, services
@@ -411,56 +412,96 @@ def repair_create(request, pk):
     return _render(request, "ateliers/repair_form.html", {"session": session, "form": form})
 
 
+def _include_imported(request) -> bool:
+    return request.GET.get("importees") == "1"
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def repairs(request):
-    """Repair figures (CO2e averted), the ORDS export and the import of another café's file."""
+    """Repair figures (CO2e averted), the ORDS export, and the upload of another café's file
+    (which leads to its preview)."""
     organisations = selectors.team_organisations(request.user)
     if not organisations:
         raise PermissionDenied
     form = ImportForm(request.POST or None, request.FILES or None, organisations=organisations)
-    report = None
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["fichier"]
         try:
-            report = services.repairs_import(
+            batch = services.repairs_import_preview(
                 actor=request.user,
                 organisation=form.cleaned_data["organisation"],
-                filename=upload.name,
-                content=upload.read(),
+                upload=form.cleaned_data["fichier"],
             )
-        except services.ImportRefused as refused:
-            messages.error(request, refused.message)
-            report = refused.report
-        except services.WorkshopError as error:
-            messages.error(request, error.message)
+        except ApplicationError as error:
+            form.add_error("fichier", error.message)
         else:
-            messages.success(
-                request,
-                _("Import terminé : %(n)d réparation(s) ajoutée(s), %(s)d déjà présente(s).")
-                % {"n": report.imported, "s": report.skipped},
-            )
-            return redirect("ateliers:repairs")
+            return redirect("ateliers:repair_import", pk=batch.pk)
     status = 400 if request.method == "POST" else 200
     return _render(
         request,
         "ateliers/repairs.html",
         {
             "form": form,
-            "report": report,
             "organisations": organisations,
             "totals": selectors.repair_totals(request.user),
+            "include_imported": _include_imported(request),
             "sessions": selectors.repair_sessions(request.user),
             "imports": selectors.repair_imports(request.user),
             "source": impact.SOURCE,
+            "reuse_differs": impact.REUSE_DIFFERS,
         },
         status,
     )
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def repair_import(request, pk):
+    """An ORDS file's preview (valid rows, rejected rows and why, notes) and the import of
+    its valid rows; afterwards, what was imported."""
+    batch = selectors.repair_import_for(request.user, pk)
+    status = 200
+    if request.method == "POST":
+        try:
+            batch = services.repairs_import_confirm(actor=request.user, batch_pk=batch.pk)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+            status = error.status
+            batch = selectors.repair_import_for(request.user, pk)
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "%(n)s réparation importée.",
+                    "%(n)s réparations importées.",
+                    batch.rows,
+                )
+                % {"n": intcomma(batch.rows)},
+            )
+            return redirect("ateliers:repair_import", pk=batch.pk)
+    return _render(request, "ateliers/repair_import.html", {"batch": batch}, status)
+
+
+@login_required
+def repair_import_rejected(request, pk):
+    """The rejected rows of an ORDS file, in the provider's columns plus « Erreur »."""
+    batch = selectors.repair_import_for(request.user, pk)
+    if not batch.rejected_file:
+        raise Http404
+    stem = batch.filename.rsplit(".", 1)[0] or "ords"
+    charset = "windows-1252" if batch.encoding == "cp1252" else "utf-8"
+    return FileResponse(
+        batch.rejected_file.open("rb"),
+        as_attachment=True,
+        filename=f"{stem}-lignes-rejetees.csv",
+        content_type=f"text/csv; charset={charset}",
+    )
+
+
+@login_required
 def repairs_export(request, organisation_pk):
-    """The organisation's repairs as an ORDS v0.3 CSV (optionally one session's)."""
+    """The organisation's repairs as an ORDS v0.3 CSV (optionally one session's; with
+    ``importees=1`` also the records it holds from other providers), streamed."""
     organisation = selectors.team_organisations(request.user).filter(pk=organisation_pk).first()
     if organisation is None:
         raise Http404
@@ -470,14 +511,17 @@ def repairs_export(request, organisation_pk):
             session = selectors.team_session_for(request.user, int(request.GET["seance"]))
         except ValueError:
             session = None
-    rows = ords_csv.export_rows(
-        selectors.local_repairs_for_export(organisation, session=session), organisation
+    imported = _include_imported(request)
+    repairs = selectors.repairs_for_export(organisation, session=session, imported=imported)
+    response = StreamingHttpResponse(
+        ords_csv.export_lines(repairs.iterator(chunk_size=2000), organisation),
+        content_type="text/csv; charset=utf-8",
     )
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     day = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="ords-{organisation.pk}-{day}.csv"'
+    suffix = "-avec-importees" if imported and session is None else ""
+    response["Content-Disposition"] = (
+        f'attachment; filename="ords-{organisation.pk}-{day}{suffix}.csv"'
+    )
     return response
 
 

@@ -10,6 +10,7 @@ Stages, in this order (``BENCH_ONLY`` / ``BENCH_SKIP`` take a comma-separated li
   gisement     the gisement report (bench/rapports_gisement.py, when it exists; on the pool)
   dashboard    the pool dashboard (bench/rapports_dashboard.py, when it exists; on the pool)
   intake       inventory-list import (bench/intake.py; child process, its own database)
+  ords         repair-data (ORDS) import (bench/ords.py; child process, its own database)
   reminders    loan reminders (bench/prets.py; child process, its own database)
 
 Environment:
@@ -22,6 +23,7 @@ Environment:
   BENCH_SMALL_DEVICES  size of the reference pool for query counts (default 1000; 0: skip)
   BENCH_LOANS          loans of the reminders benchmark (default 100000)
   BENCH_IMPORT_ROWS    rows of the import benchmark (default 10000)
+  BENCH_ORDS_ROWS      records of the ORDS import benchmark (default 30000)
   BENCH_SEED           random seed of the pool and the samples (default 42)
   DATABASE_URL         SQLite (default) or PostgreSQL server; the benchmark uses its own
                        databases: var/bench*.sqlite3 or filiere_bench* on that server
@@ -53,6 +55,7 @@ STAGES = (
     "gisement",
     "dashboard",
     "intake",
+    "ords",
     "reminders",
 )
 
@@ -123,7 +126,7 @@ def main(argv: list[str] | None = None) -> None:
     quiet = args.queries_only
     started_all = time.perf_counter()
     needs_pool = args.queries_only or any(
-        s not in ("labels", "intake", "reminders") for s in stages
+        s not in ("labels", "intake", "ords", "reminders") for s in stages
     )
     pool = None
     if needs_pool:
@@ -277,6 +280,11 @@ class StageRunner:
         # codes) would collide with this run's.
         drop(resolve("bench_intake"))
         return _child_figures("bench.intake", "--rows", str(rows))
+
+    def stage_ords(self) -> dict:
+        rows = _env_int("BENCH_ORDS_ROWS", 30_000)
+        # bench/ords.py drops and recreates its own database (var/bench-ords.sqlite3).
+        return _child_figures("bench.ords", "--rows", str(rows))
 
     def stage_reminders(self) -> dict:
         loans = _env_int("BENCH_LOANS", 100_000)

@@ -6,6 +6,15 @@ assumptions of the table it used, so a figure can always be traced back.
 
 The same table holds the typical weight of each kind of device: donors weigh a whole
 donation, not each device, so a weight by kind can only be an estimate.
+
+Two methods, on purpose. Reuse (this module): a device handed to a household replaces the
+purchase of a new one, so the whole footprint of a new device counts (ADEME, one for one).
+Repairs (``ateliers.impact``, the one source of the repair factors): a repaired item is
+one its owner already has, so the Restart Project counts half a new one avoided
+(displacement 0.5) over its per-category footprints (Restart Project LCA data 2021, every
+ORDS category). Each figure is printed with its own
+source; where both meet (the repairs page), ``ateliers.impact.REUSE_DIFFERS`` says how they
+differ.
 """
 
 from dataclasses import dataclass, field

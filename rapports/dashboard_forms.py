@@ -164,6 +164,11 @@ class RoadmapForm(PeriodForm):
         max_length=5,
         help_text=_("Cinq caractères, par exemple 28085 pour Chartres."),
     )
+    importees = forms.BooleanField(
+        label=_("Inclure les réparations importées d'autres sources"),
+        required=False,
+        help_text=_("Fichiers ORDS d'autres repair cafés : sans cela, seules vos séances."),
+    )
 
     def __init__(self, data, *, today=None):
         super().__init__(data, today=today)

@@ -500,13 +500,16 @@ class RoadmapReport:
         return self.repairs.get("End of life", 0)
 
 
-def roadmap_report(scope, territory, start: dt.date, end: dt.date) -> RoadmapReport:
+def roadmap_report(
+    scope, territory, start: dt.date, end: dt.date, *, include_imported: bool = False
+) -> RoadmapReport:
     """The roadmap indicators over a period and a territory, for a report scope
     (rapports.access.ReportScope). Gisements, conventions and partners follow the gisements
     in scope (by the gisement's commune); devices handed over follow the lending or selling
     organisation and the funded gisements (by the household's commune); training and repairs
-    the organisations in scope (by the household's commune; by the repair session's commune,
-    so imported repairs count only without a territory)."""
+    the organisations in scope (by the household's commune; by the repair session's commune).
+    Repairs imported from other providers count only with ``include_imported``, and then
+    only without a territory (they have no session)."""
     from ateliers import selectors as ateliers
     from dons import selectors as dons
     from prets import selectors as prets
@@ -540,5 +543,6 @@ def roadmap_report(scope, territory, start: dt.date, end: dt.date) -> RoadmapRep
             territory=territory.condition("session__commune"),
             start=start,
             end=end,
+            include_imported=include_imported,
         ),
     )

@@ -210,7 +210,8 @@ def roadmap(request):
     form = RoadmapForm(request.GET)
     start, end = form.period()
     territory = form.territory()
-    report = roadmap_report(scope, territory, start, end)
+    include_imported = bool(form.cleaned_data.get("importees"))
+    report = roadmap_report(scope, territory, start, end, include_imported=include_imported)
     quarters = report.gisements.conventions_by_quarter
     context = {
         "form": form,

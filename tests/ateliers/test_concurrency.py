@@ -137,3 +137,49 @@ def test_a_cancellation_and_an_enrolment_at_once_never_overbook(last_seat, ccas,
     assert results["cancel"].pk == waiting.pk
     assert results["enrol"].status == "waiting"
     assert last_seat.enrolments.filter(status="confirmed").count() == 3
+
+
+def test_two_imports_of_the_same_records_at_once_hold_each_record_once(association, facilitator):
+    """Two ORDS files sharing 51 records, imported at the same moment: the second waits for
+    the first (the organisation's imports run one at a time), then adds only its own 50."""
+    from ateliers.models import Repair
+    from tests.ords import upload
+
+    header = "id,data_provider,country,product_category_id,repair_status,event_date"
+
+    def ords_file(ids):
+        lines = [f"k-{n},Repair Café Nogent,FRA,14,Fixed,2024-03-02" for n in ids]
+        return ("\r\n".join([header, *lines]) + "\r\n").encode()
+
+    first, second = (
+        services.repairs_import_preview(
+            actor=facilitator, organisation=association, upload=upload(name, ords_file(ids))
+        )
+        for name, ids in (("a.csv", range(100)), ("b.csv", range(49, 150)))
+    )
+    inserted, release = threading.Event(), threading.Event()
+    results = {}
+
+    def import_first():
+        with transaction.atomic():
+            batch = services.repairs_import_confirm(actor=facilitator, batch_pk=first.pk)
+            inserted.set()
+            release.wait(timeout=10)  # keep the rows uncommitted while the other one runs
+            return batch
+
+    def import_second():
+        inserted.wait(timeout=10)
+        return services.repairs_import_confirm(actor=facilitator, batch_pk=second.pk)
+
+    a = in_thread(import_first, results, "first")
+    b = in_thread(import_second, results, "second")
+    inserted.wait(timeout=10)
+    b.join(timeout=1)
+    assert b.is_alive(), "the second import must wait for the first one"
+    release.set()
+    a.join(timeout=30)
+    b.join(timeout=30)
+    assert (results["first"].rows, results["first"].skipped) == (100, 0)
+    assert (results["second"].rows, results["second"].skipped) == (50, 51)
+    assert Repair.objects.count() == 150
+    assert Repair.objects.values("external_id").distinct().count() == 150

@@ -198,6 +198,16 @@ def test_figures_of_a_refurbisher_without_territory(roadmap, refurbisher):
     assert g.conventions_signed == 2
     assert (report.handovers.loans, report.handovers.sales, report.handovers.gifts) == (3, 1, 1)
     assert report.trained == {"households": 3, "attendances": 3}
+    # The imported repair is another provider's work: kept apart unless asked for.
+    assert report.repairs_total == 4
+    assert (report.repairs_fixed, report.repairs_end_of_life) == (3, 1)
+    report = dashboard_selectors.roadmap_report(
+        ReportScope(refurbishers=frozenset({refurbisher.pk})),
+        Territory(),
+        roadmap["today"] - dt.timedelta(days=364),
+        roadmap["today"],
+        include_imported=True,
+    )
     assert report.repairs_total == 5
     assert (report.repairs_fixed, report.repairs_end_of_life) == (4, 1)
 
@@ -249,6 +259,12 @@ def test_page_suppresses_small_household_counts(client, staff, roadmap):
     assert "< 5" in text  # 2 devices, 2 households trained
     response = client.get(URL)
     assert response.context["report"].handovers.total == 5
+    # Repairs: the sessions' only, unless the option asks for the imported ones too.
+    assert response.context["report"].repairs_total == 4
+    assert "ne sont pas comptées" in _text(response)
+    response = client.get(URL, {"importees": "on"})
+    assert response.context["report"].repairs_total == 5
+    assert "Inclure les réparations importées d'autres sources" in _text(response)
 
 
 @pytest.mark.parametrize(
