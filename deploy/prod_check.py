@@ -87,8 +87,13 @@ def environment(workdir: Path, web_port: int) -> dict:
     )
 
 
-def bring_up(s: stack.Stack, *, demo: bool = True, gunicorn_workers: int | None = None,
-             worker_concurrency: int = 2) -> dict:
+def bring_up(
+    s: stack.Stack,
+    *,
+    demo: bool = True,
+    gunicorn_workers: int | None = None,
+    worker_concurrency: int = 2,
+) -> dict:
     """Database, static files, the processes; returns the URLs and the environment."""
     web_port, proxy_port = stack.free_port(), stack.free_port()
     env = environment(s.workdir, proxy_port)
@@ -109,15 +114,24 @@ def bring_up(s: stack.Stack, *, demo: bool = True, gunicorn_workers: int | None 
     stack.start_worker(s, env, concurrency=worker_concurrency)
     stack.start_beat(s, env)
     config = stack.nginx_config(
-        s, port=proxy_port, upstream_port=web_port,
-        static_root=s.workdir / "static", media_root=s.workdir / "media",
+        s,
+        port=proxy_port,
+        upstream_port=web_port,
+        static_root=s.workdir / "static",
+        media_root=s.workdir / "media",
     )
     stack.start_nginx(s, config)
     base = f"http://127.0.0.1:{proxy_port}"
-    stack.wait_for(lambda: stack.http_status(f"{base}/health/") == 200, timeout=60,
-                   what="gunicorn behind nginx")
-    stack.wait_for(lambda: stack.http_status(f"{base}/ready/") == 200, timeout=60,
-                   what="/ready/ (database, broker, worker heartbeat, beat)")
+    stack.wait_for(
+        lambda: stack.http_status(f"{base}/health/") == 200,
+        timeout=60,
+        what="gunicorn behind nginx",
+    )
+    stack.wait_for(
+        lambda: stack.http_status(f"{base}/ready/") == 200,
+        timeout=60,
+        what="/ready/ (database, broker, worker heartbeat, beat)",
+    )
     log(f"stack up behind nginx at {base} (gunicorn on :{web_port})")
     return {"base": base, "web_port": web_port, "env": env}
 
@@ -128,17 +142,30 @@ def _check_logs(s: stack.Stack) -> None:
 
     worker = (s.workdir / "worker.log").read_text(errors="replace")
     for task in ("parc.analyse_import_job", "parc.run_import_job", "rapports.build_report_job"):
-        smoke.check(f"Task {task}[" in worker and "succeeded" in worker,
-                    f"the worker's log does not show {task} succeeding")
+        smoke.check(
+            f"Task {task}[" in worker and "succeeded" in worker,
+            f"the worker's log does not show {task} succeeding",
+        )
     lines = [
-        json.loads(line) for line in (s.workdir / "gunicorn.log").read_text().splitlines()
+        json.loads(line)
+        for line in (s.workdir / "gunicorn.log").read_text().splitlines()
         if line.startswith("{") and '"exploitation.requests"' in line
     ]
     smoke.check(lines, "no JSON request log line")
     smoke.check(all("?" not in entry["path"] for entry in lines), "a query string was logged")
     smoke.check(any(entry.get("user_id") for entry in lines), "no user id in the request log")
-    allowed = {"time", "level", "logger", "message", "method", "path", "route", "status",
-               "duration_ms", "user_id"}
+    allowed = {
+        "time",
+        "level",
+        "logger",
+        "message",
+        "method",
+        "path",
+        "route",
+        "status",
+        "duration_ms",
+        "user_id",
+    }
     smoke.check(all(set(entry) <= allowed for entry in lines), "unexpected request log fields")
     log(f"logs: the worker ran the 3 jobs; {len(lines)} JSON request lines, no query string")
 

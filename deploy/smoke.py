@@ -49,8 +49,9 @@ class Browser:
         self.last_url = response.url
         return response
 
-    def post_form(self, path: str, data: dict, *, page: str | None = None, files=None,
-                  allow_redirects=True) -> requests.Response:
+    def post_form(
+        self, path: str, data: dict, *, page: str | None = None, files=None, allow_redirects=True
+    ) -> requests.Response:
         """Post a form the way a browser does: the CSRF token read from the page that shows
         the form, Origin and Referer set to that page."""
         source = self.get(page or path)
@@ -82,8 +83,10 @@ class Browser:
         check(response.status_code == 200, f"logout: {response.status_code}")
         check("sessionid" not in self.session.cookies, "logout: the session cookie stayed")
         again = self.get("/appareils/", allow_redirects=False)
-        check(again.status_code == 302 and "/comptes/login/" in again.headers["Location"],
-              "after logout the device list is still open")
+        check(
+            again.status_code == 302 and "/comptes/login/" in again.headers["Location"],
+            "after logout the device list is still open",
+        )
 
 
 def wait_until(predicate, *, timeout: float, what: str):
@@ -106,8 +109,10 @@ def technician_journey(base: str, log: Log) -> None:
     code = codes[0]
     # The scan page: type the code, land on the device page.
     scanned = browser.post_form("/scan/", {"code": code.lower()})
-    check(scanned.status_code == 200 and scanned.url.endswith(f"/e/{code}/"),
-          f"scan of {code} did not open its page ({scanned.status_code} {scanned.url})")
+    check(
+        scanned.status_code == 200 and scanned.url.endswith(f"/e/{code}/"),
+        f"scan of {code} did not open its page ({scanned.status_code} {scanned.url})",
+    )
     log(f"technicien: scanned {code}")
     done = browser.post_form(
         f"/e/{code}/action/start_triage/",
@@ -154,14 +159,16 @@ def staff_journey(base: str, log: Log) -> int:
     job_url = f"/appareils/import/{job[1]}/"
     status = wait_until(
         lambda: (s := import_status(browser, job_url)) not in ("", "analyse en cours") and s,
-        timeout=60, what="analysis by the worker",
+        timeout=60,
+        what="analysis by the worker",
     )
     check(status == "aperçu prêt", f"analysis: {status!r}")
     log(f"equipe: list analysed by the worker (job {job[1]})")
     browser.post_form(f"{job_url}importer/", {}, page=job_url)
     status = wait_until(
         lambda: (s := import_status(browser, job_url)) not in ("", "import en cours") and s,
-        timeout=60, what="import by the worker",
+        timeout=60,
+        what="import by the worker",
     )
     check(status == "importé", f"import: {status!r}")
     log("equipe: 5 devices imported by the worker")
@@ -180,8 +187,11 @@ def funder_journey(base: str, log: Log) -> int:
     job = re.search(r"/rapports/travaux/(\d+)/", started.url)
     check(job, f"report job: ended on {started.url}")
     pdf_link = f"/rapports/travaux/{job[1]}/pdf/"
-    wait_until(lambda: pdf_link in browser.get(f"/rapports/travaux/{job[1]}/").text,
-               timeout=90, what="report PDF by the worker")
+    wait_until(
+        lambda: pdf_link in browser.get(f"/rapports/travaux/{job[1]}/").text,
+        timeout=90,
+        what="report PDF by the worker",
+    )
     pdf = browser.get(pdf_link)
     check(pdf.status_code == 200 and pdf.content.startswith(b"%PDF"), "the report is no PDF")
     log(f"financeur: report PDF built by the worker ({len(pdf.content) // 1024} KB)")
@@ -197,12 +207,17 @@ def proxy_checks(base: str, log: Log) -> None:
     check(css, "the pages do not link hashed static files (collectstatic, manifest)")
     static = browser.session.get(browser.url(css[1]), headers={"Accept-Encoding": "gzip"})
     check(static.status_code == 200, f"static file: {static.status_code}")
-    check("max-age=31536000" in static.headers.get("Cache-Control", ""),
-          f"static file cache: {static.headers.get('Cache-Control')!r}")
+    check(
+        "max-age=31536000" in static.headers.get("Cache-Control", ""),
+        f"static file cache: {static.headers.get('Cache-Control')!r}",
+    )
     check(static.headers.get("Content-Encoding") == "gzip", "static file not compressed")
     check(browser.get("/media/").status_code == 404, "media files are served straight")
-    too_big = browser.session.post(browser.url("/appareils/import/"), data=b"x" * (22 << 20),
-                                   headers={"Content-Type": "application/octet-stream"})
+    too_big = browser.session.post(
+        browser.url("/appareils/import/"),
+        data=b"x" * (22 << 20),
+        headers={"Content-Type": "application/octet-stream"},
+    )
     check(too_big.status_code == 413, f"22 MB upload: {too_big.status_code}, not 413")
     health = browser.get("/health/")
     check(health.status_code == 200 and health.json() == {"status": "ok"}, "/health/")

@@ -175,8 +175,12 @@ def start_gunicorn(stack: Stack, env: dict, port: int, *, workers: int | None = 
         env["GUNICORN_WORKERS"] = str(workers)
     return stack.start(
         "gunicorn",
-        [str(BIN / "gunicorn"), "--config", str(DEPLOY / "gunicorn.conf.py"),
-         "config.wsgi:application"],
+        [
+            str(BIN / "gunicorn"),
+            "--config",
+            str(DEPLOY / "gunicorn.conf.py"),
+            "config.wsgi:application",
+        ],
         env=env,
     )
 
@@ -184,9 +188,20 @@ def start_gunicorn(stack: Stack, env: dict, port: int, *, workers: int | None = 
 def start_worker(stack: Stack, env: dict, *, concurrency: int = 2, name="worker") -> Process:
     return stack.start(
         name,
-        [str(BIN / "celery"), "--app", "config", "worker", "--loglevel", "INFO",
-         "--concurrency", str(concurrency), "--hostname", f"{name}-{os.getpid()}@%h",
-         "--without-mingle", "--without-gossip"],
+        [
+            str(BIN / "celery"),
+            "--app",
+            "config",
+            "worker",
+            "--loglevel",
+            "INFO",
+            "--concurrency",
+            str(concurrency),
+            "--hostname",
+            f"{name}-{os.getpid()}@%h",
+            "--without-mingle",
+            "--without-gossip",
+        ],
         env=env,
     )
 
@@ -194,14 +209,23 @@ def start_worker(stack: Stack, env: dict, *, concurrency: int = 2, name="worker"
 def start_beat(stack: Stack, env: dict) -> Process:
     return stack.start(
         "beat",
-        [str(BIN / "celery"), "--app", "config", "beat", "--loglevel", "INFO",
-         "--schedule", str(stack.workdir / "celerybeat-schedule")],
+        [
+            str(BIN / "celery"),
+            "--app",
+            "config",
+            "beat",
+            "--loglevel",
+            "INFO",
+            "--schedule",
+            str(stack.workdir / "celerybeat-schedule"),
+        ],
         env=env,
     )
 
 
-def nginx_config(stack: Stack, *, port: int, upstream_port: int, static_root: Path,
-                 media_root: Path) -> Path:
+def nginx_config(
+    stack: Stack, *, port: int, upstream_port: int, static_root: Path, media_root: Path
+) -> Path:
     """The production locations (deploy/nginx/filiere-locations.conf) with this stack's
     paths, in a server on 127.0.0.1 over plain HTTP (TLS is the real server's)."""
     locations = (DEPLOY / "nginx" / "filiere-locations.conf").read_text()
@@ -266,9 +290,19 @@ def own_redis(stack: Stack) -> Iterator[tuple[str, Process]]:
     port = free_port()
     process = stack.start(
         f"redis-{port}",
-        [shutil.which("redis-server") or "redis-server", "--port", str(port),
-         "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(stack.workdir)],
+        [
+            shutil.which("redis-server") or "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(stack.workdir),
+        ],
     )
     wait_for(
         lambda: socket.create_connection(("127.0.0.1", port), timeout=0.5).close() or True,
@@ -293,14 +327,26 @@ class OwnPostgres:
 
     def _pg_ctl(self, *args: str) -> None:
         subprocess.run(
-            [pg_bin("pg_ctl"), "-D", str(self.datadir), "-w", "-t", "60",
-             "-l", str(self.stack.workdir / "postgres.log"), *args],
-            check=True, capture_output=True, user=self.user,
+            [
+                pg_bin("pg_ctl"),
+                "-D",
+                str(self.datadir),
+                "-w",
+                "-t",
+                "60",
+                "-l",
+                str(self.stack.workdir / "postgres.log"),
+                *args,
+            ],
+            check=True,
+            capture_output=True,
+            user=self.user,
         )
 
     def start(self) -> None:
         self._pg_ctl(
-            "-o", f"-p {self.port} -c listen_addresses=127.0.0.1 "
+            "-o",
+            f"-p {self.port} -c listen_addresses=127.0.0.1 "
             f"-c unix_socket_directories={self.stack.workdir} -c fsync=off",
             "start",
         )
@@ -327,9 +373,22 @@ def own_postgres(stack: Stack) -> Iterator[OwnPostgres]:
         os.chown(datadir, account.pw_uid, account.pw_gid)
         os.chown(stack.workdir, account.pw_uid, account.pw_gid)
     subprocess.run(
-        [pg_bin("initdb"), "-D", str(datadir), "-U", "postgres", "--auth", "trust",
-         "-E", "UTF8", "--locale", "C.UTF-8"],
-        check=True, capture_output=True, user=user,
+        [
+            pg_bin("initdb"),
+            "-D",
+            str(datadir),
+            "-U",
+            "postgres",
+            "--auth",
+            "trust",
+            "-E",
+            "UTF8",
+            "--locale",
+            "C.UTF-8",
+        ],
+        check=True,
+        capture_output=True,
+        user=user,
     )
     cluster = OwnPostgres(stack, datadir, free_port(), user)
     cluster.start()
