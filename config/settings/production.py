@@ -30,8 +30,9 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2}
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# A job is acknowledged once done, so that a worker killed in the middle gives it back.
-CELERY_TASK_ACKS_LATE = True
+# Long jobs (imports, PDFs): a worker takes one at a time, the others stay in the queue for
+# the next free worker. (What happens to a job whose worker is killed mid-way belongs to the
+# background-job base: acknowledgement, heartbeat, retry.)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Shared by the web processes and the Celery workers: the pool dashboard's summaries are
 # computed by a worker and read by the pages (rapports/dashboard_selectors.py); the workers'
@@ -58,6 +59,15 @@ SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+# The SMTP server: EMAIL_URL=smtp+tls://user:password@smtp.example.org:587 (django-environ);
+# by default a relay on the server itself (port 25).
+_email = env.email_url("EMAIL_URL", default="smtp://localhost:25")
+EMAIL_HOST, EMAIL_PORT = _email["EMAIL_HOST"], _email["EMAIL_PORT"]
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = 20
 
 # Static files: collectstatic writes hashed, compressed copies to STATIC_ROOT; nginx serves
 # them (deploy/nginx/filiere.conf), whitenoise only if a request reaches gunicorn.
