@@ -196,26 +196,7 @@ class StageRunner:
         log(f"{stage}: {report.seconds:.0f} s, " + ", ".join(report.metrics))
 
     def record_pool_build(self) -> None:
-        """How fast the pool was written (COPY from parallel processes on PostgreSQL), when
-        this run built it: ten million devices should build in under ten minutes."""
-        pool = self.pool
-        rate = pool.devices / pool.build_seconds if pool.build_seconds else 0.0
-        on_postgres = self.database.vendor == "postgresql"
-        self.figures["pool_build_devices_per_s"] = {
-            "value": round(rate),
-            "unit": "devices/s",
-            "devices": pool.devices,
-            "database": self.database.vendor,
-            "build_s": round(pool.build_seconds, 1),
-            "rows": pool.rows,
-            "workers": int(os.environ.get("BENCH_POOL_WORKERS", os.cpu_count() or 1))
-            if on_postgres
-            else 1,
-            "load_average": [load_average(), load_average()],
-            "target": ">= 20000 devices/s (PostgreSQL, COPY)",
-            "meets_target": rate >= 20_000,
-            "target_applies": on_postgres,
-        }
+        self.figures["pool_build_devices_per_s"] = pool_build_figure(self.pool, self.database)
 
     # --- the stages: each returns {metric: figure}
 
@@ -359,6 +340,27 @@ class StageRunner:
         log("  stages: " + ", ".join(f"{r.name} {r.seconds:.0f} s" for r in self.reports))
         if self.figures:
             log("results merged into bench/results.json")
+
+
+def pool_build_figure(pool, database) -> dict:
+    """How fast the pool was written (COPY from parallel processes on PostgreSQL), when this
+    run built it: ten million devices should build in under ten minutes."""
+    rate = pool.devices / pool.build_seconds if pool.build_seconds else 0.0
+    on_postgres = database.vendor == "postgresql"
+    workers = int(os.environ.get("BENCH_POOL_WORKERS", os.cpu_count() or 1))
+    return {
+        "value": round(rate),
+        "unit": "devices/s",
+        "devices": pool.devices,
+        "database": database.vendor,
+        "build_s": round(pool.build_seconds, 1),
+        "rows": pool.rows,
+        "workers": workers if on_postgres else 1,
+        "load_average": [load_average(), load_average()],
+        "target": ">= 20000 devices/s (PostgreSQL, COPY)",
+        "meets_target": rate >= 20_000,
+        "target_applies": on_postgres,
+    }
 
 
 class OptionalModuleMissing(Exception):

@@ -158,11 +158,15 @@ def main() -> None:
     pool = ensure_pool(
         database, devices, rebuild=os.environ.get("BENCH_REBUILD", "") == "1", seed=42, log=log
     )
+    figures: dict[str, dict] = {}
+    if not pool.reused:
+        from bench.run import pool_build_figure
+
+        figures["pool_build_devices_per_s"] = pool_build_figure(pool, database)
     data = prepare(pool, log=log)
     from django.db import connections
 
     connections.close_all()
-    figures: dict[str, dict] = {}
     machine = results.machine_info()
     with stack.Stack() as s:
         data_file = s.workdir / "load-data.json"
