@@ -170,8 +170,35 @@ def _check_logs(s: stack.Stack) -> None:
     log(f"logs: the worker ran the 3 jobs; {len(lines)} JSON request lines, no query string")
 
 
+def missing_pieces() -> list[str]:
+    """What this machine lacks for the check, in words an operator can act on."""
+    import shutil
+
+    missing = []
+    if not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists()):
+        missing.append("nginx (apt-get install nginx)")
+    try:
+        import redis
+
+        redis.Redis.from_url(f"{REDIS}/{REDIS_DBS[0]}", socket_connect_timeout=2).ping()
+    except Exception as error:  # noqa: BLE001 - reported as a missing piece
+        missing.append(f"Redis at {REDIS} ({type(error).__name__})")
+    try:
+        import psycopg
+
+        base = DATABASE_URL.rsplit("/", 1)[0]
+        psycopg.connect(f"{base}/postgres", connect_timeout=3).close()
+    except Exception as error:  # noqa: BLE001 - reported as a missing piece
+        missing.append(f"PostgreSQL at {DATABASE_URL.rsplit('/', 1)[0]} ({type(error).__name__})")
+    return missing
+
+
 def main() -> int:
     started = time.monotonic()
+    missing = missing_pieces()
+    if missing:
+        log("cannot run, missing: " + "; ".join(missing))
+        return 2
     s = stack.Stack(keep=os.environ.get("PRODCHECK_KEEP", "") not in ("", "0"))
     log(f"working in {s.workdir}")
     try:
