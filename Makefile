@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: install run test bench lint format graphs graphs-check demo clean-db
+.PHONY: install run test bench lint format graphs graphs-check demo clean-db prod-check load
 
 $(STAMP): requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,15 @@ test: install
 
 bench: install
 	$(BIN)/python -m bench.run
+
+# The production stack (gunicorn, nginx, Celery worker and beat, PostgreSQL, Redis dbs 8-10)
+# on this machine without systemd, then a smoke journey through nginx (deploy/prod_check.py).
+prod-check: install
+	$(BIN)/python deploy/prod_check.py
+
+# Locust through nginx + gunicorn at 50 and 200 users on the bench pool (bench/load/).
+load: install
+	$(BIN)/python -m bench.load.run
 
 lint: install
 	$(BIN)/ruff check .

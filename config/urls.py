@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("ateliers.urls")),
     path("", include("prets.urls")),
     path("rapports/", include("rapports.urls")),
+    path("", include("exploitation.urls")),
 ]

@@ -40,9 +40,12 @@ INSTALLED_APPS = [
     "ateliers",
     "prets",
     "rapports",
+    "exploitation",
 ]
 
 MIDDLEWARE = [
+    # Outermost, so that its duration covers the whole stack (one JSON line per request).
+    "exploitation.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -55,6 +58,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "core.views.ApplicationErrorMiddleware",
+    # The database, the broker or the media disk gone: a French page, not a 500.
+    "exploitation.middleware.ServiceFailureMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -165,6 +170,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "prets.anonymise_households",
         "schedule": 24 * 60 * 60,
     },
+    # Beat's sign of life for /ready/ (exploitation/heartbeat.py).
+    "exploitation-beat-tick": {
+        "task": "exploitation.beat_tick",
+        "schedule": 60,
+        "options": {"expires": 60},
+    },
 }
 
 # Content-Security-Policy: everything comes from this origin; no third party, no inline code.
@@ -194,6 +205,17 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
+
+# Operations (exploitation/): backups, the anonymisation journal kept beside them (outside
+# the database, replayed after a restore), the free space /ready/ asks of the media disk.
+BACKUP_ROOT = Path(env.str("BACKUP_ROOT", default=str(VAR_DIR / "backups")))
+BACKUP_KEEP = env.int("BACKUP_KEEP", default=14)
+BACKUP_PASSPHRASE = env.str("BACKUP_PASSPHRASE", default="")
+BACKUP_PG_BIN_DIR = env.str("BACKUP_PG_BIN_DIR", default="")
+EXPLOITATION_ANONYMISATION_JOURNAL = Path(
+    env.str("ANONYMISATION_JOURNAL", default=str(BACKUP_ROOT / "anonymisations.jsonl"))
+)
+EXPLOITATION_MEDIA_MIN_FREE_MB = env.int("MEDIA_MIN_FREE_MB", default=1024)
 
 # Lists are paginated at this size.
 PAGE_SIZE = 25

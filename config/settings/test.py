@@ -16,3 +16,5 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# The anonymisation journal is written only by the tests that point it at a temporary file.
+EXPLOITATION_ANONYMISATION_JOURNAL = None

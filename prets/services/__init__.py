@@ -36,6 +36,7 @@ from .loans import (
 from .personal_data import (
     ANONYMOUS_NAME,
     anonymise_inactive_households,
+    household_anonymise_again,
     household_erase,
     household_export,
     purge_old_buyer_names,
@@ -63,6 +64,7 @@ __all__ = [
     "Refused",
     "allocation_release",
     "anonymise_inactive_households",
+    "household_anonymise_again",
     "device_allocate",
     "eligibility_check_record",
     "expire_stale_requests",

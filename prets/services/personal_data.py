@@ -197,6 +197,24 @@ def anonymise_inactive_households(*, now=None, days: int | None = None) -> int:
             count += 1
     return count
 
+def household_anonymise_again(household_id: int, *, reason: str, at, by_id=None) -> bool:
+    """Replay an anonymisation recorded outside the database (exploitation's journal) after
+    a restore of an older backup: the data were erased once, they go again, whatever is open
+    in the restored rows. False when the household is absent or already anonymised."""
+    from acteurs.models import User
+
+    with transaction.atomic():
+        household = Household.objects.select_for_update().filter(pk=household_id).first()
+        if (
+            household is None
+            or HouseholdAnonymisation.objects.filter(household_id=household_id).exists()
+        ):
+            return False
+        actor = User.objects.filter(pk=by_id).first() if by_id else None
+        _anonymise(household, reason, actor)
+        HouseholdAnonymisation.objects.filter(household_id=household_id).update(at=at)
+    return True
+
 
 def purge_old_buyer_names(*, today: dt.date | None = None, years: int | None = None) -> int:
     """Sales are accounting records kept ten years; then the buyer's name goes too."""
