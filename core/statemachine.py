@@ -53,8 +53,14 @@ class StatefulModel(ConcurrentTransitionMixin, models.Model):
         instance._saved_state = instance.__dict__.get("state")
         return instance
 
-    def refresh_from_db(self, *args, **kwargs):
-        super().refresh_from_db(*args, **kwargs)
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        # django-fsm-2 switches the state field's protection off for the whole process while it
+        # reloads, so a second thread can then assign a state freely (or fail to reload): free
+        # this instance's own slot instead, which the protection lets Django fill again.
+        if fields is None or "state" in fields:
+            self.__dict__.pop("state", None)
+        models.Model.refresh_from_db(self, using=using, fields=fields, from_queryset=from_queryset)
+        self._update_initial_state()
         self._saved_state = self.__dict__.get("state")
 
     @classmethod

@@ -100,6 +100,27 @@ def test_state_saved_without_its_event_is_refused(donation):
         Donation.state.field.protected = True
 
 
+def test_refreshing_keeps_the_state_protected_for_other_threads(donation, staff, monkeypatch):
+    from django.db import models
+
+    field = Donation._meta.get_field("state")
+    seen = []
+    original = models.Model.refresh_from_db
+
+    def watching(self, *args, **kwargs):
+        seen.append(field.protected)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(models.Model, "refresh_from_db", watching)
+    dons_services.donation_cancel(donation.pk, staff, note="annulé")
+    donation.refresh_from_db()
+    assert seen and all(seen)
+    assert donation.state == DonationState.CANCELLED
+    # The instance still refuses a direct assignment afterwards.
+    with pytest.raises(AttributeError):
+        donation.state = DonationState.ANNOUNCED
+
+
 def test_expected_state_compared_under_the_lock(donation, staff):
     with pytest.raises(Changed) as error:
         DONATION.run(donation.pk, "close", staff, expected_state=DonationState.RECEIVED)
