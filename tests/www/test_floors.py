@@ -6,7 +6,7 @@ them. An app may use what its own floor or a lower one owns; apps side by side o
 
 - a template of an app naming a page (``{% url %}``), a template library (``{% load %}``) or
   another template (``{% include %}``, ``{% extends %}``) of a floor above;
-- an app's Python naming a page of a floor above (``reverse``, ``redirect``…);
+- an app's Python naming a page (``reverse``, ``redirect``…) or a template of a floor above;
 - an app querying a reverse relation that a higher app declares on its model
   (``donation.devices``, ``Count("devices")``, ``devices__state``).
 
@@ -31,9 +31,11 @@ ROOT = Path(settings.BASE_DIR)
 # Project templates that are not in an app's folder: the layout and what it includes, the
 # error pages and the login pages. They are the top floor's.
 TOP_FLOOR_TEMPLATES = ("base.html", "includes", "errors", "registration")
-# The layout every page sits in. Extending it is the one reference a lower template makes to
-# the top floor: base.html asks nothing of the page and the page names nothing above it.
+# The frame the top floor gives every page, the only top-floor templates a lower floor may
+# name: the layout every page extends (it asks nothing of the page) and the error page that
+# core's refusal middleware renders for any view (as Django's own handlers render 404.html).
 LAYOUT = "base.html"
+ERROR_PAGE = "errors/refused.html"
 # Functions whose first argument, a string, names a page.
 URL_FUNCTIONS = {"reverse", "reverse_lazy", "redirect", "resolve_url"}
 # Queryset methods and expressions whose string arguments are field lookups.
@@ -274,6 +276,21 @@ def test_python_names_only_pages_of_its_floor_or_below():
                 if not may_use(app, owner):
                     where = f"{path.relative_to(ROOT)}:{node.lineno}"
                     found.append(f"{where} ({app}) names the page {name!r} of {owner}")
+    assert found == []
+
+
+def test_python_renders_only_templates_of_its_floor_or_below():
+    templates = {name: owner for owner, name, _path in project_templates()}
+    found = []
+    for app in floors():
+        for path in python_files(app):
+            for node in ast.walk(parsed(path)):
+                if not (isinstance(node, ast.Constant) and node.value in templates):
+                    continue
+                owner = templates[node.value]
+                if not may_use(app, owner) and node.value != ERROR_PAGE:
+                    where = f"{path.relative_to(ROOT)}:{node.lineno}"
+                    found.append(f"{where} ({app}) names the template {node.value!r} of {owner}")
     assert found == []
 
 
