@@ -2,8 +2,10 @@
 opens, and the entry of the page being shown is marked."""
 
 import pytest
-from django.urls import reverse
+from django.test import RequestFactory
+from django.urls import resolve, reverse
 
+from acteurs.permissions import roles_by_organisation
 from tests.factories import (
     DonationFactory,
     GisementFactory,
@@ -12,6 +14,7 @@ from tests.factories import (
     OrganisationFactory,
     UserFactory,
 )
+from www.navigation import menu_for
 
 pytestmark = pytest.mark.django_db
 
@@ -131,3 +134,19 @@ def test_the_entry_of_the_page_shown_is_marked(client, staff, refurbisher, page,
 def test_an_anonymous_visitor_sees_no_menu(client):
     body = client.get(reverse("login")).content.decode()
     assert "Navigation principale" not in body
+
+
+@pytest.mark.parametrize(
+    ("role", "queries"),
+    # A funder's report scope reads what its organisation funds: one query, then cached.
+    [("staff", 0), ("technician", 0), ("prescriber", 0), ("coordinator", 0), ("funder", 1)],
+)
+def test_the_menu_reads_the_roles_already_read_for_the_request(
+    users, role, queries, django_assert_num_queries
+):
+    request = RequestFactory().get(reverse("ateliers:sessions"))
+    request.user = users[role]
+    request.resolver_match = resolve(request.path)
+    roles_by_organisation(request.user)  # what any page of the request has already done
+    with django_assert_num_queries(queries):
+        menu_for(request)
