@@ -1,3 +1,8 @@
+"""The household list and forms. The household's page, which opens onto its workshops and
+its equipment file (floors above), is composed in ``www``: views here send people to it with
+``redirect(household)`` (the project sets ``Household.get_absolute_url``), never by naming it.
+"""
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,34 +15,6 @@ from django.views.decorators.http import require_http_methods
 from . import selectors, services
 from .consent import CURRENT_CONSENT_VERSION, consent_text
 from .forms import HouseholdCreateForm, HouseholdForm, HouseholdSearchForm
-from .models import Role
-from .permissions import (
-    HOUSEHOLD_ROLES,
-    POOL_ROLES,
-    is_coordinator,
-    organisations_with_role,
-    roles_by_organisation,
-)
-
-
-@login_required
-def home(request):
-    """Send each user where their work is."""
-    if is_coordinator(request.user) or organisations_with_role(request.user, POOL_ROLES):
-        return redirect("parc:list")
-    if organisations_with_role(request.user, {Role.FACILITATOR}):
-        return redirect("ateliers:sessions")
-    if organisations_with_role(request.user, HOUSEHOLD_ROLES):
-        return redirect("households")
-    return render(
-        request,
-        "acteurs/home.html",
-        {
-            "memberships": request.user.memberships.select_related("organisation"),
-            "has_roles": bool(roles_by_organisation(request.user)),
-        },
-    )
-
 
 # --- households -------------------------------------------------------------------------------
 
@@ -58,19 +35,6 @@ def household_list(request):
             "page": page,
             "query": query.urlencode(),
             "can_create": bool(selectors.household_organisation_ids(request.user)),
-        },
-    )
-
-
-@login_required
-def household_detail(request, pk):
-    household = selectors.household_for(request.user, pk)
-    return render(
-        request,
-        "acteurs/household_detail.html",
-        {
-            "household": household,
-            "consent_text": consent_text(household.consent_version, household.organisation.name),
         },
     )
 
@@ -100,7 +64,7 @@ def household_create(request):
             messages.error(request, " ".join(error.messages))
         else:
             messages.success(request, _("Foyer enregistré."))
-            return redirect("household", pk=household.pk)
+            return redirect(household)
     wordings = [
         (organisation, consent_text(CURRENT_CONSENT_VERSION, organisation.name))
         for organisation in organisations
@@ -129,7 +93,7 @@ def household_edit(request, pk):
             messages.error(request, " ".join(error.messages))
         else:
             messages.success(request, _("Foyer mis à jour."))
-            return redirect("household", pk=household.pk)
+            return redirect(household)
     return render(
         request,
         "acteurs/household_form.html",

@@ -3,6 +3,8 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # The top floor: pages that compose several apps (home, household, donation, navigation).
+    path("", include("www.urls")),
     path("", include("acteurs.urls")),
     path("", include("parc.urls")),
     path("", include("intake.urls")),

@@ -41,9 +41,11 @@ class Frequency(models.TextChoices):
     RECURRING = "recurrent", _("récurrent")
 
 
-class EquipmentKind(models.TextChoices):
-    """Kinds declared by the donor. Same values as ``parc.models.DeviceKind`` (tested), kept
-    here because ``dons`` sits below ``parc``."""
+class DeviceKind(models.TextChoices):
+    """Kinds of equipment, defined once for the whole chain: the donor declares quantities by
+    kind (``DonationLine``) and ``parc`` records each device's kind with the same choices
+    (``parc.models.DeviceKind`` is this class). Here because ``dons`` is the lowest floor
+    that needs it."""
 
     LAPTOP = "laptop", _("ordinateur portable")
     DESKTOP = "desktop", _("ordinateur fixe")
@@ -312,7 +314,7 @@ class DonationLine(models.Model):
     donation = models.ForeignKey(
         Donation, on_delete=models.CASCADE, related_name="lines", verbose_name=_("don")
     )
-    kind = models.CharField(_("type"), max_length=20, choices=EquipmentKind.choices)
+    kind = models.CharField(_("type"), max_length=20, choices=DeviceKind.choices)
     quantity = models.PositiveIntegerField(_("quantité déclarée"))
 
     class Meta:

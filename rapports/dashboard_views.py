@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from parc.models import State
+from parc.models import WAITING_STATES, State
 from prets.models import RequestState
 
 from . import charts
@@ -20,7 +20,6 @@ from .dashboard_selectors import (
     FLOWS,
     STAGES,
     STUCK_AFTER_DAYS,
-    STUCK_STATES,
     flow_weeks,
     loan_report,
     pool_summary,
@@ -130,7 +129,7 @@ def pool(request):
     query.pop("page", None)
     stuck_by_state = [
         {"state": state, "label": State(state).label, "count": summary.stuck.get(state, 0)}
-        for state in STUCK_STATES
+        for state in WAITING_STATES
     ]
     context = {
         "form": form,

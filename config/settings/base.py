@@ -4,6 +4,7 @@ from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
     "prets",
     "rapports",
     "exploitation",
+    "www",
 ]
 
 MIDDLEWARE = [
@@ -63,6 +65,23 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+
+
+def _page(url_name):
+    def get_absolute_url(obj):
+        return reverse(url_name, args=[obj.pk])
+
+    return get_absolute_url
+
+
+# Pages composed on the top floor (www) for models of the floors below. Those floors link and
+# redirect to them through the model (``{{ household.get_absolute_url }}``,
+# ``redirect(donation)``), never by naming a page above them: the project decides here.
+ABSOLUTE_URL_OVERRIDES = {
+    "acteurs.household": _page("www:household"),
+    "dons.gisement": _page("www:gisement"),
+    "dons.donation": _page("www:donation"),
+}
 WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
 
@@ -109,7 +128,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "www:home"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "fr-fr"

@@ -146,7 +146,7 @@ def labels(request):
                 return response
     back = reverse("parc:list")
     if selection.donation is not None:
-        back = reverse("dons:donation", args=[selection.donation.pk])
+        back = selection.donation.get_absolute_url()
     elif selection.from_filter and selection.query:
         back += f"?{selection.query}"
     return render(

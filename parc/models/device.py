@@ -14,19 +14,9 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from acteurs.models import Organisation
 from acteurs.permissions import POOL_MANAGER_ROLES, POOL_ROLES, has_role
+from dons.models import DeviceKind  # defined once, where donors declare kinds; re-exported
 
 from .media import ErasureResult, StorageMedium
-
-
-class DeviceKind(models.TextChoices):
-    LAPTOP = "laptop", _("ordinateur portable")
-    DESKTOP = "desktop", _("ordinateur fixe")
-    SCREEN = "screen", _("écran")
-    TABLET = "tablet", _("tablette")
-    SMARTPHONE = "smartphone", _("smartphone")
-    PRINTER = "printer", _("imprimante")
-    OTHER = "other", _("autre")
-
 
 # Kinds that always hold user data somewhere: they cannot be wiped without a storage medium
 # on record, unless the device came without one.
@@ -57,6 +47,19 @@ class State(models.TextChoices):
 
 
 TERMINAL_STATES = frozenset({State.TRANSFERRED, State.PARTS, State.RECYCLED, State.LOST})
+# Where a device waits for someone of the team, not for a household (on loan is the
+# household's time). The partial index ``device_stuck`` covers exactly these states and the
+# pool dashboard's "stuck" list reads them (rapports.dashboard_selectors). An ordered tuple:
+# the index condition keeps this order, so reordering it would write a migration.
+WAITING_STATES = (
+    State.REGISTERED,
+    State.TRIAGE,
+    State.WIPED,
+    State.REFURBISHING,
+    State.READY,
+    State.ALLOCATED,
+    State.RETURNED,
+)
 
 
 class StockLocation(models.Model):
@@ -228,21 +231,12 @@ class Device(ConcurrentTransitionMixin, models.Model):
             ),
             # The pool dashboard's "stuck for more than 30 days" list, longest first: an
             # ordered range per organisation over the states where a device waits for the
-            # team (rapports.dashboard_selectors.STUCK_STATES), not a sort of the whole pool.
+            # team (WAITING_STATES), not a sort of the whole pool.
             models.Index(
                 fields=["owner", "state_changed_at"],
                 name="device_stuck",
-                condition=Q(
-                    state__in=[
-                        "registered",
-                        "triage",
-                        "wiped",
-                        "refurbishing",
-                        "ready",
-                        "allocated",
-                        "returned",
-                    ]
-                ),
+                # Plain strings, as migration 0007 wrote them (not enum members).
+                condition=Q(state__in=[str(state) for state in WAITING_STATES]),
             ),
         ]
 

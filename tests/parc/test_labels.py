@@ -327,14 +327,14 @@ def test_the_devices_of_a_donation_in_the_order_they_were_registered(
     DeviceFactory(owner=refurbisher)  # not of this donation
     # From the donation page, one click to the labels.
     client.force_login(technician)
-    donation_page = client.get(reverse("dons:donation", args=[donation.pk])).content.decode()
+    donation_page = client.get(reverse("www:donation", args=[donation.pk])).content.decode()
     url = f"{reverse('parc:labels')}?don={donation.pk}"
     assert f'href="{url}"' in donation_page
     page = client.get(url)
     assert page.context["selection"].ids == [d.pk for d in devices]
     content = page.content.decode()
     assert f"3 appareils enregistrés pour ce don (Don n° {donation.pk})" in content
-    assert f'href="{reverse("dons:donation", args=[donation.pk])}"' in content
+    assert f'href="{reverse("www:donation", args=[donation.pk])}"' in content
     response = client.post(url, options(layout="L7651"))
     assert response["Content-Type"] == "application/pdf"
     decoded = [text for page in decode(response.content, LAYOUTS["L7651"]) for _c, text in page]
