@@ -6,6 +6,7 @@
 - ``media``: storage media and erasure records;
 - ``refurbishment``: functional tests;
 - ``events``: the append-only device event log;
+- ``evidence``: evidence files (hardware reports, erasure logs) with their checksum;
 - ``scanning``: scan batches and their lines;
 - ``labels``: label sheets built in the background.
 
@@ -28,6 +29,7 @@ from .device import (
     to_search_key,
 )
 from .events import DeviceEvent, EventQuerySet
+from .evidence import EvidenceFile, EvidenceKind
 from .labels import LabelJob, LabelJobStatus
 from .media import (
     ErasureRecord,
@@ -36,6 +38,7 @@ from .media import (
     PostSanitizationDestination,
     SanitizationLevel,
     SanitizationMethod,
+    SmartStatus,
     StorageMedium,
     Verification,
 )
@@ -52,6 +55,8 @@ __all__ = [
     "ErasureRecord",
     "ErasureResult",
     "EventQuerySet",
+    "EvidenceFile",
+    "EvidenceKind",
     "Grade",
     "LabelJob",
     "LabelJobStatus",
@@ -64,6 +69,7 @@ __all__ = [
     "ScanBatch",
     "ScanLine",
     "ScanOutcome",
+    "SmartStatus",
     "State",
     "StateChangeWithoutEvent",
     "StockLocation",
