@@ -102,6 +102,12 @@ class DiskErasure:
         return self.path.removeprefix("/dev/")
 
     @property
+    def result_label(self) -> str:
+        from ..models import ErasureResult
+
+        return str(ErasureResult(self.result).label) if self.result else self.status
+
+    @property
     def capacity_gb(self) -> int | None:
         if self.size_bytes:
             return bytes_to_disk_gb(self.size_bytes)
