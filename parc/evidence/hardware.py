@@ -406,10 +406,13 @@ def _load_json(text: str):
     """One JSON value, or several printed one after the other (lshw on some versions,
     ``smartctl -j`` run once per disk into one file): then a list of them."""
     try:
-        return json_limits.loads(text)
-    except json.JSONDecodeError:
-        pass
-    values = json_limits.loads_many(text)
+        try:
+            return json_limits.loads(text)
+        except json.JSONDecodeError:
+            pass
+        values = json_limits.loads_many(text)
+    except json_limits.JsonRefused as refusal:
+        raise ReportError(refusal.message, code=refusal.code) from None
     if values is None:
         raise ReportError(
             _("Ce fichier n'est pas un JSON valide. Joignez la sortie de %(tools)s.")

@@ -54,6 +54,14 @@ def _limit_uploads(request, limit: int) -> LimitedUpload:
     return handler
 
 
+def _refused_form(form_class, field: str, message: str):
+    """A form showing one refusal of its file field (the file itself was dropped)."""
+    form = form_class(data={}, files={})
+    form.is_valid()
+    form.errors[field] = form.error_class([message])
+    return form
+
+
 def _too_large(limit: int) -> str:
     return _("Le fichier dépasse %(limit)s Mo : il n'a pas été lu.") % {"limit": limit // 2**20}
 
@@ -97,8 +105,7 @@ def _hardware_report(request, code, limit: LimitedUpload):
     device = selectors.device_for_page(request.user, code)
     form = HardwareReportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and limit.refused:
-        form = HardwareReportForm()
-        form.add_error("report", _too_large(MAX_REPORT_BYTES))
+        form = _refused_form(HardwareReportForm, "report", _too_large(MAX_REPORT_BYTES))
     elif request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["report"]
         try:
@@ -138,8 +145,7 @@ def _erasure_log(request, code, limit: LimitedUpload):
     device = selectors.device_for_page(request.user, code)
     form = ErasureLogForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and limit.refused:
-        form = ErasureLogForm()
-        form.add_error("log", _too_large(MAX_LOG_BYTES))
+        form = _refused_form(ErasureLogForm, "log", _too_large(MAX_LOG_BYTES))
     elif request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["log"]
         try:
