@@ -409,7 +409,8 @@ def test_a_device_without_media_gets_them_from_the_log_on_confirmation(
     assert response.status_code == 302
     page = page_text(client.get(response["Location"]))
     # Proposed, not done: nothing exists before the technician confirms.
-    assert "Créer le support à partir du journal : disque dur (HDD) Loopback device 1 Go" in page
+    assert "Support décrit par le journal : disque dur (HDD) Loopback device 1 Go." in page
+    assert "Fichier « nwipe.log » (4,1 Mo)" in page
     assert 'value="creer" selected' in page
     assert not StorageMedium.objects.filter(device=device).exists()
     response = client.post(
