@@ -94,6 +94,7 @@ class Migration(migrations.Migration):
             name="smart_status",
             field=models.CharField(
                 blank=True,
+                db_default="",
                 choices=[("passed", "bon"), ("failed", "défaillant")],
                 max_length=10,
                 verbose_name="état SMART",

@@ -34,8 +34,9 @@ class StorageMedium(models.Model):
     model = models.CharField(_("modèle"), max_length=150, blank=True)
     serial = models.CharField(_("numéro de série"), max_length=100, blank=True)
     capacity_gb = models.PositiveIntegerField(_("capacité (Go)"), null=True, blank=True)
+    # db_default: bulk registration inserts media with raw SQL that does not name it.
     smart_status = models.CharField(
-        _("état SMART"), max_length=10, choices=SmartStatus.choices, blank=True
+        _("état SMART"), max_length=10, choices=SmartStatus.choices, blank=True, db_default=""
     )
 
     class Meta:
