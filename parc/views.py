@@ -17,6 +17,7 @@ from dons import selectors as dons_selectors
 from dons.models import Donation
 
 from . import register_selectors, selectors, services
+from .evidence import selectors as evidence_selectors
 from .forms import (
     CursorForm,
     DeviceFilterForm,
@@ -127,6 +128,7 @@ def device_detail(request, code):
         {
             "device": device,
             "events": selectors.device_history(device),
+            "evidence": evidence_selectors.evidence_for_device(device),
             "transitions": selectors.transitions_for(device, request.user),
             "move_form": move_form,
             "can_move": can_move,
