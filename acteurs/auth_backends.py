@@ -3,7 +3,8 @@ their job in the admin.
 
 - The coordination (admins of a coordinating organisation) manages the platform's settings:
   organisations, users and their roles, stock locations, eligibility criteria, handover
-  policies, prices, workshop types and fundings; it reads the territories.
+  policies, prices, workshop types and fundings; it reads the territories, and reads and
+  exports the devices, gisements and donations (no change: those go through the pages).
 - Every organisation's admins may open the admin's household list, which shows them their own
   organisation's households only (acteurs.admin.HouseholdAdmin).
 
@@ -34,6 +35,10 @@ COORDINATION_PERMISSIONS = frozenset(
     | _permissions("prets", "pricesuggestion", "view add change delete")
     | _permissions("ateliers", "workshoptype", "view add change")
     | _permissions("rapports", "funding", "view add change delete")
+    # Read and export the pools, gisements and donations (documents.resources): no changes.
+    | _permissions("parc", "device", "view export")
+    | _permissions("dons", "gisement", "view export")
+    | _permissions("dons", "donation", "view export")
 )
 ORGANISATION_ADMIN_PERMISSIONS = frozenset({"acteurs.view_household"})
 

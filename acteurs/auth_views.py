@@ -11,7 +11,8 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
+from django.http import HttpResponseRedirect
+from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -136,19 +137,24 @@ class CodeForm(forms.Form):
 
 
 def _next_url(request) -> str:
+    """Where to go after the step: a path of this site, or the home page."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    if (
+        target.startswith("/")
+        and len(target) <= 2000
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return target
-    return settings.LOGIN_REDIRECT_URL
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def second_factor_verify(request):
     if request.session.get(second_factor.SESSION_KEY) != second_factor.VERIFY:
-        return redirect(_next_url(request))
+        return HttpResponseRedirect(_next_url(request))
     form = CodeForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -158,7 +164,7 @@ def second_factor_verify(request):
             form.add_error("code", error.message)
             status = 400
         else:
-            return redirect(_next_url(request))
+            return HttpResponseRedirect(_next_url(request))
     elif request.method == "POST":
         status = 400
     return render(

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.bounds import parse_id
 from documents.spreadsheets import csv_lines
 
 from . import charts, exports, selectors, sharing
@@ -122,8 +123,7 @@ def report(request, kind, pk):
 
 
 def _cursor(request) -> int | None:
-    value = request.GET.get("apres", "")
-    return int(value) if value.isdigit() else None
+    return parse_id(request.GET.get("apres"))
 
 
 def _period_or_none(request):

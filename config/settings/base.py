@@ -19,7 +19,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 SITE_BASE_URL = env.str("SITE_BASE_URL", default="http://localhost:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "core.admin_site.FiliereAdminConfig",  # django.contrib.admin, with the project's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

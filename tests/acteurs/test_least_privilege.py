@@ -224,3 +224,36 @@ def test_operator_reads_of_enrolments_are_recorded(client, world):
         ).count()
         == 2
     )
+
+
+def test_the_coordination_reads_and_exports_pools_in_the_admin(client, world):
+    from tests.factories import DeviceFactory
+
+    device = DeviceFactory(owner=world["refurbisher"])
+    client.force_login(world["coordination"])
+    assert client.get(reverse("admin:parc_device_changelist")).status_code == 200
+    page = client.get(reverse("admin:parc_device_change", args=[device.pk]))
+    assert page.status_code == 200
+    assert "_fsm_transition_to" not in page.content.decode()  # reads, does not act
+    for name in ("parc_device", "dons_gisement", "dons_donation"):
+        assert client.get(reverse(f"admin:{name}_export")).status_code == 200, name
+    from parc.resources import DeviceResource
+
+    data = {"format": "0", "resource": "0"}
+    data |= {f"deviceresource_{name}": "on" for name in DeviceResource().get_export_order()}
+    exported = client.post(reverse("admin:parc_device_export"), data)
+    assert exported.status_code == 200
+    assert device.public_code in exported.content.decode("utf-8-sig")
+
+
+def test_an_admin_export_with_an_unknown_filter_is_a_message(client, world):
+    client.force_login(world["operator"])
+    response = client.get(reverse("admin:dons_donation_export") + "?nimporte=quoi", follow=True)
+    assert response.status_code == 200
+    assert "Ce filtre n&#x27;existe pas" in response.content.decode()
+
+
+def test_an_empty_to_field_is_ignored(client, world):
+    client.force_login(world["coordination"])
+    url = reverse("admin:acteurs_organisation_change", args=[world["ccas"].pk]) + "?_to_field="
+    assert client.get(url).status_code == 200
