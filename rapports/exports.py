@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from documents.spreadsheets import csv_lines, neutralise
 
-from . import charts
+from . import charts, disclosure
 from .selectors import ANNEX_COLUMNS, GisementReport, Period, ReportSubject, annex_rows
 
 PDF_ANNEX_LIMIT = 300  # rows of the annex printed in the PDF built on the spot
@@ -103,13 +103,16 @@ def summary_rows(report: GisementReport) -> Iterator[list]:
         ]
     for row in report.failures:
         yield [_("échecs d'effacement : suite donnée"), row.label, "", row.count, ""]
-    yield [_("foyers équipés"), _("total"), "", report.households_shown, ""]
+    households = disclosure.gisement_households(report)
+    yield [_("foyers équipés"), _("total"), "", _cell_text(households.total), ""]
     for label, shown in report.households_by_category:
         yield [_("foyers équipés par public"), label, "", shown, ""]
-    for epci in report.territories:
-        yield [_("foyers équipés par EPCI"), epci.name, "", epci.shown, ""]
-        for commune in epci.communes:
-            yield [_("foyers équipés par commune"), commune.commune, epci.name, commune.shown, ""]
+    for epci in households.territories:
+        yield [_("foyers équipés par EPCI"), epci.name, "", _cell_text(epci.shown), ""]
+        for name, shown in epci.communes:
+            yield [_("foyers équipés par commune"), name, epci.name, _cell_text(shown), ""]
+    if households.secondary:
+        yield [_("secret statistique"), str(disclosure.SECONDARY_LEGEND), "", "", ""]
     yield [
         _("formation"),
         _("foyers ayant suivi au moins une séance"),
@@ -147,6 +150,11 @@ def summary_rows(report: GisementReport) -> Iterator[list]:
     for assumption in report.factors.assumptions:
         yield [_("facteurs CO2e"), _("hypothèse"), str(assumption), "", ""]
     yield [_("poids estimé"), _("source"), str(report.factors.weight_source), "", ""]
+
+
+def _cell_text(value):
+    """A figure for a file: the number, or the text of a hidden one ("< 5", "masqué")."""
+    return str(value) if isinstance(value, disclosure.Hidden) else value
 
 
 def _small(count):

@@ -7,7 +7,7 @@ from django.utils.formats import number_format
 from acteurs.models import Role
 from acteurs.permissions import roles_by_organisation
 
-from ..disclosure import small
+from ..disclosure import Hidden, small
 
 register = template.Library()
 
@@ -30,8 +30,8 @@ def under_five(count):
     shown = small(count)
     if shown is None:
         return "—"
-    if isinstance(shown, str):
-        return shown
+    if isinstance(shown, Hidden | str):
+        return str(shown)
     return number_format(shown, force_grouping=True)
 
 
