@@ -182,13 +182,17 @@ def annex_csv(subject: ReportSubject, period: Period) -> Iterator[str]:
     return csv_lines(rows())
 
 
-def report_xlsx(report: GisementReport) -> bytes:
+def report_xlsx(report: GisementReport, *, with_annex: bool = True) -> bytes:
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Synthèse"))
     for row in summary_rows(report):
         sheet.append([_cell(value) for value in row])
+    if not with_annex:
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        return buffer.getvalue()
     annex = workbook.create_sheet(_("Annexe effacements"))
     annex.append(annex_header())
     written = 0
@@ -220,20 +224,24 @@ def _cell(value):
     return neutralise(value)
 
 
-def pdf_context(report: GisementReport, *, annex_limit: int) -> dict:
+def pdf_context(report: GisementReport, *, annex_limit: int, with_annex: bool = True) -> dict:
     return {
         "report": report,
         "period_text": period_text(report.period),
         "chart": charts.bar_chart(_("Devenir des appareils reçus"), report.outcome_chart),
-        "annex": list(annex_rows(report.subject, report.period, limit=annex_limit)),
+        "annex": list(annex_rows(report.subject, report.period, limit=annex_limit))
+        if with_annex
+        else [],
         "annex_limit": annex_limit,
         "annex_columns": ANNEX_COLUMNS,
+        "with_annex": with_annex,
     }
 
 
-def report_pdf(report: GisementReport) -> bytes:
+def report_pdf(report: GisementReport, *, with_annex: bool = True) -> bytes:
     from documents.rendering import render_pdf
 
     return render_pdf(
-        "rapports/pdf/gisement_report.html", pdf_context(report, annex_limit=PDF_ANNEX_LIMIT)
+        "rapports/pdf/gisement_report.html",
+        pdf_context(report, annex_limit=PDF_ANNEX_LIMIT, with_annex=with_annex),
     )
