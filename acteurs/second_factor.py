@@ -144,19 +144,24 @@ def verify(request, token: str):
     token = _clean(token)
     if not token:
         raise InvalidInput(_("Tapez le code."), code="empty_code", field="code")
+    # Six digits come from the app, anything else is a recovery code: only the device the
+    # code is meant for is tried (a failure on one counts towards its own slow-down only).
+    kind = TOTPDevice if token.isdigit() and len(token) <= 8 else StaticDevice
+    device = None
     with transaction.atomic():
-        for device in devices_for_user(user, for_verify=True):
-            allowed, _info = device.verify_is_allowed()
+        for candidate in devices_for_user(user, for_verify=True):
+            if not isinstance(candidate, kind):
+                continue
+            allowed, _info = candidate.verify_is_allowed()
             if not allowed:
                 raise InvalidInput(
                     _("Trop de codes faux de suite : attendez une minute avant de réessayer."),
                     code="second_factor_throttled",
                     field="code",
                 )
-            if device.verify_token(token):
+            if candidate.verify_token(token):
+                device = candidate
                 break
-        else:
-            device = None
     if device is None:
         raise InvalidInput(
             _(
