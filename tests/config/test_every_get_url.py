@@ -86,7 +86,6 @@ def query_keys() -> tuple[str, ...]:
 HOSTILE_VALUES = (
     "9999-12-31",
     "0001-01-01",
-    "-1",
     "99999999999999999999999",
     "a\x00b",
     "x" * 5000,
@@ -94,6 +93,7 @@ HOSTILE_VALUES = (
 
 # Drawn by hypothesis besides the ones above.
 MORE_VALUES = (
+    "-1",
     "2026-02-30",
     "31/12/9999",
     "9223372036854775808",
@@ -479,7 +479,7 @@ VALUES = st.one_of(
 EXTREMES = ("9999-12-31", "99999999999999999999999", "a\x00b", "x" * 5000)
 # The admin is Django's (and django-import-export's): every key at once with these only.
 ADMIN_VALUES = ("9999-12-31", "99999999999999999999999", "")
-FUZZ_EXAMPLES = 80
+FUZZ_EXAMPLES = 60
 
 
 def test_every_get_url_has_a_sample_and_reads_known_keys(world):
