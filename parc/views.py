@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from acteurs.permissions import POOL_ROLES, organisations_with_role
+from core.bounds import parse_id
 from dons import selectors as dons_selectors
 from dons.models import Donation
 
@@ -316,8 +317,8 @@ def device_register(request):
     preselected = None
     if request.GET.get("don"):
         try:
-            preselected = donations.get(pk=int(request.GET["don"]))
-        except (ValueError, Donation.DoesNotExist):
+            preselected = donations.get(pk=parse_id(request.GET["don"]))
+        except Donation.DoesNotExist:
             raise Http404 from None
     initial = {}
     if preselected is not None:
