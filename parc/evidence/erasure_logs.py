@@ -27,6 +27,8 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.errors import InvalidInput
+
 from .hardware import clean
 
 MAX_LOG_BYTES = 5 * 1024 * 1024
@@ -55,12 +57,10 @@ METHODS = {
 }
 
 
-class LogError(Exception):
+class LogError(InvalidInput):
     """The file is not an nwipe log; ``message`` is French."""
 
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+    code = "not_an_nwipe_log"
 
 
 @dataclass

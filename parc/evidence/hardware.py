@@ -26,6 +26,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
 
+from core.errors import InvalidInput
+
 # A report larger than this is not a hardware report (lshw's JSON is 10 to 200 kB).
 MAX_REPORT_BYTES = 5 * 1024 * 1024
 
@@ -115,12 +117,10 @@ SSD_WORDS = re.compile(r"\b(SSD|SOLID STATE|FLASH)\b|^(SA400|MZ7|SDSSD|CT\d+MX|T
 VIRTUAL_DISKS = re.compile(r"virtual|vbox|qemu|vmware|virtio|msft", re.I)
 
 
-class ReportError(Exception):
+class ReportError(InvalidInput):
     """The file is not a hardware report this module can read; ``message`` is French."""
 
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+    code = "not_a_hardware_report"
 
 
 @dataclass

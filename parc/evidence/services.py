@@ -4,8 +4,8 @@ record per disk, matched to the device's media by serial, and is kept as their r
 
 Each use case is all or nothing: one transaction, the device row locked, the media and erasures
 created through ``parc.services`` (so they write their own events), then one event for the
-evidence itself. A refusal raises ``EvidenceError`` (a ``DeviceActionError``) with a French
-message; nothing is left half applied.
+evidence itself (``parc.events``). A refusal raises a ``core.errors`` refusal (``EvidenceError``
+for what the file says) with a French message; nothing is left half applied.
 """
 
 from __future__ import annotations
@@ -21,17 +21,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from acteurs.permissions import POOL_ROLES, has_role
+from core.errors import InvalidInput, Refused
 
+from .. import events
 from .. import services as device_services
 from ..models import TERMINAL_STATES, Device, DeviceEvent, ErasureRecord, StorageMedium
 from ..models import to_search_key as key
-from .erasure_logs import DiskErasure, LogError, NwipeLog, parse_log
-from .hardware import HardwareReport, MediumSpec, ReportError, parse_report
+from ..transitions import DEVICE, check_pool_access
+from .erasure_logs import DiskErasure, NwipeLog, parse_log
+from .hardware import HardwareReport, MediumSpec, parse_report
 
 
-class EvidenceError(device_services.DeviceActionError):
-    pass
+class EvidenceError(InvalidInput):
+    """What the evidence says cannot be applied (too big, unreadable, another machine's)."""
+
+    code = "evidence_refused"
 
 
 def read_upload(upload, limit: int) -> bytes:
@@ -51,16 +55,13 @@ def read_upload(upload, limit: int) -> bytes:
 
 
 def _lock_for(actor, device_id: int) -> Device:
-    try:
-        device = Device.objects.select_for_update().get(pk=device_id)
-    except Device.DoesNotExist:
-        raise EvidenceError(_("Cet appareil n'existe pas.")) from None
-    if not actor.is_superuser and not has_role(actor, device.owner_id, POOL_ROLES):
-        raise device_services.ActionNotPermitted(_("Vous n'avez pas accès à cet appareil."))
+    device = DEVICE.lock(device_id)
+    check_pool_access(device, actor)
     if device.state in TERMINAL_STATES:
-        raise device_services.TransitionRefused(
+        raise Refused(
             _("L'appareil %(code)s est sorti du parc : on n'y joint plus de preuve.")
-            % {"code": device.public_code}
+            % {"code": device.public_code},
+            code="device_gone",
         )
     return device
 
@@ -101,10 +102,7 @@ def _known_medium(existing: list[StorageMedium], spec: MediumSpec) -> StorageMed
 
 def hardware_report_apply(device_id: int, actor, raw: bytes) -> HardwareOutcome:
     """Fill the device's empty specs and create its storage media from a hardware report."""
-    try:
-        report = parse_report(raw)
-    except ReportError as error:
-        raise EvidenceError(error.message) from None
+    report = parse_report(raw)  # ReportError (InvalidInput) when it cannot be read
     stored = ""
     try:
         with transaction.atomic():
@@ -135,12 +133,9 @@ def hardware_report_apply(device_id: int, actor, raw: bytes) -> HardwareOutcome:
                 existing.append(medium)
                 outcome.media_created.append(medium)
             stored = _store("hardware-reports", f"{device.public_code}-{report.format}.json", raw)
-            outcome.event = DeviceEvent.objects.create(
-                device=device,
-                action="hardware_report",
-                source_state=device.state,
-                target_state=device.state,
-                actor=actor,
+            outcome.event = events.hardware_report_attached(
+                device,
+                actor,
                 note=_hardware_note(outcome),
                 data={
                     "format": report.format,
@@ -203,10 +198,8 @@ class LogAnalysis:
 
 
 def erasure_log_parse(raw: bytes) -> NwipeLog:
-    try:
-        return parse_log(raw)
-    except LogError as error:
-        raise EvidenceError(error.message) from None
+    """The log read, or LogError (an InvalidInput) saying why it cannot be."""
+    return parse_log(raw)
 
 
 def erasure_log_analyse(
@@ -297,12 +290,9 @@ def erasure_log_attach(
                 outcome.records.append(
                     device_services.erasure_record(match.medium.pk, actor, report=stored, **fields)
                 )
-            outcome.event = DeviceEvent.objects.create(
-                device=device,
-                action="erasure_log",
-                source_state=device.state,
-                target_state=device.state,
-                actor=actor,
+            outcome.event = events.erasure_log_attached(
+                device,
+                actor,
                 note=ngettext(
                     "Journal %(tool)s %(version)s (%(method)s) : %(count)s effacement enregistré.",
                     "Journal %(tool)s %(version)s (%(method)s) : %(count)s effacements "

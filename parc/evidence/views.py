@@ -9,7 +9,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
-from .. import selectors, services
+from core.errors import ApplicationError
+from core.views import refusal_message
+
+from .. import selectors
 from . import services as evidence
 from .erasure_logs import MAX_LOG_BYTES
 from .hardware import MAX_REPORT_BYTES
@@ -35,12 +38,6 @@ class ErasureLogForm(forms.Form):
     nom = forms.CharField(widget=forms.HiddenInput, required=False)
 
 
-def _refusal(error) -> str:
-    if isinstance(error, services.DeviceActionError):
-        return error.message
-    return " ".join(error.messages)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def hardware_report(request, code):
@@ -50,8 +47,8 @@ def hardware_report(request, code):
         try:
             raw = evidence.read_upload(form.cleaned_data["report"], MAX_REPORT_BYTES)
             outcome = evidence.hardware_report_apply(device.pk, request.user, raw)
-        except (services.DeviceActionError, forms.ValidationError) as error:
-            form.add_error("report", _refusal(error))
+        except (ApplicationError, forms.ValidationError) as error:
+            form.add_error("report", refusal_message(error))
         else:
             messages.success(request, outcome.event.note)
             for warning in outcome.report.warnings:
@@ -102,8 +99,8 @@ def erasure_log(request, code):
             if "enregistrer" in request.POST:
                 messages.error(request, _("Choisissez le support de chaque disque, ou ignorez-le."))
                 status = 400
-        except (services.DeviceActionError, forms.ValidationError) as error:
-            form.add_error(None, _refusal(error))
+        except (ApplicationError, forms.ValidationError) as error:
+            form.add_error(None, refusal_message(error))
             analysis = None
     media = list(device.storage_media.all())
     return render(

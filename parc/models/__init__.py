@@ -12,6 +12,8 @@
 Donors' inventory-list imports are the ``intake`` app's.
 """
 
+from core.statemachine import StateChangeWithoutEvent
+
 from .device import (
     KINDS_WITH_STORAGE,
     SEARCH_KEY_IGNORED,
@@ -20,14 +22,13 @@ from .device import (
     DeviceKind,
     Grade,
     State,
-    StateChangeWithoutEvent,
     StockLocation,
     can_run_any_transition,
     can_run_workshop_transition,
     search_key,
     to_search_key,
 )
-from .events import DeviceEvent, EventQuerySet
+from .events import DeviceEvent
 from .labels import LabelJob, LabelJobStatus
 from .media import (
     ErasureRecord,
@@ -51,7 +52,6 @@ __all__ = [
     "DeviceKind",
     "ErasureRecord",
     "ErasureResult",
-    "EventQuerySet",
     "Grade",
     "LabelJob",
     "LabelJobStatus",

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.files.storage import default_storage
 
+from core.errors import ApplicationError, NotPermitted
 from parc import services
 from parc.evidence import services as evidence
 from parc.evidence.hardware import ReportError, clean, parse_report
@@ -177,11 +178,11 @@ def test_a_failure_half_way_rolls_back_specs_and_media(refurbisher, technician, 
     def add_then_fail(*args, **kwargs):
         calls.append(1)
         if len(calls) == 2:
-            raise services.DeviceActionError("panne simulée")
+            raise ApplicationError("panne simulée")
         return real_add(*args, **kwargs)
 
     monkeypatch.setattr(services, "storage_medium_add", add_then_fail)
-    with pytest.raises(services.DeviceActionError):
+    with pytest.raises(ApplicationError):
         evidence.hardware_report_apply(
             device.pk, technician, fixture("lshw-handwritten-latitude-5490-nvme-hdd.json")
         )
@@ -193,7 +194,7 @@ def test_a_failure_half_way_rolls_back_specs_and_media(refurbisher, technician, 
 @pytest.mark.django_db
 def test_malformed_report_is_refused_before_anything(refurbisher, technician):
     device = DeviceFactory(owner=refurbisher)
-    with pytest.raises(evidence.EvidenceError) as error:
+    with pytest.raises(ReportError) as error:
         evidence.hardware_report_apply(device.pk, technician, b'{"truncated": ')
     assert "JSON" in error.value.message
     assert not DeviceEvent.objects.filter(device=device).exists()
@@ -212,7 +213,7 @@ def test_known_medium_without_serial_is_not_duplicated(refurbisher, technician):
 @pytest.mark.django_db
 def test_another_organisation_cannot_apply_a_report(refurbisher, outsider):
     device = DeviceFactory(owner=refurbisher)
-    with pytest.raises(services.ActionNotPermitted):
+    with pytest.raises(NotPermitted):
         evidence.hardware_report_apply(
             device.pk, outsider, fixture("inxi-handwritten-thinkpad-t480-nvme.json")
         )
