@@ -7,7 +7,7 @@
 - ``refurbishment``: functional tests;
 - ``events``: the append-only device event log;
 - ``scanning``: scan batches and their lines;
-- ``labels``: label sheets built in the background.
+- ``labels``: label sheets built in the background (``core.jobs.BackgroundJob``).
 
 Donors' inventory-list imports are the ``intake`` app's.
 """
@@ -29,7 +29,7 @@ from .device import (
     to_search_key,
 )
 from .events import DeviceEvent
-from .labels import LabelJob, LabelJobStatus
+from .labels import LabelJob
 from .media import (
     ErasureRecord,
     ErasureResult,
@@ -54,7 +54,6 @@ __all__ = [
     "ErasureResult",
     "Grade",
     "LabelJob",
-    "LabelJobStatus",
     "MediaType",
     "PostSanitizationDestination",
     "RefurbishmentRecord",
