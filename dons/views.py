@@ -1,12 +1,14 @@
 """Gisement and donation pages. Thin: validate a form, read through selectors, call one
 service, and turn a refusal into a French message."""
 
+import mimetypes
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +18,7 @@ from acteurs.permissions import POOL_ROLES, has_role
 from core.errors import ApplicationError
 from core.views import attempt, refusal_message
 from documents.rendering import render_pdf
+from documents.responses import file_response, pdf_response
 
 from . import selectors, services, signing
 from .forms import (
@@ -228,7 +231,8 @@ def _file_response(field_file):
     except (FileNotFoundError, OSError):
         raise Http404 from None
     name = field_file.name.rsplit("/", 1)[-1]
-    return FileResponse(handle, as_attachment=True, filename=name)
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return file_response(handle, name, content_type=content_type)
 
 
 # --- donations ----------------------------------------------------------------------------------
@@ -412,9 +416,7 @@ def donation_receipt(request, pk):
             "printed_on": timezone.localdate(),
         },
     )
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="attestation-don-{donation.pk}.pdf"'
-    return response
+    return pdf_response(pdf, f"attestation-don-{donation.pk}.pdf", inline=True)
 
 
 @login_required
