@@ -186,6 +186,13 @@ class DonationState(models.TextChoices):
 
 
 DONATION_FINAL_STATES = frozenset({DonationState.SORTED, DonationState.CANCELLED})
+# A device is registered (by hand or from the donor's list) for a donation until its sorting
+# is closed: announced, collected or received. Never a sorted or a cancelled one.
+STATES_ACCEPTING_DEVICES = (
+    DonationState.ANNOUNCED,
+    DonationState.COLLECTED,
+    DonationState.RECEIVED,
+)
 
 
 def can_manage_donation(donation, user) -> bool:
@@ -260,6 +267,11 @@ class Donation(StatefulModel):
     @property
     def is_final(self) -> bool:
         return self.state in DONATION_FINAL_STATES
+
+    @property
+    def accepts_devices(self) -> bool:
+        """Devices may still be registered for it (``STATES_ACCEPTING_DEVICES``)."""
+        return self.state in STATES_ACCEPTING_DEVICES
 
     # --- the lifecycle
 

@@ -27,12 +27,12 @@ from core.transitions import TransitionInfo
 
 from .models import (
     PUBLIC_DONOR_KINDS,
+    STATES_ACCEPTING_DEVICES,
     Convention,
     ConventionStatus,
     Donation,
     DonationEvent,
     DonationLine,
-    DonationState,
     Gisement,
 )
 from .transitions import DONATION, TRANSITION_ORDER
@@ -207,12 +207,12 @@ def donation_document_for(user, donation_pk: int, document_pk: int):
 
 
 def donations_open_for_registration(user, organisation_ids=None) -> QuerySet[Donation]:
-    """Donations a device can still be registered for: not cancelled, not closed, of an
+    """Donations a device can still be registered for (``Donation.accepts_devices``), of an
     organisation where the user works on the pool."""
     allowed = organisations_with_role(user, POOL_ROLES)
-    queryset = Donation.objects.filter(
-        state__in=[DonationState.ANNOUNCED, DonationState.COLLECTED, DonationState.RECEIVED]
-    ).select_related("gisement__donor")
+    queryset = Donation.objects.filter(state__in=STATES_ACCEPTING_DEVICES).select_related(
+        "gisement__donor"
+    )
     if not user.is_superuser:
         queryset = queryset.filter(gisement__refurbisher_id__in=allowed)
     if organisation_ids is not None:

@@ -7,18 +7,21 @@ composed on the top floor (``www``). This floor sends people there with ``redire
 and ``{{ donation.get_absolute_url }}``: the project says where a model's page lives
 (``ABSOLUTE_URL_OVERRIDES``), ``dons`` never names a page of a floor above."""
 
+import mimetypes
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import ApplicationError
 from core.views import attempt, refusal_message
+from documents.responses import file_response
 
 from . import selectors, services
 from .forms import ConventionForm, DonationForm, GisementFilterForm, GisementForm
@@ -204,7 +207,8 @@ def _file_response(field_file):
     except (FileNotFoundError, OSError):
         raise Http404 from None
     name = field_file.name.rsplit("/", 1)[-1]
-    return FileResponse(handle, as_attachment=True, filename=name)
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return file_response(handle, name, content_type=content_type)
 
 
 # --- donations ----------------------------------------------------------------------------------

@@ -10,9 +10,10 @@ from django.utils.translation import gettext_lazy
 from django_fsm.admin import FSMAdminMixin
 from import_export.admin import ExportMixin
 
+from core.errors import ApplicationError
+from core.views import refusal_message
 from documents.resources import CoordinationExportMixin
 
-from . import services
 from .models import (
     Device,
     DeviceEvent,
@@ -23,6 +24,7 @@ from .models import (
     StorageMedium,
 )
 from .resources import DeviceResource
+from .transitions import DEVICE
 
 
 class StorageMediumInline(admin.TabularInline):
@@ -68,19 +70,18 @@ class DeviceAdmin(CoordinationExportMixin, ExportMixin, FSMAdminMixin, admin.Mod
             block.available_transitions = [
                 t
                 for t in block.available_transitions
-                if services.TRANSITIONS[t.name].form_kind in (None, "note")
+                if DEVICE.transitions[t.name].form_kind in (None, "note")
             ]
             if block.available_transitions:
                 yield block
 
     def _apply_fsm_transition(self, *, obj, transition_name, request, kwargs=None):
         try:
-            services.run_transition(obj.pk, transition_name, request.user, **(kwargs or {}))
-        except services.DeviceActionError as error:
-            self.message_user(request, error.message, level=messages.ERROR)
-            return False
-        except ValidationError as error:
-            self.message_user(request, " ".join(error.messages), level=messages.ERROR)
+            # The engine the pages use: the device locked, the role and the conditions
+            # checked, the state saved with its event.
+            DEVICE.run(obj.pk, transition_name, request.user, **(kwargs or {}))
+        except (ApplicationError, ValidationError) as error:
+            self.message_user(request, refusal_message(error), level=messages.ERROR)
             return False
         self.message_user(request, _("Action effectuée."), level=messages.SUCCESS)
         return True

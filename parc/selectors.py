@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from acteurs.models import Organisation
 from acteurs.permissions import POOL_ROLES, is_coordinator, organisations_with_role
+from core.transitions import TransitionInfo
 
 from .codes import MistypedCode, NotACode, normalize_code
 from .models import (
@@ -21,7 +22,7 @@ from .models import (
     StorageMedium,
     to_search_key,
 )
-from .services import TRANSITIONS, WORKSHOP_TRANSITIONS, TransitionInfo
+from .transitions import DEVICE, WORKSHOP_TRANSITIONS
 
 # Counting a million rows is not flat; past this many we say "more than".
 COUNT_CAP = 1000
@@ -222,6 +223,16 @@ def device_for_page(user, code: str) -> Device:
     return _visible_device(user, code, "storage_media")
 
 
+def device_of_organisation(organisation_id: int, code: str) -> Device | None:
+    """The organisation's device with this (canonical) public code, or None: for the floors
+    above that name a device by its label (a repair, a scan)."""
+    return (
+        Device.objects.filter(public_code=code, owner_id=organisation_id)
+        .only("id", "public_code", "kind", "brand", "state", "owner_id")
+        .first()
+    )
+
+
 def device_history(device: Device, *, limit: int = 50) -> list[DeviceEvent]:
     return list(device.events.select_related("actor").order_by("-id")[:limit])
 
@@ -239,7 +250,7 @@ def transitions_for(device: Device, user) -> list[TransitionInfo]:
         for t in device.get_all_state_transitions()
         if t.source in (device.state, "*") and t.has_perm(device, user)
     }
-    return [TRANSITIONS[name] for name in WORKSHOP_TRANSITIONS if name in names]
+    return [DEVICE.transitions[name] for name in WORKSHOP_TRANSITIONS if name in names]
 
 
 # --- a donation's devices (the pages composing dons and parc are in www) -----------------------

@@ -33,6 +33,11 @@ urlpatterns = [
     path("etiquettes/", label_views.labels, name="labels"),
     path("etiquettes/travaux/<int:pk>/", label_views.label_job, name="label_job"),
     path("etiquettes/travaux/<int:pk>/pdf/", label_views.label_job_pdf, name="label_job_pdf"),
+    path(
+        "etiquettes/travaux/<int:pk>/relancer/",
+        label_views.label_job_restart,
+        name="label_job_restart",
+    ),
     # Scanning and batch mode (parc/scanning/views.py)
     path("scan/", scan_views.scan, name="scan"),
     path("scan/serie/", scan_views.batch_start, name="scan_batch_start"),

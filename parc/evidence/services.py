@@ -29,9 +29,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from acteurs.permissions import POOL_ROLES, has_role
-from core.errors import InvalidInput, NotFound
+from core.errors import InvalidInput, NotFound, Refused
 
+from .. import events
 from .. import services as device_services
 from ..models import (
     TERMINAL_STATES,
@@ -43,6 +43,7 @@ from ..models import (
     StorageMedium,
 )
 from ..models import to_search_key as key
+from ..transitions import DEVICE, check_pool_access
 from .erasure_logs import MAX_LOG_BYTES, DiskErasure, LogError, NwipeLog, parse_log
 from .hardware import MAX_REPORT_BYTES, HardwareReport, MediumSpec, ReportError, parse_report
 from .summary import hardware_summary
@@ -74,20 +75,16 @@ def read_upload(upload, limit: int) -> bytes:
 
 
 def _check_actor(actor, device: Device) -> None:
-    if not actor.is_superuser and not has_role(actor, device.owner_id, POOL_ROLES):
-        raise device_services.ActionNotPermitted(_("Vous n'avez pas accès à cet appareil."))
+    check_pool_access(device, actor)
     if device.state in TERMINAL_STATES:
-        raise device_services.TransitionRefused(
+        raise Refused(
             _("L'appareil %(code)s est sorti du parc : on n'y joint plus de preuve.")
             % {"code": device.public_code}
         )
 
 
 def _lock_for(actor, device_id: int) -> Device:
-    try:
-        device = Device.objects.select_for_update().get(pk=device_id)
-    except Device.DoesNotExist:
-        raise NotFound(_("Cet appareil n'existe pas.")) from None
+    device = DEVICE.lock(device_id)
     _check_actor(actor, device)
     return device
 
@@ -231,12 +228,9 @@ def hardware_report_apply(
                 tool_version=report.tool_version[:30],
                 uploaded_by=actor,
             )
-            outcome.event = DeviceEvent.objects.create(
-                device=device,
-                action="hardware_report",
-                source_state=device.state,
-                target_state=device.state,
-                actor=actor,
+            outcome.event = events.hardware_report_attached(
+                device,
+                actor,
                 note=" ".join(outcome.summary),
                 data={
                     "format": report.format,
@@ -478,12 +472,9 @@ def _record_log(device, actor, log: NwipeLog, evidence, assignments) -> LogOutco
         # Every erasure of this log is already on record: the copy is not kept twice.
         _discard(evidence)
         outcome.evidence = evidence = None
-    outcome.event = DeviceEvent.objects.create(
-        device=device,
-        action="erasure_log",
-        source_state=device.state,
-        target_state=device.state,
-        actor=actor,
+    outcome.event = events.erasure_log_attached(
+        device,
+        actor,
         note=ngettext(
             "Journal %(tool)s %(version)s (%(method)s) : %(count)s effacement enregistré.",
             "Journal %(tool)s %(version)s (%(method)s) : %(count)s effacements enregistrés.",

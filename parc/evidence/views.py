@@ -20,9 +20,10 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.errors import ApplicationError
+from core.views import refusal_message
 from documents.responses import file_response
 
-from .. import selectors, services
+from .. import selectors
 from . import selectors as evidence_selectors
 from . import services as evidence
 from .erasure_logs import MAX_LOG_BYTES
@@ -83,13 +84,7 @@ class ErasureLogForm(forms.Form):
     )
 
 
-def _refusal(error) -> str:
-    if isinstance(error, (ApplicationError, services.DeviceActionError)):
-        return error.message
-    return " ".join(error.messages)
-
-
-REFUSALS = (ApplicationError, services.DeviceActionError, ValidationError)
+REFUSALS = (ApplicationError, ValidationError)
 
 
 @csrf_exempt  # the upload handler must be set before the CSRF check reads the body
@@ -114,7 +109,7 @@ def _hardware_report(request, code, limit: LimitedUpload):
                 device.pk, request.user, raw, filename=upload.name
             )
         except REFUSALS as error:
-            form.add_error("report", _refusal(error))
+            form.add_error("report", refusal_message(error))
         else:
             messages.success(
                 request,
@@ -153,7 +148,7 @@ def _erasure_log(request, code, limit: LimitedUpload):
                 device.pk, request.user, upload, filename=upload.name
             )
         except REFUSALS as error:
-            form.add_error("log", _refusal(error))
+            form.add_error("log", refusal_message(error))
         else:
             return redirect("parc:erasure_log_confirm", code=device.public_code, pk=staged.pk)
     return render(
@@ -177,14 +172,14 @@ def erasure_log_confirm(request, code, pk):
     try:
         log = evidence.staged_log_read(staged)
     except REFUSALS as refusal:
-        messages.error(request, _refusal(refusal))
+        messages.error(request, refusal_message(refusal))
         return redirect("parc:erasure_log", code=device.public_code)
     assignments = {disk.path: request.POST.get(_disk_field(disk.path), "") for disk in log.disks}
     if request.method == "POST":
         try:
             outcome = evidence.erasure_log_confirm(staged.pk, request.user, assignments=assignments)
         except REFUSALS as refusal:
-            error = _refusal(refusal)
+            error = refusal_message(refusal)
             status = 400
         else:
             messages.success(request, outcome.event.note)

@@ -6,12 +6,13 @@
 - ``media``: storage media and erasure records;
 - ``refurbishment``: functional tests;
 - ``events``: the append-only device event log;
-- ``evidence``: evidence files (hardware reports, erasure logs) with their checksum;
 - ``scanning``: scan batches and their lines;
-- ``labels``: label sheets built in the background.
+- ``labels``: label sheets built in the background (``core.jobs.BackgroundJob``).
 
 Donors' inventory-list imports are the ``intake`` app's.
 """
+
+from core.statemachine import StateChangeWithoutEvent
 
 from .device import (
     KINDS_WITH_STORAGE,
@@ -22,16 +23,15 @@ from .device import (
     DeviceKind,
     Grade,
     State,
-    StateChangeWithoutEvent,
     StockLocation,
     can_run_any_transition,
     can_run_workshop_transition,
     search_key,
     to_search_key,
 )
-from .events import DeviceEvent, EventQuerySet
+from .events import DeviceEvent
 from .evidence import EvidenceFile, EvidenceKind
-from .labels import LabelJob, LabelJobStatus
+from .labels import LabelJob
 from .media import (
     ErasureRecord,
     ErasureResult,
@@ -50,28 +50,26 @@ __all__ = [
     "KINDS_WITH_STORAGE",
     "SEARCH_KEY_IGNORED",
     "TERMINAL_STATES",
-    "WAITING_STATES",
     "Device",
     "DeviceEvent",
+    "EvidenceFile",
+    "EvidenceKind",
+    "WAITING_STATES",
     "DeviceKind",
     "ErasureRecord",
     "ErasureResult",
-    "EventQuerySet",
-    "EvidenceFile",
-    "EvidenceKind",
     "Grade",
     "LabelJob",
-    "LabelJobStatus",
     "MediaType",
     "PostSanitizationDestination",
     "RefurbishmentRecord",
     "SanitizationLevel",
     "SanitizationMethod",
+    "SmartStatus",
     "ScanAction",
     "ScanBatch",
     "ScanLine",
     "ScanOutcome",
-    "SmartStatus",
     "State",
     "StateChangeWithoutEvent",
     "StockLocation",

@@ -137,9 +137,15 @@ def _anonymise(household: Household, reason: str, actor) -> None:
     EligibilityCheck.objects.filter(household=household).update(proof_kind="")
     requests = DeviceRequest.objects.filter(household=household)
     requests.update(details="", rejection_reason="")
-    RequestEvent.objects.filter(request__in=requests).redact_notes()
+    # The histories are append-only: their free text goes through the kernel's one audited
+    # exception (core.events: a Redaction row says who, when, why and how many rows).
+    why = _("anonymisation du foyer n° %(n)s (%(reason)s)") % {
+        "n": household.pk,
+        "reason": AnonymisationReason(reason).label,
+    }
+    RequestEvent.objects.filter(request__in=requests).redact(note="", reason=why, actor=actor)
     LoanFollowUp.objects.filter(loan__household=household).update(note="")
-    LoanEvent.objects.filter(loan__household=household).redact_notes()
+    LoanEvent.objects.filter(loan__household=household).redact(note="", reason=why, actor=actor)
     HouseholdAnonymisation.objects.create(household=household, reason=reason, by=actor)
 
 

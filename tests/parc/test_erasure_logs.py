@@ -10,6 +10,7 @@ import pytest
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
+from core.errors import ApplicationError
 from parc import services
 from parc.evidence import services as evidence
 from parc.evidence.erasure_logs import LogError, parse_log
@@ -211,7 +212,7 @@ def test_a_device_out_of_the_workshop_refuses_the_log_entirely(refurbisher, tech
     device = DeviceFactory(owner=refurbisher, state="ready")
     StorageMediumFactory(device=device, serial="S4DPNF0M612345")
     StorageMediumFactory(device=device, serial="WGS1AB2C")
-    with pytest.raises(services.DeviceActionError):
+    with pytest.raises(ApplicationError):
         evidence.erasure_log_attach(device.pk, technician, fixture(TWO_WITH_SERIALS))
     assert not ErasureRecord.objects.exists()
 
@@ -225,11 +226,11 @@ def test_a_failure_on_the_second_disk_rolls_back_the_first(laptop, technician, m
     def record_then_fail(*args, **kwargs):
         calls.append(1)
         if len(calls) == 2:
-            raise services.DeviceActionError("panne simulée")
+            raise ApplicationError("panne simulée")
         return real(*args, **kwargs)
 
     monkeypatch.setattr(services, "erasure_record", record_then_fail)
-    with pytest.raises(services.DeviceActionError):
+    with pytest.raises(ApplicationError):
         evidence.erasure_log_attach(device.pk, technician, fixture(TWO_WITH_SERIALS))
     assert not ErasureRecord.objects.exists()
     assert not DeviceEvent.objects.filter(device=device).exists()

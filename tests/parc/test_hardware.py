@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.core.files.storage import default_storage
 
+from core.errors import ApplicationError, NotPermitted
 from parc import services
 from parc.evidence import services as evidence
 from parc.evidence.hardware import ReportError, clean, parse_report
@@ -181,11 +182,11 @@ def test_a_failure_half_way_rolls_back_specs_and_media(refurbisher, technician, 
     def add_then_fail(*args, **kwargs):
         calls.append(1)
         if len(calls) == 2:
-            raise services.DeviceActionError("panne simulée")
+            raise ApplicationError("panne simulée")
         return real_add(*args, **kwargs)
 
     monkeypatch.setattr(services, "storage_medium_add", add_then_fail)
-    with pytest.raises(services.DeviceActionError):
+    with pytest.raises(ApplicationError):
         evidence.hardware_report_apply(
             device.pk, technician, fixture("lshw-handwritten-latitude-5490-nvme-hdd.json")
         )
@@ -216,7 +217,7 @@ def test_known_medium_without_serial_is_not_duplicated(refurbisher, technician):
 @pytest.mark.django_db
 def test_another_organisation_cannot_apply_a_report(refurbisher, outsider):
     device = DeviceFactory(owner=refurbisher)
-    with pytest.raises(services.ActionNotPermitted):
+    with pytest.raises(NotPermitted):
         evidence.hardware_report_apply(
             device.pk, outsider, fixture("inxi-handwritten-thinkpad-t480-nvme.json")
         )

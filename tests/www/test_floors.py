@@ -28,9 +28,11 @@ from django.template.base import Lexer, TokenType
 from django.urls import URLResolver, get_resolver
 
 ROOT = Path(settings.BASE_DIR)
-# Project templates that are not in an app's folder: the layout and what it includes, the
-# error pages and the login pages. They are the top floor's.
-TOP_FLOOR_TEMPLATES = ("base.html", "includes", "errors", "registration")
+# Project templates that are not in an app's folder: the layout and what it includes and the
+# error pages are the top floor's; the login pages (Django's ``registration/`` names) are
+# those of acteurs, whose views render them (login, second factor, password reset).
+TOP_FLOOR_TEMPLATES = ("base.html", "includes", "errors")
+ACTEURS_TEMPLATES = ("registration",)
 # The frame the top floor gives every page, the only top-floor templates a lower floor may
 # name: the layout every page extends (it asks nothing of the page) and the error page that
 # core's refusal middleware renders for any view (as Django's own handlers render 404.html).
@@ -98,6 +100,8 @@ def template_owner(name: str) -> str:
         return first
     if first in TOP_FLOOR_TEMPLATES:
         return "www"
+    if first in ACTEURS_TEMPLATES:
+        return "acteurs"
     raise AssertionError(f"template {name!r} belongs to no floor: put it in an app's folder")
 
 
@@ -237,7 +241,7 @@ def test_every_template_belongs_to_a_floor():
     owners = {owner for owner, _name, _path in project_templates()}
     assert owners <= set(floors())
     assert template_owner("base.html") == "www"
-    assert template_owner("registration/login.html") == "www"
+    assert template_owner("registration/login.html") == "acteurs"
 
 
 # --- Python naming pages ------------------------------------------------------------------------
