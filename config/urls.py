@@ -10,4 +10,6 @@ urlpatterns = [
     path("", include("ateliers.urls")),
     path("", include("prets.urls")),
     path("rapports/", include("rapports.urls")),
+    path("api/v1/", include("api.urls")),
+    path("", include("api.pages_urls")),
 ]

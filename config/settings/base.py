@@ -30,6 +30,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "csp",
     "import_export",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     # Filière, from the ground floor up (see docs/ARCHITECTURE.md)
     "core",
     "documents",
@@ -40,6 +43,7 @@ INSTALLED_APPS = [
     "ateliers",
     "prets",
     "rapports",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -165,6 +169,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "prets.anonymise_households",
         "schedule": 24 * 60 * 60,
     },
+    "api-loan-due-webhooks": {
+        "task": "api.loan_due_webhooks",
+        "schedule": 10 * 60,  # loan reminders sent since the last run, to the webhooks
+    },
 }
 
 # Content-Security-Policy: everything comes from this origin; no third party, no inline code.
@@ -194,6 +202,64 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
+
+# The REST API (api/, docs/api.md): session (with CSRF) for the browser, hashed tokens for
+# programs; refusals as {"code", "message"}; throttled per token.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.BearerTokenAuthentication",
+        "api.authentication.CsrfSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "api.permissions.TokenScope",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "token": env.str("API_RATE_PER_TOKEN", default="1200/min"),
+        "session": env.str("API_RATE_PER_SESSION", default="600/min"),
+        "anonymous": env.str("API_RATE_ANONYMOUS", default="60/min"),
+    },
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "api.schema.FiliereAutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DEFAULT_VERSIONING_CLASS": None,
+    "COERCE_DECIMAL_TO_STRING": True,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "API Filière",
+    "DESCRIPTION": "Le parc, les dons, les demandes, les prêts, les ateliers et les rapports "
+    "de Filière, pour les programmes (docs/api.md).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.add_error_responses",
+    ],
+    "SECURITY": [{"jeton": []}, {"session": []}],
+    "APPEND_COMPONENTS": {
+        "securitySchemes": {
+            "jeton": {"type": "http", "scheme": "bearer", "bearerFormat": "fil_…"},
+            "session": {"type": "apiKey", "in": "cookie", "name": "sessionid"},
+        }
+    },
+    "AUTHENTICATION_WHITELIST": [],
+}
+# Webhook deliveries: attempts before giving up (backoff 1, 2, 4… minutes), seconds to answer.
+API_WEBHOOK_ATTEMPTS = env.int("API_WEBHOOK_ATTEMPTS", default=6)
+API_WEBHOOK_TIMEOUT_S = env.int("API_WEBHOOK_TIMEOUT_S", default=10)
+# Only HTTPS receivers, but tests and a local receiver may allow http://127.0.0.1.
+API_WEBHOOK_ALLOW_HTTP = env.bool("API_WEBHOOK_ALLOW_HTTP", default=False)
 
 # Lists are paginated at this size.
 PAGE_SIZE = 25
