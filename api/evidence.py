@@ -3,7 +3,9 @@
 The hardware report (lshw or inxi) goes to ``parc.evidence.services.hardware_report_apply``,
 the nwipe log to ``erasure_log_attach``; smartctl and dmidecode outputs are offered to the
 same parser (``parc.evidence.hardware.parse_report``) and reported as "not read" when it does
-not know their format. All of it in one transaction: a bundle is accepted whole or not at all.
+not know their format. The reports are applied in one transaction (all or none); the log in
+its own, so that a disk the server cannot match refuses the log alone (reported as "refused",
+to be assigned on the device page), not the hardware reports.
 Nothing here parses a report itself.
 """
 
@@ -13,10 +15,12 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.errors import ApplicationError
 from parc import selectors as parc_selectors
 from parc.evidence import services as evidence_services
 from parc.evidence.hardware import ReportError, parse_report
 from parc.evidence.services import SPEC_FIELDS
+from parc.services import DeviceActionError
 
 
 def as_bytes(value) -> bytes:
@@ -69,20 +73,25 @@ def evidence_apply(user, device, data: dict) -> EvidenceOutcome:
             extras.append(("dmidecode", data["dmidecode"]))
         for name, raw in extras:
             outcome.files.append(_offer_to_parser(user, device, name, raw, outcome))
-        if data.get("nwipe_raw"):
-            logged = evidence_services.erasure_log_attach(
-                device.pk, user, data["nwipe_raw"], filename="nwipe.log"
-            )
-            outcome.erasures = logged.records
-            outcome.files.append(
-                {
-                    "name": "nwipe_log",
-                    "status": "applied" if logged.records else "already_known",
-                    "message": logged.event.note if logged.event else "",
-                }
-            )
+    if data.get("nwipe_raw"):
+        outcome.files.append(_attach_log(user, device, data["nwipe_raw"], outcome))
     outcome.missing = missing_for(user, device.public_code)
     return outcome
+
+
+def _attach_log(user, device, raw: bytes, outcome: EvidenceOutcome) -> dict:
+    """The nwipe log in its own transaction: a disk the server cannot match refuses the log
+    (the technician assigns it on the device page), not the hardware reports before it."""
+    try:
+        logged = evidence_services.erasure_log_attach(device.pk, user, raw, filename="nwipe.log")
+    except (ApplicationError, DeviceActionError) as refusal:
+        return {"name": "nwipe_log", "status": "refused", "message": refusal.message}
+    outcome.erasures = logged.records
+    return {
+        "name": "nwipe_log",
+        "status": "applied" if logged.records else "already_known",
+        "message": logged.event.note if logged.event else "",
+    }
 
 
 def _offer_to_parser(user, device, name: str, raw, outcome: EvidenceOutcome) -> dict:

@@ -163,3 +163,6 @@ class WebhookCursor(models.Model):
     class Meta:
         verbose_name = _("curseur de webhooks")
         verbose_name_plural = _("curseurs de webhooks")
+
+    def __str__(self):
+        return f"{self.name} @ {self.last_id}"

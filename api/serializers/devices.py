@@ -63,6 +63,8 @@ class DeviceListSerializer(serializers.Serializer):
 
 
 class DeviceDetailSerializer(DeviceListSerializer):
+    state_label = serializers.CharField(source="get_state_display")
+    kind_label = serializers.CharField(source="get_kind_display")
     cpu = serializers.CharField()
     ram_gb = serializers.DecimalField(max_digits=5, decimal_places=1, allow_null=True)
     os = serializers.CharField()
@@ -305,7 +307,12 @@ class BundleSerializer(EvidenceSerializer):
 class EvidenceFileSerializer(serializers.Serializer):
     name = serializers.CharField()
     status = serializers.ChoiceField(
-        [("applied", "applied"), ("already_known", "already_known"), ("not_read", "not_read")]
+        [
+            ("applied", "applied"),
+            ("already_known", "already_known"),
+            ("not_read", "not_read"),
+            ("refused", "refused"),
+        ]
     )
     message = serializers.CharField(allow_blank=True)
 
