@@ -19,7 +19,7 @@ from acteurs.models import Organisation
 
 class Scope(models.TextChoices):
     READ = "read", _("lecture seule")
-    POOL = "pool", _("parc (appareils et dons)")
+    POOL = "pool", _("parc : appareils, dons et réparations")
     REQUESTS = "requests", _("demandes (foyers et demandes d'équipement)")
     AGENT = "agent", _("agent d'enregistrement (un atelier)")
 

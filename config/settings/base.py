@@ -241,7 +241,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "DeviceState": "parc.models.State",
+        "DeviceKind": "parc.models.DeviceKind",
+        "DonationState": "dons.models.DonationState",
+        "RequestState": "prets.models.RequestState",
+        "LoanState": "prets.models.LoanState",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.add_error_responses",
