@@ -1,5 +1,6 @@
 """Throttling per token (each token its own budget), per session user, per address."""
 
+from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from .permissions import token_of
@@ -22,6 +23,10 @@ class TokenRateThrottle(SimpleRateThrottle):
     def __init__(self):
         # The rate depends on the request (token, session or address): set in allow_request.
         pass
+
+    def get_rate(self):
+        # Read at each request (the class attribute is frozen at import): settings may change.
+        return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
 
     def get_cache_key(self, request, view):
         return self.key

@@ -169,6 +169,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "prets.anonymise_households",
         "schedule": 24 * 60 * 60,
     },
+    "api-retry-webhooks": {"task": "api.retry_webhooks", "schedule": 60},
     "api-loan-due-webhooks": {
         "task": "api.loan_due_webhooks",
         "schedule": 10 * 60,  # loan reminders sent since the last run, to the webhooks
