@@ -16,7 +16,11 @@ class ErrorSerializer(serializers.Serializer):
 
 
 class FiliereAutoSchema(AutoSchema):
-    pass
+    """Operations are described by their French ``summary``; the views' docstrings are notes
+    for developers (in English) and stay out of the public schema."""
+
+    def get_description(self) -> str:
+        return ""
 
 
 ERROR_STATUSES = {
