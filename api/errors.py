@@ -60,7 +60,12 @@ def _flatten(detail, prefix="") -> dict[str, list[str]]:
     flat: dict[str, list[str]] = {}
     if isinstance(detail, dict):
         for key, value in detail.items():
-            name = f"{prefix}.{key}" if prefix else str(key)
+            if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+                name = f"{prefix}[{key}]"
+            elif key == "non_field_errors" and prefix:
+                name = prefix
+            else:
+                name = f"{prefix}.{key}" if prefix else str(key)
             for field, messages in _flatten(value, name).items():
                 flat.setdefault(field, []).extend(messages)
     elif isinstance(detail, list):
@@ -147,6 +152,8 @@ def exception_handler(exc, context):
             _("Type de contenu non accepté : envoyez du JSON (application/json)."),
             415,
         )
+    if getattr(exc, "default_code", "") == "too_large":
+        return error_response("too_large", exc.detail, 413)
     if isinstance(exc, exceptions.ParseError):
         return error_response("parse_error", _("Le corps de la requête est illisible."), 400)
     if isinstance(exc, exceptions.APIException):

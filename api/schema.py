@@ -31,6 +31,7 @@ ERROR_STATUSES = {
     "405": "Méthode non permise.",
     "406": "Format de réponse non disponible.",
     "409": "Refusé dans l'état actuel, ou changé entre-temps.",
+    "413": "Requête trop grosse.",
     "415": "Type de contenu non accepté.",
     "429": "Trop de requêtes.",
 }

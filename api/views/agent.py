@@ -46,6 +46,7 @@ class AgentInfoView(ApiView):
 class AgentBundleView(ApiView):
     write_scopes = (Scope.POOL,)
     agent_methods = ("POST",)
+    max_body_bytes = 16 * 1024 * 1024
 
     @extend_schema(
         operation_id="agent_bundles_create",

@@ -5,7 +5,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.generics import GenericAPIView
 
 from parc.selectors import keyset_page
@@ -14,11 +14,19 @@ from .. import origin
 from ..permissions import token_of
 
 
+class BodyTooLarge(exceptions.APIException):
+    status_code = 413
+    default_code = "too_large"
+
+
 class ApiView(GenericAPIView):
     """Writes made while the view runs are stamped with the token's name (api/origin.py)."""
 
     write_scopes: tuple = ()
     agent_methods: tuple = ()
+    # DRF reads a JSON body from the stream, past Django's DATA_UPLOAD_MAX_MEMORY_SIZE check:
+    # the API refuses a larger body before reading it.
+    max_body_bytes: int = 5 * 1024 * 1024
 
     def dispatch(self, request, *args, **kwargs):
         self._origin_reset = None
@@ -29,6 +37,15 @@ class ApiView(GenericAPIView):
                 origin.leave(self._origin_reset)
 
     def initial(self, request, *args, **kwargs):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > self.max_body_bytes:
+            raise BodyTooLarge(
+                _("Requête trop grosse (%(mb)s Mo au plus).")
+                % {"mb": self.max_body_bytes // (1024 * 1024)}
+            )
         super().initial(request, *args, **kwargs)
         self._origin_reset = origin.enter(token_of(request))
 

@@ -169,6 +169,8 @@ class DeviceListView(ApiView):
 class DeviceBulkView(ApiView):
     write_scopes = POOL_WRITE
     agent_methods = ("POST",)
+    # Up to 1,000 devices, each with its hardware report (lshw: 10 to 200 kB).
+    max_body_bytes = 64 * 1024 * 1024
 
     @extend_schema(
         operation_id="devices_register_bulk",
@@ -417,6 +419,7 @@ def evidence_response(outcome) -> dict:
 class DeviceEvidenceView(ApiView):
     write_scopes = POOL_WRITE
     agent_methods = ("POST",)
+    max_body_bytes = 16 * 1024 * 1024
 
     @extend_schema(
         operation_id="devices_evidence_create",

@@ -316,3 +316,13 @@ def test_storage_media_of_devices_outside_are_untouched(api, outsider, refurbish
     )
     assert not StorageMedium.objects.exists()
     assert not DeviceEvent.objects.exists()
+
+
+def test_a_body_too_large_is_refused_before_it_is_read(api, technician):
+    client = api(technician, "pool")
+    response = client.post(
+        "/api/v1/devices/",
+        data=b"{" + b" " * (6 * 1024 * 1024) + b"}",
+        content_type="application/json",
+    )
+    assert response.status_code == 413 and response.json()["code"] == "too_large"
