@@ -238,3 +238,17 @@ def test_webhook_pages_for_admins_only(client, admin, technician, refurbisher, r
     assert webhook.secret in page
     client.force_login(technician)
     assert client.get(f"/compte/api/webhooks/{webhook.pk}/").status_code == 404
+
+
+def test_the_verification_code_in_the_docs_accepts_a_delivery_and_refuses_a_forgery():
+    """docs/api.md shows receivers how to check a signature: that code works."""
+    from pathlib import Path
+
+    text = (Path(__file__).parents[2] / "docs" / "api.md").read_text()
+    code = text.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict = {}
+    exec(code, namespace)  # noqa: S102 - our own documentation
+    body = b'{"event": "device.ready"}'
+    header = signing.header_value("s3cret", body)
+    assert namespace["verifie"]("s3cret", header, body)
+    assert not namespace["verifie"]("s3cret", header, body + b" ")
