@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import django
 import environ
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
@@ -116,7 +117,10 @@ LANGUAGES = [("fr", _("Français"))]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Django's own French catalog listed again, after ours: an app's catalog outranks Django's,
+# and Django REST Framework's translates four of Django's messages differently ("adresse
+# e-mail" for "adresse de courriel"…). Listed here, Django's wording wins everywhere.
+LOCALE_PATHS = [BASE_DIR / "locale", Path(django.__file__).resolve().parent / "conf" / "locale"]
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
