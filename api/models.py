@@ -119,6 +119,11 @@ class Webhook(models.Model):
     def __str__(self):
         return self.url
 
+    @property
+    def event_labels(self) -> list[str]:
+        labels = dict(WebhookEvent.choices)
+        return [str(labels.get(event, event)) for event in self.events]
+
 
 class DeliveryStatus(models.TextChoices):
     PENDING = "pending", _("en attente")
