@@ -297,3 +297,17 @@ def test_expired_or_revoked_token_is_told(tmp_path, live_server, admin, refurbis
     assert done.returncode == 1
     assert "révoqué" in done.stdout
     assert Device.objects.get(pk=device.pk).brand == device.brand
+
+
+@pytest.mark.django_db(transaction=False)
+def test_the_code_is_read_typed_or_scanned():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("filiere_agent", AGENT)
+    agent = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(agent)
+    # A USB scanner types the QR code's URL; a person types the label, maybe in lower case.
+    assert agent.read_code("https://filiere.example.org/e/FIL-7K3QX9A/") == "FIL-7K3QX9A"
+    assert agent.read_code("fil-7k3qx9a") == "FIL-7K3QX9A"
+    assert agent.read_code("FIL 7K3QX9A") == "FIL-7K3QX9A"
+    assert agent.read_code("  1234 ") == "1234"
