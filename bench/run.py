@@ -10,6 +10,7 @@ Stages, in this order (``BENCH_ONLY`` / ``BENCH_SKIP`` take a comma-separated li
   suggestions  devices suggested for a loan request (bench/prets.py; on the pool)
   gisement     the gisement report (bench/rapports_gisement.py, when it exists; on the pool)
   dashboard    the pool dashboard (bench/rapports_dashboard.py, when it exists; on the pool)
+  api          the REST API: device list and detail, bulk registration, the agent (bench/api.py)
   intake       inventory-list import (bench/intake.py; child process, its own database)
   ords         repair-data (ORDS) import (bench/ords.py; child process, its own database)
   reminders    loan reminders (bench/prets.py; child process, its own database)
@@ -25,6 +26,7 @@ Environment:
   BENCH_LOANS          loans of the reminders benchmark (default 100000)
   BENCH_IMPORT_ROWS    rows of the import benchmark (default 10000)
   BENCH_ORDS_ROWS      records of the ORDS import benchmark (default 30000)
+  BENCH_API_BULK_CALLS timed calls of 1,000 devices to the bulk endpoint (default 3)
   BENCH_SEED           random seed of the pool and the samples (default 42)
   DATABASE_URL         SQLite (default) or PostgreSQL server; the benchmark uses its own
                        databases: var/bench*.sqlite3 or filiere_bench* on that server
@@ -56,6 +58,7 @@ STAGES = (
     "suggestions",
     "gisement",
     "dashboard",
+    "api",
     "intake",
     "ords",
     "reminders",
@@ -286,6 +289,13 @@ class StageRunner:
     def stage_dashboard(self) -> dict:
         module = _optional_module("rapports_dashboard")
         return self._pool_figures(module.pool_dashboard_figures(self.pool))
+
+    def stage_api(self) -> dict:
+        from . import api
+
+        return self._pool_figures(
+            api.api_figures(self.pool, requests=self.requests, seed=self.seed)
+        )
 
     def stage_intake(self) -> dict:
         from .database import drop

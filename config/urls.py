@@ -19,4 +19,6 @@ urlpatterns = [
     path("", include("prets.urls")),
     path("rapports/", include("rapports.urls")),
     path("", include("exploitation.urls")),
+    path("api/v1/", include("api.urls")),
+    path("", include("api.pages_urls")),
 ]

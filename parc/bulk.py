@@ -39,6 +39,8 @@ class MediumRow:
     manufacturer: str = ""
     model: str = ""
     serial: str = ""
+    # The disk's SMART verdict when a report gave it (SmartStatus values), else "".
+    smart_status: str = ""
 
 
 @dataclass(frozen=True)
@@ -198,7 +200,15 @@ DEVICE_FIELDS = [
     "last_seen_at",
     "created_at",
 ]
-MEDIUM_FIELDS = ["device", "media_type", "manufacturer", "model", "serial", "capacity_gb"]
+MEDIUM_FIELDS = [
+    "device",
+    "media_type",
+    "manufacturer",
+    "model",
+    "serial",
+    "capacity_gb",
+    "smart_status",
+]
 
 
 def _insert_chunk(
@@ -249,6 +259,7 @@ def _insert_chunk(
                     medium.model,
                     medium.serial,
                     medium.capacity_gb,
+                    medium.smart_status,
                 )
             )
         registrations.append(

@@ -21,6 +21,7 @@ from dons.models import Donation
 
 from . import register_selectors, selectors, services
 from .evidence import selectors as evidence_selectors
+from .extensions import device_page_links
 from .forms import (
     CursorForm,
     DeviceFilterForm,
@@ -127,6 +128,7 @@ def device_detail(request, code):
             "transitions": selectors.transitions_for(device, request.user),
             "move_form": move_form,
             "can_move": can_move,
+            "extra_links": device_page_links(request, device),
         },
     )
 

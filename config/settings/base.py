@@ -3,6 +3,7 @@
 import datetime as dt
 from pathlib import Path
 
+import django
 import environ
 from csp.constants import NONE, SELF
 from django.urls import reverse
@@ -36,6 +37,9 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     # Filière, from the ground floor up (see docs/ARCHITECTURE.md)
     "core",
     "documents",
@@ -48,6 +52,7 @@ INSTALLED_APPS = [
     "rapports",
     "exploitation",
     "www",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -191,7 +196,10 @@ LANGUAGES = [("fr", _("Français"))]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Django's own French catalog listed again, after ours: an app's catalog outranks Django's,
+# and Django REST Framework's translates four of Django's messages differently ("adresse
+# e-mail" for "adresse de courriel"…). Listed here, Django's wording wins everywhere.
+LOCALE_PATHS = [BASE_DIR / "locale", Path(django.__file__).resolve().parent / "conf" / "locale"]
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -250,6 +258,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60,
         "options": {"expires": 60},
     },
+    "api-retry-webhooks": {"task": "api.retry_webhooks", "schedule": 60},
+    "api-loan-due-webhooks": {
+        "task": "api.loan_due_webhooks",
+        "schedule": 10 * 60,  # loan reminders sent since the last run, to the webhooks
+    },
 }
 
 # Content-Security-Policy: everything comes from this origin; no third party, no inline code.
@@ -290,6 +303,71 @@ EXPLOITATION_ANONYMISATION_JOURNAL = Path(
     env.str("ANONYMISATION_JOURNAL", default=str(BACKUP_ROOT / "anonymisations.jsonl"))
 )
 EXPLOITATION_MEDIA_MIN_FREE_MB = env.int("MEDIA_MIN_FREE_MB", default=1024)
+# The REST API (api/, docs/api.md): session (with CSRF) for the browser, hashed tokens for
+# programs; refusals as {"code", "message"}; throttled per token.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.BearerTokenAuthentication",
+        "api.authentication.CsrfSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "api.permissions.TokenScope",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "token": env.str("API_RATE_PER_TOKEN", default="1200/min"),
+        "session": env.str("API_RATE_PER_SESSION", default="600/min"),
+        "anonymous": env.str("API_RATE_ANONYMOUS", default="60/min"),
+    },
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "api.schema.FiliereAutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DEFAULT_VERSIONING_CLASS": None,
+    # No OPTIONS metadata (405): the OpenAPI schema describes every operation.
+    "DEFAULT_METADATA_CLASS": None,
+    "COERCE_DECIMAL_TO_STRING": True,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "API Filière",
+    "DESCRIPTION": "Le parc, les dons, les demandes, les prêts, les ateliers et les rapports "
+    "de Filière, pour les programmes (docs/api.md).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "DeviceState": "parc.models.State",
+        "DeviceKind": "parc.models.DeviceKind",
+        "DonationState": "dons.models.DonationState",
+        "RequestState": "prets.models.RequestState",
+        "LoanState": "prets.models.LoanState",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.add_error_responses",
+    ],
+    "SECURITY": [{"jeton": []}, {"session": []}],
+    "APPEND_COMPONENTS": {
+        "securitySchemes": {
+            "jeton": {"type": "http", "scheme": "bearer", "bearerFormat": "fil_…"},
+            "session": {"type": "apiKey", "in": "cookie", "name": "sessionid"},
+        }
+    },
+    "AUTHENTICATION_WHITELIST": [],
+}
+# Webhook deliveries: attempts before giving up (backoff 1, 2, 4… minutes), seconds to answer.
+API_WEBHOOK_ATTEMPTS = env.int("API_WEBHOOK_ATTEMPTS", default=6)
+API_WEBHOOK_TIMEOUT_S = env.int("API_WEBHOOK_TIMEOUT_S", default=10)
+# Only HTTPS receivers, but tests and a local receiver may allow http://127.0.0.1.
+API_WEBHOOK_ALLOW_HTTP = env.bool("API_WEBHOOK_ALLOW_HTTP", default=False)
 
 # Lists are paginated at this size.
 PAGE_SIZE = 25
