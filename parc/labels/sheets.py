@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet, Sum
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -33,7 +33,7 @@ from dons import selectors as dons_selectors
 
 from .. import selectors
 from ..codes import PREFIX
-from ..models import Device, LabelJob, LabelJobStatus
+from ..models import Device, LabelJob, LabelJobStatus, LabelPrinting
 from .layouts import LAYOUTS, LabelLayout
 
 logger = logging.getLogger(__name__)
@@ -338,14 +338,16 @@ def request_labels(
     layout = check_options(layout_key, start=start, copies=copies, count=len(set(device_ids)))
     devices = devices_for_labels(user, device_ids)
     total = len(devices) * copies
+    owners = Counter(device.owner_id for device in devices)
+    organisation_id = owners.most_common(1)[0][0]
     if total < BACKGROUND_FROM:
         labels = [label_for(device) for device in devices]
         pdf = render_labels_pdf(labels, layout, start=start, copies=copies)
+        _record_printing(organisation_id, user.pk, total)
         return LabelOutcome(layout=layout, total=total, pdf=pdf)
 
-    owners = Counter(device.owner_id for device in devices)
     job = LabelJob.objects.create(
-        organisation_id=owners.most_common(1)[0][0],
+        organisation_id=organisation_id,
         requested_by=user,
         layout=layout.key,
         options={"start": start, "copies": copies},
@@ -394,3 +396,38 @@ def run_label_job(job_id: int) -> None:
     LabelJob.objects.filter(pk=job_id).update(
         status=LabelJobStatus.DONE, done=job.total, pdf=job.pdf.name, finished_at=timezone.now()
     )
+    _record_printing(job.organisation_id, job.requested_by_id, job.total)
+
+
+def _record_printing(organisation_id: int, user_id: int | None, labels: int) -> None:
+    """Keep the address these labels' QR codes hold (see ``addresses_elsewhere``)."""
+    LabelPrinting.objects.create(
+        organisation_id=organisation_id,
+        printed_by_id=user_id,
+        base_url=settings.SITE_BASE_URL,
+        labels=labels,
+    )
+
+
+@dataclass(frozen=True)
+class AddressElsewhere:
+    """Labels whose QR codes lead to another address than this server's."""
+
+    base_url: str
+    labels: int
+    last_printed_at: object
+
+
+def addresses_elsewhere(organisation_ids=None, *, base_url: str = "") -> list[AddressElsewhere]:
+    """The addresses, other than ``base_url`` (``SITE_BASE_URL`` by default), that printed
+    labels hold, with how many labels and when last: for the organisations given (None: all
+    of them). One grouped query on a small table (one row per printing)."""
+    queryset = LabelPrinting.objects.exclude(base_url=base_url or settings.SITE_BASE_URL)
+    if organisation_ids is not None:
+        queryset = queryset.filter(organisation_id__in=organisation_ids)
+    rows = (
+        queryset.values("base_url")
+        .annotate(labels=Sum("labels"), last=Max("printed_at"))
+        .order_by("-last")
+    )
+    return [AddressElsewhere(row["base_url"], row["labels"], row["last"]) for row in rows]

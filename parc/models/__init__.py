@@ -31,7 +31,7 @@ from .device import (
 )
 from .events import DeviceEvent, EventQuerySet
 from .evidence import EvidenceFile, EvidenceKind
-from .labels import LabelJob, LabelJobStatus
+from .labels import LabelJob, LabelJobStatus, LabelPrinting
 from .media import (
     ErasureRecord,
     ErasureResult,
@@ -62,6 +62,7 @@ __all__ = [
     "Grade",
     "LabelJob",
     "LabelJobStatus",
+    "LabelPrinting",
     "MediaType",
     "PostSanitizationDestination",
     "RefurbishmentRecord",

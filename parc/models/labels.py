@@ -48,3 +48,32 @@ class LabelJob(models.Model):
     @property
     def percent(self) -> int:
         return 100 if not self.total else min(100, round(100 * self.done / self.total))
+
+
+class LabelPrinting(models.Model):
+    """Labels printed, at once or by a job, with the address their QR codes hold
+    (``SITE_BASE_URL`` then). When the server is reached at another address (a fresh install
+    tried on the workshop's network, a new domain), the labels page and ``make run`` say which
+    printed labels lead elsewhere."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", verbose_name=_("organisation")
+    )
+    printed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("par"),
+    )
+    printed_at = models.DateTimeField(_("imprimées le"), default=timezone.now)
+    base_url = models.CharField(_("adresse des QR codes"), max_length=200)
+    labels = models.PositiveIntegerField(_("étiquettes"))
+
+    class Meta:
+        verbose_name = _("impression d'étiquettes")
+        verbose_name_plural = _("impressions d'étiquettes")
+        ordering = ["-id"]
+
+    def __str__(self):
+        return f"{self.labels} × {self.base_url}"
