@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements.lock | cut -c1-12)
 HOST ?= 127.0.0.1
 PORT ?= 8000
+LAN ?=
+ADDRESS ?=
 MANAGE := $(BIN)/python manage.py
 
 .PHONY: install run test bench lint format graphs graphs-check demo clean-db prod-check load
@@ -26,9 +28,11 @@ demo: install
 	$(MANAGE) load_demo_rapports
 	$(MANAGE) load_demo_prets
 
+# `make run LAN=1` serves the local network (a real phone can scan the labels): the address
+# served, its QR code and the labels printed for another address are printed at start
+# (manage.py serve, exploitation/serving.py). ADDRESS=… when the detected one is wrong.
 run: demo
 	@echo ""
-	@echo "  Filière tourne sur http://$(HOST):$(PORT)/  (Ctrl+C pour arrêter)"
 	@echo "  Comptes de démonstration (mot de passe : filiere-demo) :"
 	@$(MANAGE) load_demo --list-accounts
 	@$(MANAGE) load_demo_rapports --list-accounts
@@ -36,7 +40,7 @@ run: demo
 	@echo "  obligatoire en production pour les administrateurs et la coordination ; à essayer dans « Mon compte »."
 	@echo "  Connexion bloquée 15 min après 5 mots de passe faux sur un compte (LOGIN_FAILURES_PER_ACCOUNT)."
 	@echo ""
-	$(MANAGE) runserver $(HOST):$(PORT)
+	@$(MANAGE) serve --port $(PORT) $(if $(filter 1 yes true oui,$(LAN)),--lan $(if $(ADDRESS),--address $(ADDRESS)),--host $(HOST))
 
 test: install
 	$(BIN)/python -m pytest

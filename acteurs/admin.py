@@ -156,6 +156,31 @@ class OrganisationAdmin(admin.ModelAdmin):
     list_filter = ["is_refurbisher", "is_prescriber", "is_donor", "is_funder", "is_coordinator"]
     search_fields = ["name", "short_name", "siret"]
     autocomplete_fields = ["commune"]
+    fieldsets = [
+        (None, {"fields": ["name", "short_name", "siret"]}),
+        (
+            _("Coordonnées"),
+            {
+                "fields": ["street_address", "postcode", "commune", "phone", "email"],
+                "description": _(
+                    "Imprimées sur la convention de prêt, le reçu et les rappels remis aux "
+                    "foyers : l'adresse, le téléphone et le courriel où joindre l'association."
+                ),
+            },
+        ),
+        (
+            _("Rôles"),
+            {
+                "fields": [
+                    "is_refurbisher",
+                    "is_prescriber",
+                    "is_donor",
+                    "is_funder",
+                    "is_coordinator",
+                ]
+            },
+        ),
+    ]
 
     @admin.display(description=_("rôles"))
     def kinds(self, obj):

@@ -1,9 +1,9 @@
 """Reads of the acteurs app, scoped to what the user may see."""
 
-from django.db.models import QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from .models import Commune, Household, Organisation
+from .models import Commune, Epci, Household, Organisation, to_name_key
 from .permissions import HOUSEHOLD_ROLES, organisations_with_role
 
 
@@ -52,3 +52,57 @@ def communes_for(user) -> QuerySet[Commune]:
         # Organisations without a commune on record: offer every loaded commune.
         return Commune.objects.order_by("name")
     return Commune.objects.filter(departement_id__in=departements).order_by("name")
+
+
+# --- territories: found by name as people type it ---------------------------------------------
+
+TERRITORY_MATCHES = 10
+
+
+def communes_matching(text: str, *, departement: str = "", limit: int = TERRITORY_MATCHES):
+    """Communes whose name starts with ``text`` (accents, capitals, dashes and apostrophes
+    ignored), or whose INSEE code or a postcode starts with it when it is a number; the most
+    populated first. One query on an index range, whatever the 35,000 communes."""
+    key = to_name_key(text.strip())
+    if not key:
+        return []
+    queryset = Commune.objects.select_related("departement")
+    if departement:
+        queryset = queryset.filter(departement_id=departement)
+    if key.isdigit() or (key[:2] in ("2A", "2B") and key[2:].isdigit()):
+        queryset = queryset.filter(Q(insee_code__startswith=key) | Q(postcodes__startswith=key))
+    else:
+        queryset = queryset.filter(name_key__startswith=key)
+    return list(queryset.order_by(F("population").desc(nulls_last=True), "name")[:limit])
+
+
+def epcis_matching(text: str, *, departement: str = "", limit: int = TERRITORY_MATCHES):
+    """EPCI whose name holds ``text`` anywhere ("chartres" finds « Chartres Métropole », "perche"
+    « Communauté de communes du Perche »), or whose SIREN starts with it; the most populated
+    first. Within a département: the EPCI with at least one commune there."""
+    key = to_name_key(text.strip())
+    if not key:
+        return []
+    queryset = Epci.objects.all()
+    if departement:
+        queryset = queryset.filter(
+            Exists(Commune.objects.filter(epci_id=OuterRef("pk"), departement_id=departement))
+        )
+    if key.isdigit():
+        queryset = queryset.filter(siren__startswith=key)
+    else:
+        queryset = queryset.filter(name_key__contains=key)
+    return list(queryset.order_by(F("population").desc(nulls_last=True), "name")[:limit])
+
+
+def communes_named(text: str, *, departement: str = "") -> list[Commune]:
+    """The communes whose whole name is ``text`` (several communes share a name)."""
+    queryset = Commune.objects.filter(name_key=to_name_key(text.strip()))
+    if departement:
+        queryset = queryset.filter(departement_id=departement)
+    return list(queryset.select_related("epci").order_by("departement_id")[:TERRITORY_MATCHES])
+
+
+def epcis_named(text: str) -> list[Epci]:
+    """The EPCI whose whole name is ``text``."""
+    return list(Epci.objects.filter(name_key=to_name_key(text.strip()))[:TERRITORY_MATCHES])

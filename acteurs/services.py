@@ -11,7 +11,14 @@ from django.utils.translation import gettext as _
 from core.errors import ApplicationError, InvalidInput, NotFound, NotPermitted
 
 from .consent import CURRENT_CONSENT_VERSION
-from .models import HOUSEHOLD_CATEGORY_FIELDS, Commune, Departement, Epci, Household
+from .models import (
+    HOUSEHOLD_CATEGORY_FIELDS,
+    Commune,
+    Departement,
+    Epci,
+    Household,
+    to_name_key,
+)
 from .permissions import HOUSEHOLD_ROLES, has_role
 
 TERRITORIES_DIR = Path(__file__).resolve().parent / "data" / "territoires"
@@ -96,11 +103,12 @@ def territories_load(path: Path | str | None = None, departement: str | None = N
                 yield Epci(
                     siren=row["siren"],
                     name=row["nom"],
+                    name_key=to_name_key(row["nom"]),
                     kind=row["type"],
                     population=_int_or_none(row["population"]),
                 )
 
-        counts["epci"] = _upsert(Epci, epcis(), ["name", "kind", "population"])
+        counts["epci"] = _upsert(Epci, epcis(), ["name", "name_key", "kind", "population"])
 
         def communes():
             for row in _rows(folder / "communes.csv"):
@@ -110,6 +118,7 @@ def territories_load(path: Path | str | None = None, departement: str | None = N
                 yield Commune(
                     insee_code=row["code_insee"],
                     name=row["nom"],
+                    name_key=to_name_key(row["nom"]),
                     departement_id=row["departement"],
                     # An EPCI missing from epci.csv would break the foreign key: leave it empty.
                     epci_id=siren if siren in epci_sirens else None,
@@ -118,7 +127,9 @@ def territories_load(path: Path | str | None = None, departement: str | None = N
                 )
 
         counts["communes"] = _upsert(
-            Commune, communes(), ["name", "departement", "epci", "postcodes", "population"]
+            Commune,
+            communes(),
+            ["name", "name_key", "departement", "epci", "postcodes", "population"],
         )
     counts["departements_created"] = Departement.objects.count() - before["departements"]
     counts["epci_created"] = Epci.objects.count() - before["epci"]

@@ -42,3 +42,11 @@ def validate_phone(value: str) -> None:
             _("Numéro de téléphone invalide (chiffres, espaces, points et + seulement)."),
             code="phone_format",
         )
+
+
+def validate_postcode(value: str) -> None:
+    """A French postcode: five digits."""
+    if not (value.isdigit() and len(value) == 5):
+        raise ValidationError(
+            _("Un code postal compte exactement 5 chiffres."), code="postcode_format"
+        )

@@ -145,7 +145,10 @@ class AttendanceForm(forms.Form):
 
 class AssessmentForm(forms.Form):
     moment = forms.ChoiceField(
-        label=_("Moment"), choices=AssessmentMoment.choices, widget=forms.RadioSelect
+        label=_("Moment"),
+        choices=AssessmentMoment.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choisissez avant ou après la formation.")},
     )
     assessed_on = forms.DateField(label=_("Date de l'évaluation"), widget=DateInput())
 
@@ -158,6 +161,7 @@ class AssessmentForm(forms.Form):
                 choices=pix.Level.choices,
                 coerce=int,
                 widget=forms.RadioSelect,
+                error_messages={"required": _("Choisissez un niveau.")},
             )
 
     @property

@@ -77,27 +77,125 @@ class DemoOrganisation:
     short_name: str
     insee_code: str
     flags: tuple[str, ...]
+    # Contact details (made up: the phone numbers are in ARCEP's range kept for fiction,
+    # 02 61 91 xx xx, the e-mail domains are example.org's).
+    street_address: str = ""
+    postcode: str = ""
+    phone: str = ""
+    email: str = ""
 
 
 ORGANISATIONS = (
-    DemoOrganisation(RNEL, "RNEL", "28218", ("is_refurbisher",)),
+    DemoOrganisation(
+        RNEL,
+        "RNEL",
+        "28218",
+        ("is_refurbisher",),
+        "12 rue des Artisans",
+        "28110",
+        "02 61 91 28 10",
+        "contact@recyclerie-numerique-28.example.org",
+    ),
     DemoOrganisation(
         DEPARTEMENT,
         "CD28",
         "28085",
         ("is_coordinator", "is_funder", "is_prescriber", "is_donor"),
+        "1 place du Département",
+        "28000",
+        "02 61 91 28 00",
+        "inclusion-numerique@cd28.example.org",
     ),
-    DemoOrganisation(CCAS_CHARTRES, "CCAS Chartres", "28085", ("is_prescriber",)),
-    DemoOrganisation("France services de Dreux", "FS Dreux", "28134", ("is_prescriber",)),
-    DemoOrganisation("CCAS de Vernouillet", "CCAS Vernouillet", "28404", ("is_prescriber",)),
     DemoOrganisation(
-        "France services de Nogent-le-Rotrou", "FS Nogent", "28280", ("is_prescriber",)
+        CCAS_CHARTRES,
+        "CCAS Chartres",
+        "28085",
+        ("is_prescriber",),
+        "5 rue de la Solidarité",
+        "28000",
+        "02 61 91 28 01",
+        "ccas@chartres.example.org",
     ),
-    DemoOrganisation("Médiathèque L'Apostrophe", "L'Apostrophe", "28085", ("is_prescriber",)),
-    DemoOrganisation("Crédit Agricole Val de France", "CA Val de France", "28085", ("is_donor",)),
-    DemoOrganisation("Axereal", "Axereal", "28088", ("is_donor",)),
-    DemoOrganisation("Groupe Novo Nordisk Chartres", "Novo Nordisk", "28085", ("is_donor",)),
-    DemoOrganisation("Préfecture d'Eure-et-Loir", "Préfecture 28", "28085", ("is_donor",)),
+    DemoOrganisation(
+        "France services de Dreux",
+        "FS Dreux",
+        "28134",
+        ("is_prescriber",),
+        "8 place des Services publics",
+        "28100",
+        "02 61 91 28 02",
+        "franceservices@dreux.example.org",
+    ),
+    DemoOrganisation(
+        "CCAS de Vernouillet",
+        "CCAS Vernouillet",
+        "28404",
+        ("is_prescriber",),
+        "2 rue de la Mairie",
+        "28500",
+        "02 61 91 28 03",
+        "ccas@vernouillet.example.org",
+    ),
+    DemoOrganisation(
+        "France services de Nogent-le-Rotrou",
+        "FS Nogent",
+        "28280",
+        ("is_prescriber",),
+        "3 rue du Perche",
+        "28400",
+        "02 61 91 28 04",
+        "franceservices@nogent.example.org",
+    ),
+    DemoOrganisation(
+        "Médiathèque L'Apostrophe",
+        "L'Apostrophe",
+        "28085",
+        ("is_prescriber",),
+        "1 boulevard de la Lecture",
+        "28000",
+        "02 61 91 28 05",
+        "mediatheque@chartres.example.org",
+    ),
+    DemoOrganisation(
+        "Crédit Agricole Val de France",
+        "CA Val de France",
+        "28085",
+        ("is_donor",),
+        "10 avenue de la Banque",
+        "28000",
+        "02 61 91 28 06",
+        "rse@ca-valdefrance.example.org",
+    ),
+    DemoOrganisation(
+        "Axereal",
+        "Axereal",
+        "28088",
+        ("is_donor",),
+        "4 rue des Silos",
+        "28200",
+        "02 61 91 28 07",
+        "informatique@axereal.example.org",
+    ),
+    DemoOrganisation(
+        "Groupe Novo Nordisk Chartres",
+        "Novo Nordisk",
+        "28085",
+        ("is_donor",),
+        "20 rue de l'Industrie",
+        "28000",
+        "02 61 91 28 08",
+        "it@novonordisk-chartres.example.org",
+    ),
+    DemoOrganisation(
+        "Préfecture d'Eure-et-Loir",
+        "Préfecture 28",
+        "28085",
+        ("is_donor",),
+        "15 place de la République",
+        "28000",
+        "02 61 91 28 09",
+        "sg@eure-et-loir.example.org",
+    ),
 )
 DEMO_COMMUNES = ("28085", "28088", "28134", "28218", "28280", "28404")
 
@@ -478,6 +576,10 @@ class _DemoBuilder:
                     short_name=spec.short_name,
                     siret=siret,
                     commune=communes[spec.insee_code],
+                    street_address=spec.street_address,
+                    postcode=spec.postcode,
+                    phone=spec.phone,
+                    email=spec.email,
                     **dict.fromkeys(spec.flags, True),
                 )
                 organisation.full_clean()

@@ -8,11 +8,8 @@ from .checklists import checklist_for
 from .models import (
     DeviceKind,
     ErasureRecord,
-    ErasureResult,
     Grade,
     MediaType,
-    SanitizationLevel,
-    SanitizationMethod,
     State,
     StorageMedium,
 )
@@ -138,16 +135,19 @@ class ErasureForm(forms.ModelForm):
         ]
         widgets = {"started_at": DateTimeLocalInput(), "ended_at": DateTimeLocalInput()}
 
+    # What the certificate states: the technician chooses each one, nothing is preselected
+    # (a default would certify an erasure nobody checked).
+    CERTIFIED_CHOICES = ("level", "method", "verification", "result", "destination")
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         now = timezone.localtime().replace(second=0, microsecond=0)
         self.fields["started_at"].initial = now
         self.fields["ended_at"].initial = now
-        self.fields["level"].initial = SanitizationLevel.CLEAR
-        self.fields["method"].initial = SanitizationMethod.OVERWRITE
-        self.fields["tool"].initial = "nwipe"
-        self.fields["result"].initial = ErasureResult.ERASED
-        self.fields["verification"].initial = "full"
+        for name in self.CERTIFIED_CHOICES:
+            field = self.fields[name]
+            field.initial = None
+            field.choices = [("", _("Choisissez…")), *(c for c in field.choices if c[0] != "")]
 
     def clean(self):
         cleaned = super().clean()

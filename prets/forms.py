@@ -95,9 +95,11 @@ class RequestForm(forms.Form):
             _("%(criterion)s, valable jusqu'au %(d)s")
             % {"criterion": c.criterion.label, "d": c.valid_until.strftime("%d/%m/%Y")}
         )
-        only = list(refurbishers[:2])
-        if len(only) == 1:
-            self.fields["refurbisher"].initial = only[0].pk
+        # The only possible answer is chosen already: one association, one valid check.
+        for name, queryset in (("refurbisher", refurbishers), ("eligibility", checks)):
+            only = list(queryset[:2])
+            if len(only) == 1:
+                self.fields[name].initial = only[0].pk
 
     def clean(self):
         data = super().clean()

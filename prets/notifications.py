@@ -85,7 +85,25 @@ def _reminder_texts(loan: Loan, kind: str, for_household: bool) -> tuple[str, st
                 "Bonjour,\n\nLe prêt n° %(n)s (appareil %(device)s, foyer %(household)s) a "
                 "dépassé son échéance du %(due)s.\n\nFilière"
             )
-    return subject, body % values
+    body = body % values
+    if for_household:
+        body += _household_contact(loan)
+    return subject, body
+
+
+def _household_contact(loan: Loan) -> str:
+    """Where the household reaches the association, and the device's code to give: the
+    contact details the organisation filled in (a missing one is left out)."""
+    organisation = loan.organisation
+    lines = [
+        _("Pour nous joindre :"),
+        organisation.name,
+        organisation.postal_address,
+        _("Tél. %(phone)s") % {"phone": organisation.phone} if organisation.phone else "",
+        _("Courriel : %(email)s") % {"email": organisation.email} if organisation.email else "",
+        _("Code de l'appareil à rappeler : %(code)s") % {"code": loan.device.public_code},
+    ]
+    return "\n\n" + "\n".join(line for line in lines if line)
 
 
 def reminder_messages(loans: list[Loan], kind: str) -> tuple[list[EmailMessage], dict]:

@@ -164,7 +164,7 @@ def loan_for(user, pk: int) -> Loan:
     queryset = loans_visible_to(user).select_related(
         "household__commune",
         "device",
-        "organisation",
+        "organisation__commune",
         "request__created_by",
         "request__prescriber_org",
         "started_by",

@@ -5,37 +5,51 @@ readers and for copying), so the SVG is an image with a title, not the only sour
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from .chart_text import BOLD, shorten, text_width, wrap
+
 BAR_COLOURS = ("#1d4e89", "#2a7f62", "#7a4ea3", "#b85c00", "#3d6b9e", "#6b7d2a")
 
 
-def bar_chart(title: str, rows: list[tuple[str, int]], *, width: int = 640) -> str:
-    """Horizontal bars, one per (label, value); labels on the left, values at the bar's end."""
+def bar_chart(
+    title: str, rows: list[tuple[str, int]], *, width: int = 440, font_size: int = 13
+) -> str:
+    """Horizontal bars, one per (label, value): the label above its bar, wrapped on two lines
+    at most (measured, never cut by the picture's edge), the value at the bar's end. Drawn at
+    its natural width (``width`` pixels; 116 mm in a PDF): a browser shrinks it to a narrow
+    screen, where a label beside its bar would leave the bar no room."""
     rows = [(label, value) for label, value in rows if value]
     if not rows:
         return ""
-    line, label_width, value_width = 26, 300, 70
-    bar_space = width - label_width - value_width
+    pad, bar_height, gap = 2, 16, 10
+    line_height = round(font_size * 1.3)
+    values = [_number(value) for _label, value in rows]
+    value_room = max(text_width(text, font_size) for text in values) + 8
+    bar_space = width - 2 * pad - value_room
     peak = max(value for _label, value in rows)
-    height = line * len(rows) + 8
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
-        f'viewBox="0 0 {width} {height}" width="100%" aria-label="{escape(title)}">',
-        f"<title>{escape(title)}</title>",
-    ]
-    for index, (label, value) in enumerate(rows):
-        y = 4 + index * line
+    parts = []
+    y = 2
+    for index, ((label, value), shown) in enumerate(zip(rows, values, strict=True)):
+        for line in wrap(label, width - 2 * pad, font_size):
+            y += line_height
+            parts.append(
+                f'<text x="{pad}" y="{y - 4}" font-size="{font_size}" fill="{INK}">'
+                f"{escape(line)}</text>"
+            )
         bar = max(2, round(bar_space * value / peak))
         colour = BAR_COLOURS[index % len(BAR_COLOURS)]
-        text = label if len(label) <= 48 else label[:47] + "…"
         parts.append(
-            f'<text x="{label_width - 8}" y="{y + 16}" text-anchor="end" font-size="12" '
-            f'fill="#1a1a1a">{escape(text)}</text>'
-            f'<rect x="{label_width}" y="{y + 3}" width="{bar}" height="18" fill="{colour}"/>'
-            f'<text x="{label_width + bar + 6}" y="{y + 16}" font-size="12" '
-            f'fill="#1a1a1a">{f"{value:,}".replace(",", chr(0x202F))}</text>'
+            f'<rect x="{pad}" y="{y}" width="{bar}" height="{bar_height}" fill="{colour}"/>'
+            f'<text x="{pad + bar + 6}" y="{y + bar_height - 3}" font-size="{font_size}" '
+            f'fill="{INK}">{shown}</text>'
         )
-    parts.append("</svg>")
-    return mark_safe("".join(parts))
+        y += bar_height + gap
+    height = y
+    head = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'aria-label="{escape(title)}"><title>{escape(title)}</title>'
+    )
+    return mark_safe(head + "".join(parts) + "</svg>")
 
 
 # --- the dashboards' charts (templates/rapports/dashboards/) ---------------------------------
@@ -101,9 +115,10 @@ def column_chart(
                 f'text-anchor="middle" font-size="10" fill="{INK}">{_number(value)}</text>'
             )
         if (len(columns) - 1 - index) % every == 0:
+            shown = shorten(label, slot * every - 2, 10)
             parts.append(
                 f'<text x="{centre:.1f}" y="{height - 5}" text-anchor="middle" font-size="10" '
-                f'fill="{MUTED}">{escape(label)}</text>'
+                f'fill="{MUTED}">{escape(shown)}</text>'
             )
     parts.append("</svg>")
     return mark_safe("".join(parts))
@@ -136,7 +151,7 @@ def paired_bar_chart(
         y = 4 + index * row_height
         parts.append(
             f'<text x="4" y="{y + 12}" font-size="12" font-weight="600" fill="{INK}">'
-            f"{escape(label)}</text>"
+            f"{escape(shorten(label, width - 8, 12, weight=BOLD))}</text>"
         )
         for offset, value, colour, word in (
             (0, first, PRIMARY, first_label),

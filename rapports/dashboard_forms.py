@@ -3,12 +3,16 @@ the wrong order, an unknown code, garbage), the form turns it into a French mess
 page falls back on its defaults: a filter never causes an error page."""
 
 import datetime as dt
+import re
 
 from django import forms
 from django.db.models import Q
+from django.urls import reverse_lazy
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from acteurs import selectors as acteurs_selectors
 from acteurs.models import Commune, Departement, Epci
 from core.bounds import BoundedDateField
 from parc.models import WAITING_STATES
@@ -151,16 +155,72 @@ class LoanReportForm(OrganisationChoiceMixin, PeriodForm):
         self._add_organisation_field(organisations)
 
 
+class TerritorySearchInput(forms.TextInput):
+    """A text field that finds a territory by name as one types (an ARIA combobox: the list
+    of matches below it is filled by ``rapports:territory_search`` and driven by the keyboard,
+    static/rapports/territory-search.js). Without JavaScript it is a text field that takes a
+    name or a code."""
+
+    def __init__(self, level: str, list_label: str):
+        self.list_label = list_label
+        super().__init__(
+            attrs={
+                "role": "combobox",
+                "aria-autocomplete": "list",
+                "aria-expanded": "false",
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "data-territory-search": reverse_lazy("rapports:territory_search", args=[level]),
+                # What the script tells screen readers once the list changes ({n}: how many).
+                "data-found": _("{n} propositions : flèches haut et bas pour choisir, Entrée."),
+                "data-found-one": _("Une proposition : flèche bas pour la choisir, Entrée."),
+            }
+        )
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = dict(attrs or {})
+        options = f"{attrs.get('id', name)}-options"
+        attrs["aria-controls"] = options
+        field = super().render(name, value, attrs, renderer)
+        return field + format_html(
+            '<ul id="{}" role="listbox" aria-label="{}" class="territory-options" hidden></ul>'
+            '<p id="{}-status" class="visually-hidden" role="status"></p>',
+            options,
+            self.list_label,
+            options,
+        )
+
+
+# "Chartres (28085)": what choosing in the list writes in the field, name and code.
+CODE_IN_PARENTHESES = re.compile(r"\((?P<code>[0-9A-Za-z]{5}|[0-9]{9})\)\s*$")
+
+
+def _code_in(text: str) -> str:
+    match = CODE_IN_PARENTHESES.search(text)
+    return match["code"].upper() if match else ""
+
+
 class RoadmapForm(PeriodForm):
-    """Period and territory: a département, an EPCI (SIREN) or a commune (INSEE code)."""
+    """Period and territory: a département, an EPCI or a commune, each by its name (found as
+    one types) or its code (SIREN, INSEE)."""
 
     departement = forms.CharField(label=_("Département"), required=False, max_length=3)
-    epci = forms.CharField(label=_("EPCI (n° SIREN)"), required=False, max_length=9)
-    commune = forms.CharField(
-        label=_("Commune (code INSEE)"),
+    epci = forms.CharField(
+        label=_("EPCI"),
         required=False,
-        max_length=5,
-        help_text=_("Cinq caractères, par exemple 28085 pour Chartres."),
+        max_length=200,
+        widget=TerritorySearchInput("epci", _("EPCI proposés")),
+        help_text=_("Tapez une partie de son nom et choisissez-le dans la liste (ou son SIREN)."),
+    )
+    commune = forms.CharField(
+        label=_("Commune"),
+        required=False,
+        max_length=200,
+        widget=TerritorySearchInput("commune", _("Communes proposées")),
+        help_text=_(
+            "Tapez le début de son nom et choisissez-la dans la liste (ou son code INSEE, "
+            "par exemple 28085 pour Chartres)."
+        ),
     )
     importees = forms.BooleanField(
         label=_("Inclure les réparations importées d'autres sources"),
@@ -175,12 +235,6 @@ class RoadmapForm(PeriodForm):
             + [(d.code, str(d)) for d in Departement.objects.order_by("code")]
         )
         self.departement = self.epci_object = self.commune_object = None
-        code = (data or {}).get("departement", "").strip()
-        if code.isalnum() and len(code) <= 3:  # raw input: checked before any query
-            epcis = Epci.objects.filter(communes__departement_id=code).distinct().order_by("name")
-            self.fields["epci"].widget = forms.Select(
-                choices=[("", _("Tous les EPCI"))] + [(e.siren, e.name) for e in epcis]
-            )
 
     def clean_departement(self):
         code = self.cleaned_data["departement"].strip().upper()
@@ -193,17 +247,34 @@ class RoadmapForm(PeriodForm):
         return code
 
     def clean_epci(self):
-        code = self.cleaned_data["epci"].strip()
+        text = self.cleaned_data["epci"].strip()
+        if not text:
+            return ""
+        code = _code_in(text) or (text if text.isdigit() else "")
         if code:
-            self.epci_object = Epci.objects.filter(siren=code).first() if code.isdigit() else None
+            self.epci_object = Epci.objects.filter(siren=code).first()
             if self.epci_object is None:
                 raise forms.ValidationError(
                     _("Aucun EPCI n'a le numéro SIREN « %(code)s ».") % {"code": code}
                 )
-        return code
+            return code
+        found = acteurs_selectors.epcis_named(text)
+        if len(found) != 1:
+            raise forms.ValidationError(
+                _(
+                    "Aucun EPCI ne s'appelle exactement « %(text)s » : tapez une partie de son "
+                    "nom et choisissez-le dans la liste, ou donnez son numéro SIREN."
+                )
+                % {"text": text}
+            )
+        self.epci_object = found[0]
+        return found[0].siren
 
     def clean_commune(self):
-        code = self.cleaned_data["commune"].strip().upper()
+        text = self.cleaned_data["commune"].strip()
+        if not text:
+            return ""
+        code = _code_in(text) or (text.upper() if _looks_like_insee(text) else "")
         if code:
             self.commune_object = (
                 Commune.objects.select_related("epci").filter(insee_code=code).first()
@@ -212,7 +283,27 @@ class RoadmapForm(PeriodForm):
                 raise forms.ValidationError(
                     _("Aucune commune n'a le code INSEE « %(code)s ».") % {"code": code}
                 )
-        return code
+            return code
+        departement = self.departement.code if self.departement else ""
+        found = acteurs_selectors.communes_named(text, departement=departement)
+        if not found:
+            raise forms.ValidationError(
+                _(
+                    "Aucune commune ne s'appelle « %(text)s » : tapez le début de son nom et "
+                    "choisissez-la dans la liste, ou donnez son code INSEE."
+                )
+                % {"text": text}
+            )
+        if len(found) > 1:
+            raise forms.ValidationError(
+                _(
+                    "Plusieurs communes s'appellent « %(text)s » (%(where)s) : choisissez la "
+                    "vôtre dans la liste, ou choisissez d'abord le département."
+                )
+                % {"text": text, "where": ", ".join(f"{c.name} ({c.insee_code})" for c in found)}
+            )
+        self.commune_object = found[0]
+        return found[0].insee_code
 
     def clean(self):
         cleaned = super().clean()
@@ -249,6 +340,12 @@ class RoadmapForm(PeriodForm):
         if self.departement:
             return Territory("departement", self.departement.code, str(self.departement))
         return Territory()
+
+
+def _looks_like_insee(text: str) -> bool:
+    """Five characters, digits but for Corsica's 2A/2B: an INSEE code, not a name."""
+    code = text.upper()
+    return len(code) == 5 and (code.isdigit() or (code[:2] in ("2A", "2B") and code[2:].isdigit()))
 
 
 class Territory:

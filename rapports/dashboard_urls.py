@@ -9,4 +9,9 @@ urlpatterns = [
     path("tableaux-de-bord/parc/", dashboard_views.pool, name="pool_dashboard"),
     path("tableaux-de-bord/prets/", dashboard_views.loans, name="loan_report"),
     path("tableaux-de-bord/feuille-de-route/", dashboard_views.roadmap, name="roadmap"),
+    path(
+        "tableaux-de-bord/territoires/<str:level>/",
+        dashboard_views.territory_search,
+        name="territory_search",
+    ),
 ]

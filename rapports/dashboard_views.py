@@ -4,10 +4,13 @@ dashboard_selectors, render. A bad filter is a French message on the page, never
 page; a user with nothing in scope gets a page saying so (403)."""
 
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
+from acteurs import selectors as acteurs_selectors
 from parc.models import WAITING_STATES, State
 from prets.models import RequestState
 
@@ -238,3 +241,35 @@ def roadmap(request):
         ),
     }
     return _private(render(request, "rapports/dashboards/roadmap.html", context))
+
+
+# --- territories by name, for the roadmap's filters ------------------------------------------
+
+TERRITORY_SEARCHES = {
+    "commune": acteurs_selectors.communes_matching,
+    "epci": acteurs_selectors.epcis_matching,
+}
+TERRITORY_SEARCH_LONGEST = 100
+
+
+@login_required
+@require_GET
+def territory_search(request, level):
+    """The territories whose name starts with (communes) or holds (EPCI) what was typed, ten
+    at most, as the options of the filter's list (an HTML fragment): never the whole table.
+    Territories are public data; a login is still asked, as for every page of the app."""
+    search = TERRITORY_SEARCHES.get(level)
+    if search is None:
+        raise Http404
+    text = request.GET.get("q", "")[:TERRITORY_SEARCH_LONGEST]
+    departement = request.GET.get("departement", "").strip().upper()
+    if not (departement.isalnum() and len(departement) <= 3):
+        departement = ""
+    matches = search(text, departement=departement) if len(text.strip()) >= 2 else []
+    return _private(
+        render(
+            request,
+            "rapports/dashboards/_territory_options.html",
+            {"level": level, "matches": matches, "searched": len(text.strip()) >= 2},
+        )
+    )

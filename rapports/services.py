@@ -85,10 +85,10 @@ def run_report_job(job_id: int) -> None:
         for row in annex_rows(subject, period, limit=BACKGROUND_ANNEX_LIMIT):
             chunk.append(row)
             if len(chunk) == ANNEX_ROWS_PER_PART:
-                parts.append(_annex_part(chunk, report))
+                parts.append(_annex_part(chunk, report, first=len(parts) == 1))
                 chunk = []
         if chunk:
-            parts.append(_annex_part(chunk, report))
+            parts.append(_annex_part(chunk, report, first=len(parts) == 1))
 
         def progress(done_parts: int) -> None:
             job.beat(min(job.total, max(0, done_parts - 1) * ANNEX_ROWS_PER_PART))
@@ -100,12 +100,13 @@ def run_report_job(job_id: int) -> None:
     run_job(ReportJob, job_id, build)
 
 
-def _annex_part(rows: list, report: GisementReport):
+def _annex_part(rows: list, report: GisementReport, *, first: bool):
+    """A part of the annex; the first one opens with the annex's title."""
     from .selectors import ANNEX_COLUMNS
 
     return (
         "rapports/pdf/annex_part.html",
-        {"report": report, "annex": rows, "annex_columns": ANNEX_COLUMNS},
+        {"report": report, "annex": rows, "annex_columns": ANNEX_COLUMNS, "first": first},
     )
 
 

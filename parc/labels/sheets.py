@@ -15,7 +15,7 @@ from datetime import date
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet, Sum
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -33,7 +33,7 @@ from dons import selectors as dons_selectors
 
 from .. import selectors
 from ..codes import PREFIX
-from ..models import Device, LabelJob
+from ..models import Device, LabelJob, LabelPrinting
 from .layouts import LAYOUTS, LabelLayout
 
 # Smaller batches come back at once; from this many labels on, they are made in the background.
@@ -334,14 +334,16 @@ def request_labels(
     layout = check_options(layout_key, start=start, copies=copies, count=len(set(device_ids)))
     devices = devices_for_labels(user, device_ids)
     total = len(devices) * copies
+    owners = Counter(device.owner_id for device in devices)
+    organisation_id = owners.most_common(1)[0][0]
     if total < BACKGROUND_FROM:
         labels = [label_for(device) for device in devices]
         pdf = render_labels_pdf(labels, layout, start=start, copies=copies)
+        _record_printing(organisation_id, user.pk, total)
         return LabelOutcome(layout=layout, total=total, pdf=pdf)
 
-    owners = Counter(device.owner_id for device in devices)
     job = LabelJob.objects.create(
-        organisation_id=owners.most_common(1)[0][0],
+        organisation_id=organisation_id,
         requested_by=user,
         layout=layout.key,
         options={"start": start, "copies": copies},
@@ -372,6 +374,41 @@ def run_label_job(job_id: int) -> None:
         )
         name = pdf_filename(layout, timezone.localdate(job.created_at))
         job.pdf.save(name, ContentFile(pdf), save=False)
+        _record_printing(job.organisation_id, job.requested_by_id, job.total)
         return {"done": job.total, "pdf": job.pdf.name}
 
     run_job(LabelJob, job_id, render)
+
+
+def _record_printing(organisation_id: int, user_id: int | None, labels: int) -> None:
+    """Keep the address these labels' QR codes hold (see ``addresses_elsewhere``)."""
+    LabelPrinting.objects.create(
+        organisation_id=organisation_id,
+        printed_by_id=user_id,
+        base_url=settings.SITE_BASE_URL,
+        labels=labels,
+    )
+
+
+@dataclass(frozen=True)
+class AddressElsewhere:
+    """Labels whose QR codes lead to another address than this server's."""
+
+    base_url: str
+    labels: int
+    last_printed_at: object
+
+
+def addresses_elsewhere(organisation_ids=None, *, base_url: str = "") -> list[AddressElsewhere]:
+    """The addresses, other than ``base_url`` (``SITE_BASE_URL`` by default), that printed
+    labels hold, with how many labels and when last: for the organisations given (None: all
+    of them). One grouped query on a small table (one row per printing)."""
+    queryset = LabelPrinting.objects.exclude(base_url=base_url or settings.SITE_BASE_URL)
+    if organisation_ids is not None:
+        queryset = queryset.filter(organisation_id__in=organisation_ids)
+    rows = (
+        queryset.values("base_url")
+        .annotate(labels=Sum("labels"), last=Max("printed_at"))
+        .order_by("-last")
+    )
+    return [AddressElsewhere(row["base_url"], row["labels"], row["last"]) for row in rows]

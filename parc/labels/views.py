@@ -6,6 +6,7 @@ Thin: validate the forms, resolve the selection through scoped reads, call
 
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -155,7 +156,16 @@ def labels(request):
     return render(
         request,
         "parc/labels_form.html",
-        {"selection": selection, "form": form, "back_url": back},
+        {
+            "selection": selection,
+            "form": form,
+            "back_url": back,
+            # Labels already printed with QR codes that lead to another address.
+            "elsewhere": sheets.addresses_elsewhere(
+                selectors.visible_organisation_ids(request.user)
+            ),
+            "site_base_url": settings.SITE_BASE_URL,
+        },
         status=400 if request.method == "POST" else 200,
     )
 

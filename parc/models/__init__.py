@@ -31,7 +31,7 @@ from .device import (
 )
 from .events import DeviceEvent
 from .evidence import EvidenceFile, EvidenceKind
-from .labels import LabelJob
+from .labels import LabelJob, LabelPrinting
 from .media import (
     ErasureRecord,
     ErasureResult,
@@ -60,6 +60,7 @@ __all__ = [
     "ErasureResult",
     "Grade",
     "LabelJob",
+    "LabelPrinting",
     "MediaType",
     "PostSanitizationDestination",
     "RefurbishmentRecord",

@@ -38,7 +38,9 @@ def send_due_reminders(*, today: dt.date | None = None, batch_size: int = 500) -
             batch = list(
                 _reminder_candidates(kind, today)
                 .filter(pk__gt=last_id)
-                .select_related("household", "organisation", "device", "request__created_by")
+                .select_related(
+                    "household", "organisation__commune", "device", "request__created_by"
+                )
                 .order_by("pk")[:batch_size]
             )
             if not batch:

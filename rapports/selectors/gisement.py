@@ -162,6 +162,26 @@ class GisementReport:
         return percent(self.handed_on, self.devices)
 
     @property
+    def reused(self) -> int:
+        """Devices given a second life with a household: on loan, or handed on (sold, given,
+        kept at the end of a loan) — the devices the CO2e figure counts."""
+        return sum(row.count for row in self.outcomes if row.code in Outcome.SECOND_LIFE)
+
+    @property
+    def reused_percent(self):
+        return percent(self.reused, self.devices)
+
+    @property
+    def media_certified(self) -> int:
+        """Storage media whose data is gone, each with its certificate in the annex: erased
+        with success, or destroyed."""
+        return self.media_erased + self.media_destroyed
+
+    @property
+    def co2_total_t(self) -> Decimal:
+        return self.co2_total_kg / 1000
+
+    @property
     def households_shown(self):
         return small(self.households)
 

@@ -216,7 +216,13 @@ def test_the_assessment_form(client, started, facilitator, households):
     data = {"moment": "before", "assessed_on": timezone.localdate().isoformat()}
     response = client.post(url, data)
     assert response.status_code == 200
-    assert "Ce champ est obligatoire" in response.content.decode()
+    page = html.unescape(response.content.decode())
+    # A summary at the top lists the five missing levels, each linking to its domain's first
+    # choice; the message also stands beside each domain.
+    assert "5 erreurs à corriger" in page
+    for code in "12345":
+        assert f'href="#id_domaine_{code}_0"' in page
+    assert page.count("Choisissez un niveau.") == 10
     data.update({f"domaine_{code}": "2" for code in "12345"})
     response = client.post(url, data)
     assert response.status_code == 302

@@ -93,6 +93,10 @@ def test_technician_takes_a_laptop_from_triage_to_ready_on_a_phone(
     assert_no_horizontal_scroll(page)
     form.get_by_label("Niveau d'assainissement").select_option("purge")
     form.get_by_label("Méthode").select_option("block_erase")
+    # What the certificate states is chosen, never preselected.
+    form.get_by_label("Vérification").select_option("full")
+    form.get_by_label("Résultat").select_option("erased")
+    form.get_by_label("Destination après effacement").select_option("reuse")
     form.get_by_label(re.compile(r"^Outil\b")).fill("nwipe")
     version = form.get_by_label("Version de l'outil")
     version.fill("0.35")

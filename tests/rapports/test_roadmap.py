@@ -272,7 +272,10 @@ def test_page_suppresses_small_household_counts(client, staff, roadmap):
     [
         ({"departement": "99"}, "Aucun département n'a le code « 99 »"),
         ({"epci": "123"}, "Aucun EPCI n'a le numéro SIREN « 123 »"),
-        ({"commune": "ZZZZZ"}, "Aucune commune n'a le code INSEE « ZZZZZ »"),
+        ({"commune": "99999"}, "Aucune commune n'a le code INSEE « 99999 »"),
+        ({"commune": "Chartres (99999)"}, "Aucune commune n'a le code INSEE « 99999 »"),
+        ({"commune": "Chartr"}, "Aucune commune ne s'appelle « Chartr » : tapez le début"),
+        ({"epci": "Métropole"}, "Aucun EPCI ne s'appelle exactement « Métropole »"),
         ({"departement": "45", "commune": "28085"}, "n'est pas dans le département 45"),
         ({"epci": "244500468", "commune": "28085"}, "n'est pas dans l'EPCI"),
         ({"departement": "28", "epci": "244500468"}, "n'a pas de commune dans le département"),
