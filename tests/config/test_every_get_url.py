@@ -341,6 +341,7 @@ def _build_world() -> World:
         "prets:household_erase": {"pk": loan.household_id},
         "rapports:job": {"pk": extra["report_job"].pk},
         "rapports:job_restart": {"pk": extra["report_job"].pk},
+        "rapports:territory_search": {"level": "commune"},
         "rapports:job_file": {"pk": extra["report_job"].pk},
         "password_reset_confirm": {"uidb64": "MQ", "token": "set-password"},
         "rapports:shared": {"token": token},
