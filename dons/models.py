@@ -259,6 +259,12 @@ class Donation(StatefulModel):
     def is_final(self) -> bool:
         return self.state in DONATION_FINAL_STATES
 
+    @property
+    def accepts_devices(self) -> bool:
+        """Devices may still be registered or imported for it: not sorted (closed), not
+        cancelled. The one rule for registration, the import and the selectors."""
+        return self.state not in DONATION_FINAL_STATES
+
     # --- the lifecycle
 
     @transition(
