@@ -267,8 +267,9 @@ def header_score(cells: list[str]) -> tuple[int, bool]:
 
 def guess_header(rows: list[tuple[int, list[str]]]) -> tuple[int, bool]:
     """(line of the header, sure?) among the first rows holding something: the row whose cells
-    name the most fields; titles, merged cells and notes (one cell filled) are skipped. Sure
-    when it names at least two fields, the serial among them, and no other row names as many."""
+    name the most fields (the serial among them, on a tie); titles, merged cells and notes (one
+    cell filled) are skipped. Sure when it names at least two fields and no other row names
+    as many."""
     scored = []
     for line, cells in rows:
         if sum(1 for cell in cells if cell) < 2:
@@ -280,8 +281,8 @@ def guess_header(rows: list[tuple[int, list[str]]]) -> tuple[int, bool]:
     best = max(scored, key=lambda item: (item[0], item[1], -item[2]))
     if best[0] == 0:
         return scored[0][2], False
-    rivals = [item for item in scored if item[0] == best[0] and item is not best]
-    return best[2], best[0] >= 2 and best[1] and not rivals
+    rivals = [item for item in scored if item[:2] == best[:2] and item is not best]
+    return best[2], best[0] >= 2 and not rivals
 
 
 def remember_key(header: str) -> str:
