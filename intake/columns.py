@@ -256,16 +256,23 @@ def guess_mapping(headers: list[str], remembered: dict[str, str] | None = None) 
     return mapping
 
 
-def header_score(cells: list[str]) -> tuple[int, bool]:
+def header_score(cells: list[str], remembered: dict[str, str] | None = None) -> tuple[int, bool]:
     """How much a row looks like the titles of a donor's list: the number of fields its cells
-    name, and whether one names the serial number."""
-    fields = {ALIASES.get(normalise_header(cell)) for cell in cells if cell}
+    name (aliases, or the titles of the donor's last file), and whether one names the serial."""
+    remembered = remembered or {}
+    fields = {
+        remembered.get(normalise_header(cell)) or ALIASES.get(normalise_header(cell))
+        for cell in cells
+        if cell
+    }
     fields.discard(None)
     fields.discard(IGNORE)
     return len(fields), "serial" in fields
 
 
-def guess_header(rows: list[tuple[int, list[str]]]) -> tuple[int, bool]:
+def guess_header(
+    rows: list[tuple[int, list[str]]], remembered: dict[str, str] | None = None
+) -> tuple[int, bool]:
     """(line of the header, sure?) among the first rows holding something: the row whose cells
     name the most fields (the serial among them, on a tie); titles, merged cells and notes (one
     cell filled) are skipped. Sure when it names at least two fields and no other row names
@@ -274,7 +281,7 @@ def guess_header(rows: list[tuple[int, list[str]]]) -> tuple[int, bool]:
     for line, cells in rows:
         if sum(1 for cell in cells if cell) < 2:
             continue
-        count, serial = header_score(cells)
+        count, serial = header_score(cells, remembered)
         scored.append((count, serial, line))
     if not scored:
         return (rows[0][0] if rows else 1), False

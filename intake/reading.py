@@ -231,8 +231,9 @@ def _iter_csv(stream, encoding: str, delimiter: str) -> Iterator[tuple[int, list
     try:
         reader = csv.reader(lines, delimiter=delimiter or ",")
         try:
-            for row in reader:
-                yield reader.line_num, row
+            # Rows numbered as a spreadsheet shows them (a cell over two lines is one row).
+            for number, row in enumerate(reader, start=1):
+                yield number, row
         except UnicodeDecodeError:
             raise IntakeError(
                 _("Le fichier mélange plusieurs encodages : enregistrez-le en UTF-8.")

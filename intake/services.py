@@ -141,8 +141,11 @@ def job_create(user, donation, upload) -> ImportJob:
         rows = head_rows(job)
         if not rows:
             raise IntakeError(_("Le fichier est vide."))
-        job.header_line, job.header_certain = guess_header(rows)
-        _read_columns(job)
+        remembered = saved_mapping_for(job)
+        job.header_line, job.header_certain = guess_header(
+            rows, remembered.columns if remembered else None
+        )
+        _read_columns(job, remembered)
         if job.total_rows == 0:
             raise IntakeError(
                 _("Le fichier ne contient que des en-têtes, aucune ligne d'appareil.")
@@ -159,11 +162,10 @@ def _storage_name(name: str) -> str:
     return stem
 
 
-def _read_columns(job: ImportJob) -> None:
+def _read_columns(job: ImportJob, remembered: SavedMapping | None) -> None:
     """Headers at ``job.header_line``, their mapping (remembered for the donor, else aliases),
     the rows below them counted (a CSV held to the limits on the way)."""
     job.headers = header_at(job, job.header_line)
-    remembered = saved_mapping_for(job)
     job.mapping = guess_mapping(job.headers, remembered.columns if remembered else None)
     job.mapping_remembered = remembered is not None and any(
         key in remembered.columns for key in mapping_to_remember(job)
@@ -193,7 +195,7 @@ def job_set_header(user, job: ImportJob, line: int) -> None:
     job.header_line = line
     job.header_certain = True
     job.default_kind = ""
-    _read_columns(job)
+    _read_columns(job, saved_mapping_for(job))
     if job.total_rows == 0:
         raise IntakeError(_("Aucune ligne d'appareil sous la ligne choisie."))
     job.save(
@@ -210,8 +212,8 @@ def job_set_header(user, job: ImportJob, line: int) -> None:
 
 
 def job_set_mapping(user, job: ImportJob, mapping: dict[str, str], default_kind: str = "") -> None:
-    """The user's mapping (columns left out kept as such), remembered for this donor's next
-    file."""
+    """The user's mapping (columns left out kept as such); remembered for this donor's next
+    file once previewed."""
     check_permission(user, job.organisation_id)
     _check_not_started(job)
     job.mapping = {
@@ -222,11 +224,18 @@ def job_set_mapping(user, job: ImportJob, mapping: dict[str, str], default_kind:
     job.default_kind = default_kind or ""
     job.header_certain = True
     job.save(update_fields=["mapping", "default_kind", "header_certain"])
+
+
+def _remember_mapping(user, job: ImportJob) -> None:
+    """The columns of the file previewed, proposed for the donor's next file (merged with
+    what was remembered of earlier files: a column this file lacks is not forgotten)."""
+    saved = saved_mapping_for(job)
+    columns = {**(saved.columns if saved else {}), **mapping_to_remember(job)}
     SavedMapping.objects.update_or_create(
         organisation_id=job.organisation_id,
         donor_id=job.donation.gisement.donor_id,
         defaults={
-            "columns": mapping_to_remember(job),
+            "columns": columns,
             "default_kind": job.default_kind,
             "updated_by": user,
             "updated_at": timezone.now(),
@@ -252,6 +261,7 @@ def start_analysis(user, job: ImportJob) -> bool:
     problems = mapping_problems(job)
     if problems:
         raise IntakeError(" ".join(problems), code="intake_mapping_incomplete")
+    _remember_mapping(user, job)
     ImportJob.objects.filter(pk=job.pk).update(
         stage=ImportStage.PREVIEW,
         status=JobStatus.PENDING,
