@@ -232,8 +232,7 @@ def _iter_csv(stream, encoding: str, delimiter: str) -> Iterator[tuple[int, list
         reader = csv.reader(lines, delimiter=delimiter or ",")
         try:
             # Rows numbered as a spreadsheet shows them (a cell over two lines is one row).
-            for number, row in enumerate(reader, start=1):
-                yield number, row
+            yield from enumerate(reader, start=1)
         except UnicodeDecodeError:
             raise IntakeError(
                 _("Le fichier mélange plusieurs encodages : enregistrez-le en UTF-8.")

@@ -13,10 +13,10 @@ from django.test import TestCase
 from django.urls import reverse
 from openpyxl import Workbook
 
+from core.jobs import JobStatus
 from documents.spreadsheets import csv_lines, neutralise
 from dons.models import Donation, Gisement
 from intake import analysis, cleaning, columns, errors, reading, selectors, services
-from core.jobs import JobStatus
 from intake.models import ImportJob, ImportOutcome, ImportRow, ImportStage
 from parc.labels.layouts import LAYOUTS
 from parc.labels.sheets import device_url
