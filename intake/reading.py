@@ -15,7 +15,9 @@ import contextlib
 import csv
 import datetime as dt
 import io
+import logging
 import posixpath
+import struct
 import zipfile
 import zlib
 from collections import Counter
@@ -33,6 +35,8 @@ from import_export.widgets import CharWidget
 
 from .errors import IntakeError
 from .models import ImportJob
+
+logger = logging.getLogger(__name__)
 
 SNIFF_BYTES = 64 * 1024
 TEXT = CharWidget(allow_blank=True)
@@ -137,10 +141,9 @@ def detect_encoding(stream) -> str:
     stream.seek(0)
     head = stream.read(4)
     stream.seek(0)
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
+    bom = head.startswith(codecs.BOM_UTF8)
     utf8_lines = other_lines = 0
     try:
         for raw in stream:
@@ -155,12 +158,14 @@ def detect_encoding(stream) -> str:
     finally:
         stream.seek(0)
     if not other_lines:
-        return "utf-8"
-    return MIXED if utf8_lines else "windows-1252"
+        return "utf-8-sig" if bom else "utf-8"
+    # A UTF-8 file (BOM or accents) with lines that are not: each line read as it decodes.
+    return MIXED if (utf8_lines or bom) else "windows-1252"
 
 
 def _decode_lines(stream) -> Iterator[str]:
     for raw in stream:
+        raw = raw.removeprefix(codecs.BOM_UTF8)
         try:
             yield raw.decode("utf-8")
         except UnicodeDecodeError:
@@ -249,6 +254,31 @@ def _iter_csv(stream, encoding: str, delimiter: str) -> Iterator[tuple[int, list
             text.detach()
 
 
+# What a damaged archive raises while it is read (zipfile, zlib, the XML parsers).
+BROKEN_ARCHIVE = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    KeyError,
+    ValueError,
+    NotImplementedError,
+    RuntimeError,
+    struct.error,
+    SAXException,
+)
+
+
+def _unreadable_xlsx() -> IntakeError:
+    return IntakeError(
+        _(
+            "Ce classeur XLSX n'a pas pu être lu (une partie manque ou n'est pas ce qu'un "
+            "tableur écrit) : ouvrez-le dans le tableur et enregistrez-le à nouveau, ou "
+            "enregistrez-le en CSV."
+        )
+    )
+
+
 def _broken_xlsx() -> IntakeError:
     return IntakeError(
         _(
@@ -283,13 +313,11 @@ def _iter_xlsx(job: ImportJob, stream) -> Iterator[tuple[int, list]]:
                 yield line, list(row)
         except IntakeError:
             raise
-        except (SAXException, DefusedXmlException, zipfile.BadZipFile, zlib.error, EOFError):
+        except BROKEN_ARCHIVE:
             raise _broken_xlsx() from None
-        except (ValueError, TypeError, KeyError, IndexError, OverflowError) as error:
-            raise IntakeError(
-                _("Ce classeur XLSX n'a pas pu être lu (%(error)s) : enregistrez-le en CSV.")
-                % {"error": type(error).__name__}
-            ) from None
+        except Exception:  # noqa: BLE001 — openpyxl on a hostile workbook: anything
+            logger.info("XLSX unreadable by openpyxl", exc_info=True)
+            raise _unreadable_xlsx() from None
 
 
 def _xlsx_rows(stack, stream, *, data_only: bool, last_line: int, columns: int):
@@ -297,13 +325,11 @@ def _xlsx_rows(stack, stream, *, data_only: bool, last_line: int, columns: int):
 
     try:
         workbook = load_workbook(stream, read_only=True, data_only=data_only)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, SAXException) as error:
-        raise IntakeError(
-            _(
-                "Ce fichier ZIP n'est pas un classeur XLSX lisible (un fichier .ods ou .docx ?) : "
-                "enregistrez-le au format .xlsx ou CSV."
-            )
-        ) from error
+    except BROKEN_ARCHIVE:
+        raise _broken_xlsx() from None
+    except Exception:  # noqa: BLE001 — openpyxl on a hostile workbook: anything
+        logger.info("XLSX refused by openpyxl", exc_info=True)
+        raise _unreadable_xlsx() from None
     stack.callback(workbook.close)
     sheet = workbook.worksheets[0]
     # The declared size (<dimension>) would pad every row to it: the inspection's figures rule.
@@ -582,7 +608,7 @@ def inspect_xlsx(stream) -> dict:
     stream.seek(0)
     try:
         archive = zipfile.ZipFile(stream)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+    except BROKEN_ARCHIVE:
         raise _broken_xlsx() from None
     with archive:
         members = archive.infolist()
@@ -632,7 +658,7 @@ def inspect_xlsx(stream) -> dict:
                     "tableur."
                 )
             ) from None
-        except (SAXException, zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError):
+        except BROKEN_ARCHIVE:
             raise _broken_xlsx() from None
     stream.seek(0)
     return {

@@ -165,9 +165,7 @@ def test_a_declared_size_does_not_pad_the_rows(staff, donation):
         '<row r="2"><c r="A2" t="inlineStr"><is><t>SN1</t></is></c>'
         '<c r="B2" t="inlineStr"><is><t>Portable</t></is></c></row>'
     )
-    xml = sheet_xml(rows).replace(
-        b"<sheetData>", b'<dimension ref="A1:XFD1048576"/><sheetData>'
-    )
+    xml = sheet_xml(rows).replace(b"<sheetData>", b'<dimension ref="A1:XFD1048576"/><sheetData>')
     job = services.job_create(
         staff, donation, SimpleUploadedFile("l.xlsx", xlsx_with({SHEET: xml}))
     )
