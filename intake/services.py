@@ -330,6 +330,11 @@ def job_import(job: ImportJob) -> dict:
     """Create the devices of the preview's valid rows, all or none (the work of the import
     step: ``core.jobs.run_job``)."""
     actor = job.imported_by
+    if actor is None:  # a job started before imports recorded who asked for them
+        raise IntakeError(
+            _("On ne sait pas qui a demandé cet import : refaites l'aperçu puis importez."),
+            code="intake_not_previewed",
+        )
     with transaction.atomic():
         check_permission(actor, job.organisation_id)
         # One import at a time per donation: the second waits, then finds the devices.
