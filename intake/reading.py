@@ -350,7 +350,11 @@ def _with_formulas(values, written) -> list:
 
 def count_rows(job: ImportJob) -> int:
     """Rows below the header that hold something, counted without keeping them; a CSV held to
-    the limits on the way (an XLSX was held to them by ``inspect_xlsx``)."""
+    the limits on the way. An XLSX was counted and held to them by ``inspect_xlsx``: its rows
+    holding a value, less those down to the header (among the first rows read)."""
+    if job.file_format == "xlsx":
+        above = sum(1 for line, _cells in head_rows(job) if line <= job.header_line)
+        return max(0, job.sheet_facts.get("rows", 0) - above)
     count = 0
     for line, cells in iter_rows(job):
         if job.file_format == "csv":
@@ -478,7 +482,6 @@ class _SheetScan(ContentHandler):
         self.formulas = False
         self.row_has_value = False
         self.length = 0
-        self.cell_has_value = False
         self.in_text = False
 
     def startElement(self, name, attrs):
@@ -492,13 +495,10 @@ class _SheetScan(ContentHandler):
             reference = attrs.get("r") or ""
             self.column = _column_number(reference) or self.column + 1
             self.length = 0
-            self.cell_has_value = False
         elif tag in self.TEXT_TAGS:
             self.in_text = True
             if tag == "f":
                 self.formulas = True
-            else:
-                self.cell_has_value = True
 
     def characters(self, content):
         if self.in_text:
@@ -510,7 +510,7 @@ class _SheetScan(ContentHandler):
         tag = _local(name)
         if tag in self.TEXT_TAGS:
             self.in_text = False
-        elif tag == "c" and (self.cell_has_value or self.length):
+        elif tag == "c" and self.length:
             if self.column > MAX_COLUMNS:
                 raise _Refused(_too_many_columns(self._where()))
             self.columns = max(self.columns, self.column)
