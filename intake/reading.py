@@ -348,12 +348,13 @@ def _with_formulas(values, written) -> list:
     return row
 
 
-def count_rows(job: ImportJob) -> int:
+def count_rows(job: ImportJob, head: list[tuple[int, list[str]]] | None = None) -> int:
     """Rows below the header that hold something, counted without keeping them; a CSV held to
     the limits on the way. An XLSX was counted and held to them by ``inspect_xlsx``: its rows
     holding a value, less those down to the header (among the first rows read)."""
     if job.file_format == "xlsx":
-        above = sum(1 for line, _cells in head_rows(job) if line <= job.header_line)
+        head = head if head is not None else head_rows(job)
+        above = sum(1 for line, _cells in head if line <= job.header_line)
         return max(0, job.sheet_facts.get("rows", 0) - above)
     count = 0
     for line, cells in iter_rows(job):
@@ -414,9 +415,12 @@ def head_rows(job: ImportJob, count: int = HEADER_SCAN_ROWS) -> list[tuple[int, 
     return rows
 
 
-def header_at(job: ImportJob, line: int) -> list[str]:
-    for row_line, values in head_rows(job):
+def header_at(
+    job: ImportJob, line: int, head: list[tuple[int, list[str]]] | None = None
+) -> list[str]:
+    for row_line, values in head if head is not None else head_rows(job):
         if row_line == line:
+            values = list(values)
             while values and not values[-1]:
                 values.pop()
             return values

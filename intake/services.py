@@ -145,7 +145,7 @@ def job_create(user, donation, upload) -> ImportJob:
         job.header_line, job.header_certain = guess_header(
             rows, remembered.columns if remembered else None
         )
-        _read_columns(job, remembered)
+        _read_columns(job, remembered, rows)
         if job.total_rows == 0:
             raise IntakeError(
                 _("Le fichier ne contient que des en-têtes, aucune ligne d'appareil.")
@@ -162,17 +162,18 @@ def _storage_name(name: str) -> str:
     return stem
 
 
-def _read_columns(job: ImportJob, remembered: SavedMapping | None) -> None:
-    """Headers at ``job.header_line``, their mapping (remembered for the donor, else aliases),
-    the rows below them counted (a CSV held to the limits on the way)."""
-    job.headers = header_at(job, job.header_line)
+def _read_columns(job: ImportJob, remembered: SavedMapping | None, head: list) -> None:
+    """Headers at ``job.header_line`` (among ``head``, the first rows), their mapping
+    (remembered for the donor, else aliases), the rows below them counted (a CSV held to the
+    limits on the way)."""
+    job.headers = header_at(job, job.header_line, head)
     job.mapping = guess_mapping(job.headers, remembered.columns if remembered else None)
     job.mapping_remembered = remembered is not None and any(
         key in remembered.columns for key in mapping_to_remember(job)
     )
     if remembered is not None and not job.default_kind:
         job.default_kind = remembered.default_kind
-    job.total_rows = count_rows(job)
+    job.total_rows = count_rows(job, head)
 
 
 def saved_mapping_for(job: ImportJob) -> SavedMapping | None:
@@ -190,12 +191,13 @@ def job_set_header(user, job: ImportJob, line: int) -> None:
     """The user's choice of the header row: columns read again from it."""
     check_permission(user, job.organisation_id)
     _check_not_started(job)
-    if line not in {row_line for row_line, _cells in head_rows(job)}:
+    head = head_rows(job)
+    if line not in {row_line for row_line, _cells in head}:
         raise IntakeError(_("Choisissez une des lignes montrées."), code="intake_bad_header")
     job.header_line = line
     job.header_certain = True
     job.default_kind = ""
-    _read_columns(job, saved_mapping_for(job))
+    _read_columns(job, saved_mapping_for(job), head)
     if job.total_rows == 0:
         raise IntakeError(_("Aucune ligne d'appareil sous la ligne choisie."))
     job.save(

@@ -117,7 +117,10 @@ def intake_mapping(request, pk):
         return redirect("intake:job", pk=job.pk)
     try:
         head = reading.head_rows(job)
-        samples = reading.sample_rows(job)
+        # Examples below the header, from the rows already read when they hold three.
+        samples = [cells for line, cells in head if line > job.header_line][:3]
+        if len(samples) < 3 and len(head) >= reading.HEADER_SCAN_ROWS:
+            samples = reading.sample_rows(job)
     except IntakeError as error:
         messages.error(request, error.message)
         head, samples = [], []
