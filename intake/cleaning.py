@@ -163,6 +163,8 @@ WEIGHT = re.compile(r"(\d+(?:\.\d+)?)\s*(kg|kilos?|g|grammes?|gr|lbs?)?")
 # Excel counts days from 1899-12-30: 20,000 is 1954, 80,000 is 2119.
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 EXCEL_SERIALS = range(20_000, 80_000)
+FRENCH_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d", "%Y/%m/%d", "%d/%m/%y", "%d-%m-%y")
 
 
@@ -197,6 +199,11 @@ def parse_purchase_date(text: str) -> tuple[dt.date, bool]:
     if text.isdigit() and int(text) in EXCEL_SERIALS:
         value = EXCEL_EPOCH + dt.timedelta(days=int(text))
         from_serial = True
+    elif match := FRENCH_DATE.fullmatch(text) or ISO_DATE.fullmatch(text):
+        day, month, year = (
+            match.group(1, 2, 3) if match.re is FRENCH_DATE else match.group(3, 2, 1)
+        )
+        value = dt.date(int(year), int(month), int(day))
     else:
         candidate = text.split("T")[0].split(" ")[0]
         for pattern in DATE_FORMATS:
@@ -242,17 +249,12 @@ def clean_row(job: ImportJob, line: int, raw_cells: list) -> RowResult | None:
     headers = job.headers
     values: dict[str, str] = {}
     remarks: list[str] = []
-    for index, name in sorted(job.mapping.items(), key=lambda item: int(item[0])):
-        position = int(index)
-        if name == IGNORE or position >= len(cells) or not cells[position]:
+    width = len(cells)
+    for position, name, prefix in _columns(job):
+        if position >= width or not cells[position]:
             continue
         if name in MULTIPLE:
-            header = headers[position] if position < len(headers) else ""
-            remarks.append(
-                cells[position]
-                if not header or is_remark_as_such(header)
-                else f"{header} : {cells[position]}"
-            )
+            remarks.append(f"{prefix}{cells[position]}")
         else:
             values[name] = cells[position]
     errors: list[str] = []
@@ -372,6 +374,25 @@ def clean_row(job: ImportJob, line: int, raw_cells: list) -> RowResult | None:
     return RowResult(line=line, cells=cells, data=data, errors=errors, notes=notes)
 
 
+def _columns(job: ImportJob) -> list[tuple[int, str, str]]:
+    """(position, field, prefix of a remark) of each mapped column, in the file's order:
+    worked out once per job, not for each of its rows."""
+    key = (tuple(sorted(job.mapping.items())), tuple(job.headers))
+    cached = getattr(job, "_columns_cache", None)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    columns = []
+    for index, name in sorted(job.mapping.items(), key=lambda item: int(item[0])):
+        position = int(index)
+        if name == IGNORE:
+            continue
+        header = job.headers[position] if position < len(job.headers) else ""
+        prefix = "" if not header or is_remark_as_such(header) else f"{header} : "
+        columns.append((position, name, prefix))
+    job._columns_cache = (key, columns)
+    return columns
+
+
 def _column_name(headers: list[str], index: int) -> str:
     if index < len(headers) and headers[index]:
         return headers[index]
@@ -382,7 +403,7 @@ def _reading_notes(headers: list[str], raw_cells: list, cells: list[str]) -> lis
     """What the reading did that the user should know: formulas, cells beyond the titles."""
     notes = []
     for index, value in enumerate(raw_cells):
-        if isinstance(value, Formula):
+        if value.__class__ is Formula:
             formula = value.text if len(value.text) <= 60 else value.text[:59] + "…"
             if value.cached not in (None, ""):
                 notes.append(
