@@ -200,9 +200,7 @@ def parse_purchase_date(text: str) -> tuple[dt.date, bool]:
         value = EXCEL_EPOCH + dt.timedelta(days=int(text))
         from_serial = True
     elif match := FRENCH_DATE.fullmatch(text) or ISO_DATE.fullmatch(text):
-        day, month, year = (
-            match.group(1, 2, 3) if match.re is FRENCH_DATE else match.group(3, 2, 1)
-        )
+        day, month, year = match.group(1, 2, 3) if match.re is FRENCH_DATE else match.group(3, 2, 1)
         value = dt.date(int(year), int(month), int(day))
     else:
         candidate = text.split("T")[0].split(" ")[0]
