@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from parc.models import DeviceKind
 
 from .columns import FIELDS, IGNORE, MULTIPLE
+from .reading import MAX_ROWS, french_int
 from .services import MAX_FILE_BYTES
 
 # What an example value shows of a cell on the mapping screen.
@@ -32,10 +33,11 @@ class IntakeUploadForm(forms.Form):
     file = forms.FileField(
         label=_("Liste d'inventaire du donateur"),
         help_text=_(
-            "Fichier CSV (séparateur virgule ou point-virgule, UTF-8 ou Windows) ou XLSX, "
-            "%(size)s Mo au plus, une ligne par appareil avec au moins son numéro de série."
+            "Fichier CSV (séparateur virgule ou point-virgule, UTF-8 ou Windows, export GLPI "
+            "compris) ou XLSX, tel que le donateur l'a envoyé : %(size)s Mo et %(rows)s lignes "
+            "au plus, une ligne par appareil avec au moins son numéro de série."
         )
-        % {"size": MAX_FILE_BYTES // 2**20},
+        % {"size": MAX_FILE_BYTES // 2**20, "rows": french_int(MAX_ROWS)},
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.xlsx"}),
     )
 

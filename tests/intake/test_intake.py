@@ -699,3 +699,14 @@ def test_an_xlsx_built_in_the_test_is_read(staff, donation):
     workbook.save(buffer)
     job = analysed(staff, donation, "liste.xlsx", buffer.getvalue())
     assert job.rows.get().data["kind"] == "laptop"
+
+
+def test_a_neutralised_cell_of_our_rejected_file_is_read_back_as_written(staff, donation):
+    """The rejected rows come back with « '= » before a formula-like text (so a spreadsheet
+    does not run it); imported again, the apostrophe is read away."""
+    content = csv_bytes(
+        [["N° de série", "Type", "Modèle", "Erreur"], ["'-SN9", "Portable", "'=A1+1", "x"]]
+    )
+    job = analysed(staff, donation, "corrige.csv", content)
+    assert job.rows.get().data["model"] == "=A1+1"
+    assert job.rows.get().data["serial"] == "-SN9"
