@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: install run test bench lint format graphs graphs-check demo clean-db
+.PHONY: install run test bench lint format graphs graphs-check demo clean-db prod-check load
 
 $(STAMP): requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,9 @@ run: demo
 	@echo "  Comptes de démonstration (mot de passe : filiere-demo) :"
 	@$(MANAGE) load_demo --list-accounts
 	@$(MANAGE) load_demo_rapports --list-accounts
+	@echo "  Double authentification : facultative dans cette démonstration (SECOND_FACTOR_REQUIRED=0),"
+	@echo "  obligatoire en production pour les administrateurs et la coordination ; à essayer dans « Mon compte »."
+	@echo "  Connexion bloquée 15 min après 5 mots de passe faux sur un compte (LOGIN_FAILURES_PER_ACCOUNT)."
 	@echo ""
 	$(MANAGE) runserver $(HOST):$(PORT)
 
@@ -40,6 +43,15 @@ test: install
 
 bench: install
 	$(BIN)/python -m bench.run
+
+# The production stack (gunicorn, nginx, Celery worker and beat, PostgreSQL, Redis dbs 8-10)
+# on this machine without systemd, then a smoke journey through nginx (deploy/prod_check.py).
+prod-check: install
+	$(BIN)/python deploy/prod_check.py
+
+# Locust through nginx + gunicorn at 50 and 200 users on the bench pool (bench/load/).
+load: install
+	$(BIN)/python -m bench.load.run
 
 lint: install
 	$(BIN)/ruff check .

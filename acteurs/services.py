@@ -8,6 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.errors import ApplicationError, InvalidInput, NotFound, NotPermitted
+
 from .consent import CURRENT_CONSENT_VERSION
 from .models import HOUSEHOLD_CATEGORY_FIELDS, Commune, Departement, Epci, Household
 from .permissions import HOUSEHOLD_ROLES, has_role
@@ -127,12 +129,8 @@ def territories_load(path: Path | str | None = None, departement: str | None = N
 # --- households -------------------------------------------------------------------------------
 
 
-class HouseholdError(Exception):
-    """A household change was refused; ``message`` is French and safe to show."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+# The kernel's refusals (core.errors); the old name stays for the pages that catch it.
+HouseholdError = ApplicationError
 
 
 HOUSEHOLD_FIELDS = (
@@ -152,10 +150,12 @@ def household_create(*, actor, organisation, informed: bool, **fields) -> Househ
     current wording (acteurs.consent) and agreed; without it nothing is recorded.
     """
     if not has_role(actor, organisation.pk, HOUSEHOLD_ROLES):
-        raise HouseholdError(_("Vous ne pouvez pas enregistrer de foyer pour cette organisation."))
+        raise NotPermitted(_("Vous ne pouvez pas enregistrer de foyer pour cette organisation."))
     if not informed:
-        raise HouseholdError(
-            _("Le foyer doit avoir été informé et avoir donné son accord avant l'enregistrement.")
+        raise InvalidInput(
+            _("Le foyer doit avoir été informé et avoir donné son accord avant l'enregistrement."),
+            code="consent_missing",
+            field="informed",
         )
     unknown = set(fields) - set(HOUSEHOLD_FIELDS)
     if unknown:
@@ -184,9 +184,9 @@ def household_update(household_id: int, *, actor, **fields) -> Household:
         try:
             household = Household.objects.select_for_update().get(pk=household_id)
         except Household.DoesNotExist:
-            raise HouseholdError(_("Ce foyer n'existe pas.")) from None
+            raise NotFound(_("Ce foyer n'existe pas.")) from None
         if not has_role(actor, household.organisation_id, HOUSEHOLD_ROLES):
-            raise HouseholdError(_("Ce foyer n'existe pas."))
+            raise NotFound(_("Ce foyer n'existe pas."))
         for name, value in fields.items():
             setattr(household, name, value)
         household.last_contact_at = timezone.now()

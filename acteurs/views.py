@@ -1,3 +1,8 @@
+"""The household list and forms. The household's page, which opens onto its workshops and
+its equipment file (floors above), is composed in ``www``: views here send people to it with
+``redirect(household)`` (the project sets ``Household.get_absolute_url``), never by naming it.
+"""
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -8,36 +13,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from . import selectors, services
+from .access_log import record_personal_data_access, should_record
 from .consent import CURRENT_CONSENT_VERSION, consent_text
 from .forms import HouseholdCreateForm, HouseholdForm, HouseholdSearchForm
-from .models import Role
-from .permissions import (
-    HOUSEHOLD_ROLES,
-    POOL_ROLES,
-    is_coordinator,
-    organisations_with_role,
-    roles_by_organisation,
-)
-
-
-@login_required
-def home(request):
-    """Send each user where their work is."""
-    if is_coordinator(request.user) or organisations_with_role(request.user, POOL_ROLES):
-        return redirect("parc:list")
-    if organisations_with_role(request.user, {Role.FACILITATOR}):
-        return redirect("ateliers:sessions")
-    if organisations_with_role(request.user, HOUSEHOLD_ROLES):
-        return redirect("households")
-    return render(
-        request,
-        "acteurs/home.html",
-        {
-            "memberships": request.user.memberships.select_related("organisation"),
-            "has_roles": bool(roles_by_organisation(request.user)),
-        },
-    )
-
 
 # --- households -------------------------------------------------------------------------------
 
@@ -58,19 +36,6 @@ def household_list(request):
             "page": page,
             "query": query.urlencode(),
             "can_create": bool(selectors.household_organisation_ids(request.user)),
-        },
-    )
-
-
-@login_required
-def household_detail(request, pk):
-    household = selectors.household_for(request.user, pk)
-    return render(
-        request,
-        "acteurs/household_detail.html",
-        {
-            "household": household,
-            "consent_text": consent_text(household.consent_version, household.organisation.name),
         },
     )
 
@@ -100,7 +65,7 @@ def household_create(request):
             messages.error(request, " ".join(error.messages))
         else:
             messages.success(request, _("Foyer enregistré."))
-            return redirect("household", pk=household.pk)
+            return redirect(household)
     wordings = [
         (organisation, consent_text(CURRENT_CONSENT_VERSION, organisation.name))
         for organisation in organisations
@@ -116,6 +81,7 @@ def household_create(request):
 @require_http_methods(["GET", "POST"])
 def household_edit(request, pk):
     household = selectors.household_for(request.user, pk)
+    _record_operator_read(request, household, _("modification du foyer"))
     form = HouseholdForm(
         request.POST or None, instance=household, communes=selectors.communes_for(request.user)
     )
@@ -129,9 +95,20 @@ def household_edit(request, pk):
             messages.error(request, " ".join(error.messages))
         else:
             messages.success(request, _("Foyer mis à jour."))
-            return redirect("household", pk=household.pk)
+            return redirect(household)
     return render(
         request,
         "acteurs/household_form.html",
         {"form": form, "household": household, "wordings": []},
     )
+
+
+def _record_operator_read(request, household, what: str) -> None:
+    if should_record(request.user):
+        record_personal_data_access(
+            user=request.user,
+            households=[household],
+            action="view",
+            what=what,
+            page=request.get_full_path(),
+        )

@@ -1,6 +1,7 @@
 """Use cases of the workshops. One function per use case; views, imports, the demo and the
-admin all go through them, so they all behave alike. Refusals raise ``WorkshopError`` whose
-``message`` is French and safe to show.
+admin all go through them, so they all behave alike. Refusals raise ``core.errors`` refusals
+(NotFound, NotPermitted, InvalidInput, Refused, Changed) whose ``message`` is French and safe
+to show.
 
 Seats: ``enrol`` and ``enrolment_cancel`` lock the session row (``select_for_update``) and
 count the confirmed enrolments inside the lock, so two people taking the last seat at once
@@ -18,9 +19,11 @@ from django.utils.translation import gettext as _
 
 from acteurs.models import Household, Membership
 from acteurs.permissions import HOUSEHOLD_ROLES, has_role
-from core.errors import NotPermitted
+from core.errors import Changed, InvalidInput, NotFound, NotPermitted, Refused
+from parc import selectors as parc_selectors
+from parc import services as parc_services
 from parc.codes import MistypedCode, NotACode, normalize_code
-from parc.models import Device, DeviceEvent, State
+from parc.models import Device
 
 from . import ords, ords_import, pix
 from .models import (
@@ -36,14 +39,6 @@ from .models import (
     WorkshopType,
 )
 from .permissions import TEAM_ROLES, is_team, team_organisation_ids
-
-
-class WorkshopError(Exception):
-    """A workshop action was refused; ``message`` is French and safe to show."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 def _local(moment: datetime) -> str:
@@ -63,24 +58,24 @@ def _check_session_fields(
     *, actor, organisation, workshop_type, facilitator, starts_at, ends_at, capacity, now
 ) -> None:
     if not is_team(actor, organisation.pk):
-        raise WorkshopError(_("Vous ne pouvez pas organiser de séance pour cette organisation."))
+        raise NotPermitted(_("Vous ne pouvez pas organiser de séance pour cette organisation."))
     if not workshop_type.is_active:
-        raise WorkshopError(_("Ce type d'atelier n'est plus proposé."))
+        raise Refused(_("Ce type d'atelier n'est plus proposé."))
     if starts_at <= now:
-        raise WorkshopError(
+        raise InvalidInput(
             _("Une séance ne peut pas commencer dans le passé (début le %(start)s).")
             % {"start": _local(starts_at)}
         )
     if ends_at <= starts_at:
-        raise WorkshopError(_("La fin de la séance doit suivre son début."))
+        raise InvalidInput(_("La fin de la séance doit suivre son début."))
     if not 1 <= capacity <= MAX_CAPACITY:
-        raise WorkshopError(
+        raise InvalidInput(
             _("Le nombre de places doit être compris entre 1 et %(max)d.") % {"max": MAX_CAPACITY}
         )
     if not Membership.objects.filter(
         user=facilitator, organisation=organisation, role__in=TEAM_ROLES
     ).exists():
-        raise WorkshopError(
+        raise InvalidInput(
             _("%(person)s n'anime pas d'atelier pour %(organisation)s.")
             % {"person": facilitator, "organisation": organisation}
         )
@@ -139,7 +134,7 @@ def _lock_session(session_id: int) -> Session:
             .get(pk=session_id)
         )
     except Session.DoesNotExist:
-        raise WorkshopError(_("Cette séance n'existe pas.")) from None
+        raise NotFound(_("Cette séance n'existe pas.")) from None
 
 
 def session_update(session_id: int, *, actor, **fields) -> Session:
@@ -162,24 +157,24 @@ def session_update(session_id: int, *, actor, **fields) -> Session:
     with transaction.atomic():
         session = _lock_session(session_id)
         if not is_team(actor, session.organisation_id):
-            raise WorkshopError(_("Vous ne pouvez pas modifier cette séance."))
+            raise NotPermitted(_("Vous ne pouvez pas modifier cette séance."))
         if session.has_ended(now):
-            raise WorkshopError(_("Cette séance est terminée : elle ne peut plus être modifiée."))
+            raise Refused(_("Cette séance est terminée : elle ne peut plus être modifiée."))
         starts_at = fields.get("starts_at", session.starts_at)
         if starts_at != session.starts_at and starts_at <= now:
-            raise WorkshopError(_("Une séance ne peut pas être déplacée dans le passé."))
+            raise InvalidInput(_("Une séance ne peut pas être déplacée dans le passé."))
         ends_at = fields.get("ends_at", session.ends_at)
         if ends_at <= starts_at:
-            raise WorkshopError(_("La fin de la séance doit suivre son début."))
+            raise InvalidInput(_("La fin de la séance doit suivre son début."))
         capacity = fields.get("capacity", session.capacity)
         if not 1 <= capacity <= MAX_CAPACITY:
-            raise WorkshopError(
+            raise InvalidInput(
                 _("Le nombre de places doit être compris entre 1 et %(max)d.")
                 % {"max": MAX_CAPACITY}
             )
         confirmed = session.enrolments.filter(status=EnrolmentStatus.CONFIRMED).count()
         if capacity < confirmed:
-            raise WorkshopError(
+            raise Refused(
                 _(
                     "%(n)d foyers sont déjà inscrits : annulez des inscriptions avant de "
                     "réduire le nombre de places à %(capacity)d."
@@ -190,7 +185,7 @@ def session_update(session_id: int, *, actor, **fields) -> Session:
         if not Membership.objects.filter(
             user=facilitator, organisation_id=session.organisation_id, role__in=TEAM_ROLES
         ).exists():
-            raise WorkshopError(
+            raise InvalidInput(
                 _("%(person)s n'anime pas d'atelier pour %(organisation)s.")
                 % {"person": facilitator, "organisation": session.organisation}
             )
@@ -217,13 +212,11 @@ def enrol(session_id: int, household_id: int, *, actor) -> Enrolment:
         session = _lock_session(session_id)
         household = Household.objects.filter(pk=household_id).first()
         if household is None or not _can_see_household(actor, household):
-            raise WorkshopError(_("Ce foyer n'existe pas."))
+            raise NotFound(_("Ce foyer n'existe pas."))
         if session.workshop_type.is_repair:
-            raise WorkshopError(
-                _("On ne s'inscrit pas à un atelier de réparation : venez avec l'objet.")
-            )
+            raise Refused(_("On ne s'inscrit pas à un atelier de réparation : venez avec l'objet."))
         if session.has_ended(now):
-            raise WorkshopError(_("Cette séance est terminée : les inscriptions sont closes."))
+            raise Refused(_("Cette séance est terminée : les inscriptions sont closes."))
         existing = (
             session.enrolments.filter(
                 household=household,
@@ -233,7 +226,7 @@ def enrol(session_id: int, household_id: int, *, actor) -> Enrolment:
             .first()
         )
         if existing is not None:
-            raise WorkshopError(_already_enrolled(household, existing.status))
+            raise Refused(_already_enrolled(household, existing.status))
         confirmed = session.enrolments.filter(status=EnrolmentStatus.CONFIRMED).count()
         status = (
             EnrolmentStatus.CONFIRMED if confirmed < session.capacity else EnrolmentStatus.WAITING
@@ -250,7 +243,7 @@ def enrol(session_id: int, household_id: int, *, actor) -> Enrolment:
         except IntegrityError:
             # Two people enrolling the same household at the same moment: the database's
             # unique constraint lets one through.
-            raise WorkshopError(_already_enrolled(household, None)) from None
+            raise Refused(_already_enrolled(household, None)) from None
         Household.objects.filter(pk=household.pk).update(last_contact_at=now)
         return enrolment
 
@@ -272,7 +265,7 @@ def enrolment_cancel(enrolment_id: int, *, actor) -> Enrolment | None:
             Enrolment.objects.filter(pk=enrolment_id).values_list("session_id", flat=True).first()
         )
         if session_id is None:
-            raise WorkshopError(_("Cette inscription n'existe pas."))
+            raise NotFound(_("Cette inscription n'existe pas."))
         session = _lock_session(session_id)  # the session first: same order as enrol()
         enrolment = (
             Enrolment.objects.select_for_update().select_related("household").get(pk=enrolment_id)
@@ -281,11 +274,11 @@ def enrolment_cancel(enrolment_id: int, *, actor) -> Enrolment | None:
             _can_see_household(actor, enrolment.household)
             or is_team(actor, session.organisation_id)
         ):
-            raise WorkshopError(_("Cette inscription n'existe pas."))
+            raise NotFound(_("Cette inscription n'existe pas."))
         if enrolment.status == EnrolmentStatus.CANCELLED:
-            raise WorkshopError(_("Cette inscription est déjà annulée."))
+            raise Refused(_("Cette inscription est déjà annulée."))
         if session.has_started(now):
-            raise WorkshopError(_("La séance a commencé : notez plutôt le foyer absent ou excusé."))
+            raise Refused(_("La séance a commencé : notez plutôt le foyer absent ou excusé."))
         was_confirmed = enrolment.status == EnrolmentStatus.CONFIRMED
         enrolment.status = EnrolmentStatus.CANCELLED
         enrolment.cancelled_at = now
@@ -356,9 +349,9 @@ def attendance_record(session_id: int, *, actor, marks: dict[int, str]) -> int:
     with transaction.atomic():
         session = _lock_session(session_id)
         if not is_team(actor, session.organisation_id):
-            raise WorkshopError(_("Seule l'équipe de l'atelier note les présences."))
+            raise NotPermitted(_("Seule l'équipe de l'atelier note les présences."))
         if not session.has_started(now):
-            raise WorkshopError(
+            raise Refused(
                 _(
                     "La séance n'a pas encore commencé (début le %(start)s) : les présences se "
                     "notent pendant ou après la séance."
@@ -366,7 +359,7 @@ def attendance_record(session_id: int, *, actor, marks: dict[int, str]) -> int:
                 % {"start": _local(session.starts_at)}
             )
         if any(value not in valid for value in marks.values()):
-            raise WorkshopError(_("Présence inconnue : présent, absent ou excusé."))
+            raise InvalidInput(_("Présence inconnue : présent, absent ou excusé."))
         enrolments = {
             e.pk: e
             for e in session.enrolments.select_for_update().filter(
@@ -374,7 +367,7 @@ def attendance_record(session_id: int, *, actor, marks: dict[int, str]) -> int:
             )
         }
         if set(marks) - set(enrolments):
-            raise WorkshopError(
+            raise Changed(
                 _(
                     "Une des personnes n'est pas (ou plus) inscrite à cette séance. "
                     "Rechargez la page."
@@ -416,33 +409,33 @@ def assessment_record(
     now = timezone.now()
     assessed_on = assessed_on or timezone.localdate(now)
     if assessed_on > timezone.localdate(now):
-        raise WorkshopError(_("La date de l'évaluation ne peut pas être dans le futur."))
+        raise InvalidInput(_("La date de l'évaluation ne peut pas être dans le futur."))
     missing = [code for code in pix.DOMAIN_CODES if code not in levels]
     if missing or set(levels) - set(pix.DOMAIN_CODES):
-        raise WorkshopError(_("Indiquez un niveau pour chacun des 5 domaines PIX."))
+        raise InvalidInput(_("Indiquez un niveau pour chacun des 5 domaines PIX."))
     if any(level not in pix.Level.values for level in levels.values()):
-        raise WorkshopError(_("Niveau inconnu : avec aide, sans aide ou en autonomie."))
+        raise InvalidInput(_("Niveau inconnu : avec aide, sans aide ou en autonomie."))
     household = Household.objects.filter(pk=household_id).first()
     if household is None:
-        raise WorkshopError(_("Ce foyer n'existe pas."))
+        raise NotFound(_("Ce foyer n'existe pas."))
     session = None
     if session_id is not None:
         session = Session.objects.filter(pk=session_id).first()
         if session is None or not is_team(actor, session.organisation_id):
-            raise WorkshopError(_("Cette séance n'existe pas."))
+            raise NotFound(_("Cette séance n'existe pas."))
         if not session.enrolments.filter(
             household=household, status=EnrolmentStatus.CONFIRMED
         ).exists():
-            raise WorkshopError(
+            raise Refused(
                 _("%(name)s n'est pas inscrit à cette séance.") % {"name": household.name}
             )
         organisation_id = session.organisation_id
     else:
         if not _can_see_household(actor, household):
-            raise WorkshopError(_("Ce foyer n'existe pas."))
+            raise NotFound(_("Ce foyer n'existe pas."))
         organisation_id = household.organisation_id
     if moment not in AssessmentMoment.values:
-        raise WorkshopError(_("Moment inconnu : avant ou après la formation."))
+        raise InvalidInput(_("Moment inconnu : avant ou après la formation."))
     with transaction.atomic():
         assessment = Assessment.objects.create(
             household=household,
@@ -463,14 +456,12 @@ def assessment_record(
 
 # --- repairs ----------------------------------------------------------------------------------
 
-# States in which a pool device can come to a repair session: not dismantled, recycled or lost.
-REPAIRABLE_STATES = frozenset(State.values) - {State.PARTS, State.RECYCLED, State.LOST}
 MIN_YEAR = ords.MIN_YEAR
 
 
 def _check_year(year: int | None, event_date: date) -> None:
     if year is not None and not MIN_YEAR <= year <= event_date.year:
-        raise WorkshopError(
+        raise InvalidInput(
             _("Année de fabrication invalide : entre %(min)d et %(max)d.")
             % {"min": MIN_YEAR, "max": event_date.year}
         )
@@ -482,13 +473,13 @@ def _product_age(year: int | None, event_date: date) -> Decimal | None:
 
 def _check_outcome(status: str, barrier: str) -> None:
     if status not in ords.LOCAL_STATUSES:
-        raise WorkshopError(_("Résultat inconnu : réparé, réparable ou fin de vie."))
+        raise InvalidInput(_("Résultat inconnu : réparé, réparable ou fin de vie."))
     if status == ords.RepairStatus.END_OF_LIFE and not barrier:
-        raise WorkshopError(_("Fin de vie : indiquez ce qui a empêché la réparation."))
+        raise InvalidInput(_("Fin de vie : indiquez ce qui a empêché la réparation."))
     if barrier and status != ords.RepairStatus.END_OF_LIFE:
-        raise WorkshopError(_("L'obstacle à la réparation ne s'indique qu'en fin de vie."))
+        raise InvalidInput(_("L'obstacle à la réparation ne s'indique qu'en fin de vie."))
     if barrier and barrier not in ords.RepairBarrier.values:
-        raise WorkshopError(_("Obstacle à la réparation inconnu."))
+        raise InvalidInput(_("Obstacle à la réparation inconnu."))
 
 
 def repair_record(
@@ -516,13 +507,11 @@ def repair_record(
     with transaction.atomic():
         session = _lock_session(session_id)
         if not is_team(actor, session.organisation_id):
-            raise WorkshopError(_("Seule l'équipe de l'atelier enregistre les réparations."))
+            raise NotPermitted(_("Seule l'équipe de l'atelier enregistre les réparations."))
         if not session.workshop_type.is_repair:
-            raise WorkshopError(
-                _("Les réparations s'enregistrent lors d'un atelier de réparation.")
-            )
+            raise Refused(_("Les réparations s'enregistrent lors d'un atelier de réparation."))
         if not session.has_started(now):
-            raise WorkshopError(
+            raise Refused(
                 _(
                     "La séance n'a pas encore commencé : les réparations s'enregistrent pendant "
                     "ou après la séance."
@@ -532,7 +521,7 @@ def repair_record(
         _check_year(year_of_manufacture, event_date)
         device = None
         if device_code.strip():
-            device = _lock_repair_device(device_code, session)
+            device = _repair_device(device_code, session)
             category = product_category_id or ords.CATEGORY_BY_DEVICE_KIND.get(
                 device.kind, ords.MISC
             )
@@ -540,15 +529,15 @@ def repair_record(
             partner_category = str(device.get_kind_display())
         else:
             if product_category_id is None:
-                raise WorkshopError(
+                raise InvalidInput(
                     _("Indiquez la catégorie de l'objet, ou le code d'un appareil du parc.")
                 )
             category = product_category_id
             partner_category = ""
         if category not in ords.categories():
-            raise WorkshopError(_("Catégorie de produit inconnue."))
+            raise InvalidInput(_("Catégorie de produit inconnue."))
         if weight_kg is not None and not Decimal("0") < weight_kg < Decimal("1000"):
-            raise WorkshopError(_("Poids invalide (en kg, entre 0 et 1 000)."))
+            raise InvalidInput(_("Poids invalide (en kg, entre 0 et 1 000)."))
         repair = Repair(
             organisation_id=session.organisation_id,
             session=session,
@@ -571,55 +560,49 @@ def repair_record(
         repair.full_clean()
         repair.save()
         if device is not None:
-            DeviceEvent.objects.create(
-                device=device,
-                action="repair",
-                source_state=device.state,
-                target_state=device.state,
-                actor=actor,
-                at=now,
+            # The device's own history, written by the pool (its row locked, its state
+            # checked again): a refusal there rolls the repair back.
+            parc_services.device_repair_record(
+                device.pk,
+                actor,
+                organisation_id=session.organisation_id,
+                repair_id=repair.pk,
+                session_id=session.pk,
+                status=repair.status,
+                barrier=repair.barrier,
                 note=_repair_note(session, repair),
-                data={
-                    "repair_id": repair.pk,
-                    "session_id": session.pk,
-                    "status": repair.status,
-                    "barrier": repair.barrier,
-                },
+                at=now,
             )
         return repair
 
 
-def _lock_repair_device(raw_code: str, session: Session) -> Device:
+def _repair_device(raw_code: str, session: Session) -> Device:
+    """The organisation's device with this label code (read; the pool locks it when the repair
+    joins its history)."""
     try:
         code = normalize_code(raw_code)
     except MistypedCode:
-        raise WorkshopError(
+        raise InvalidInput(
             _(
                 "Code « %(code)s » mal saisi : vérifiez-le (le dernier caractère est une clé de "
                 "contrôle)."
             )
-            % {"code": raw_code.strip()}
+            % {"code": raw_code.strip()},
+            field="device_code",
         ) from None
     except NotACode:
-        raise WorkshopError(
+        raise InvalidInput(
             _("« %(code)s » n'est pas un code d'appareil Filière (ex. FIL-7K3QX9A).")
-            % {"code": raw_code.strip()}
+            % {"code": raw_code.strip()},
+            field="device_code",
         ) from None
-    device = (
-        Device.objects.select_for_update()
-        .filter(public_code=code, owner_id=session.organisation_id)
-        .first()
-    )
+    device = parc_selectors.device_of_organisation(session.organisation_id, code)
     if device is None:
-        raise WorkshopError(
+        raise NotFound(
             _("Aucun appareil de %(organisation)s ne porte le code %(code)s.")
             % {"organisation": session.organisation.name, "code": code}
         )
-    if device.state not in REPAIRABLE_STATES:
-        raise WorkshopError(
-            _("L'appareil %(code)s est « %(state)s » : il ne peut plus être réparé.")
-            % {"code": code, "state": device.get_state_display()}
-        )
+    # Whether it can still be repaired is the pool's rule (parc.services.device_repair_record).
     return device
 
 

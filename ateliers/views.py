@@ -7,9 +7,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.humanize.templatetags.humanize import intcomma
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,8 +17,11 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from acteurs.selectors import communes_for, household_for, households_visible_to
+from core.bounds import parse_id
 from core.errors import ApplicationError
+from core.views import attempt
 from documents.rendering import render_pdf
+from documents.responses import csv_stream_response, file_response, pdf_response
 
 from . import impact, ords_csv, pix, selectors, services
 from .forms import (
@@ -33,14 +36,6 @@ from .forms import (
     WeekForm,
 )
 from .permissions import is_team, sees_sessions, team_organisation_ids
-
-
-def _error_text(error: Exception) -> str:
-    if isinstance(error, services.WorkshopError):
-        return error.message
-    if isinstance(error, ValidationError):
-        return " ".join(error.messages)
-    raise error
 
 
 def _render(request, template, context, status=200):
@@ -98,7 +93,10 @@ def session_list(request):
 @login_required
 def session_week(request):
     _require_sessions(request.user)
-    day = WeekForm(request.GET).day()
+    week_form = WeekForm(request.GET)
+    day = week_form.day()
+    if week_form.error:
+        messages.error(request, week_form.error + " " + _("Voici la semaine en cours."))
     days = selectors.week(request.user, day)
     monday = days[0][0]
     return _render(
@@ -138,13 +136,15 @@ def session_create(request):
     _require_team(request.user)
     form = _session_form(request)
     if request.method == "POST" and form.is_valid():
-        try:
-            session = services.session_create(actor=request.user, **form.cleaned_data)
-        except (services.WorkshopError, ValidationError) as error:
-            messages.error(request, _error_text(error))
-        else:
-            messages.success(request, _("Séance créée."))
-            return redirect("ateliers:session", pk=session.pk)
+        created = attempt(
+            request,
+            services.session_create,
+            actor=request.user,
+            **form.cleaned_data,
+            success=_("Séance créée."),
+        )
+        if created:
+            return redirect("ateliers:session", pk=created.value.pk)
     elif request.method == "GET":
         form.initial.setdefault("facilitator", request.user.pk)
     return _render(request, "ateliers/session_form.html", {"form": form, "session": None})
@@ -155,14 +155,19 @@ def session_create(request):
 def session_edit(request, pk):
     session = selectors.team_session_for(request.user, pk)
     form = _session_form(request, instance=session)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.session_update(session.pk, actor=request.user, **form.cleaned_data)
-        except (services.WorkshopError, ValidationError) as error:
-            messages.error(request, _error_text(error))
-        else:
-            messages.success(request, _("Séance mise à jour."))
-            return redirect("ateliers:session", pk=session.pk)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and attempt(
+            request,
+            services.session_update,
+            session.pk,
+            actor=request.user,
+            **form.cleaned_data,
+            success=_("Séance mise à jour."),
+        )
+    ):
+        return redirect("ateliers:session", pk=session.pk)
     return _render(request, "ateliers/session_form.html", {"form": form, "session": session})
 
 
@@ -203,13 +208,11 @@ def enrol(request, pk):
     if not form.is_valid():
         messages.error(request, _("Choisissez un foyer de votre organisation."))
         return redirect("ateliers:session", pk=session.pk)
-    try:
-        enrolment = services.enrol(
-            session.pk, form.cleaned_data["household"].pk, actor=request.user
-        )
-    except services.WorkshopError as error:
-        messages.error(request, error.message)
-    else:
+    enrolled = attempt(
+        request, services.enrol, session.pk, form.cleaned_data["household"].pk, actor=request.user
+    )
+    if enrolled:
+        enrolment = enrolled.value
         if enrolment.status == "confirmed":
             messages.success(
                 request, _("%(name)s est inscrit.") % {"name": enrolment.household.name}
@@ -230,11 +233,9 @@ def enrol(request, pk):
 @require_POST
 def enrolment_cancel(request, pk):
     enrolment = selectors.enrolment_for(request.user, pk)
-    try:
-        promoted = services.enrolment_cancel(enrolment.pk, actor=request.user)
-    except services.WorkshopError as error:
-        messages.error(request, error.message)
-    else:
+    cancelled = attempt(request, services.enrolment_cancel, enrolment.pk, actor=request.user)
+    if cancelled:
+        promoted = cancelled.value
         text = _("Inscription de %(name)s annulée.") % {"name": enrolment.household.name}
         if promoted is not None:
             text += " " + _("%(name)s quitte la liste d'attente et prend la place.") % {
@@ -259,14 +260,13 @@ def attendance(request, pk):
     ]
     form = AttendanceForm(request.POST or None, enrolments=enrolments)
     if request.method == "POST" and form.is_valid():
-        try:
-            changed = services.attendance_record(session.pk, actor=request.user, marks=form.marks())
-        except services.WorkshopError as error:
-            messages.error(request, error.message)
-        else:
+        recorded = attempt(
+            request, services.attendance_record, session.pk, actor=request.user, marks=form.marks()
+        )
+        if recorded:
             messages.success(
                 request,
-                _("Présences enregistrées (%(n)d modification(s)).") % {"n": changed},
+                _("Présences enregistrées (%(n)d modification(s)).") % {"n": recorded.value},
             )
             return redirect("ateliers:session", pk=session.pk)
     return _render(request, "ateliers/attendance.html", {"session": session, "form": form})
@@ -289,10 +289,8 @@ def attendance_sheet(request, pk):
             "printed_at": timezone.now(),
         },
     )
-    response = HttpResponse(pdf, content_type="application/pdf")
     day = timezone.localtime(session.starts_at).strftime("%Y-%m-%d")
-    response["Content-Disposition"] = f'inline; filename="emargement-{day}-{session.pk}.pdf"'
-    return response
+    return pdf_response(pdf, f"emargement-{day}-{session.pk}.pdf", inline=True)
 
 
 # --- assessments and progress -----------------------------------------------------------------
@@ -315,24 +313,22 @@ def assessment_create(request, pk, household_pk):
         messages.error(request, _("Cette personne n'est pas inscrite à cette séance."))
         return redirect("ateliers:session", pk=session.pk)
     form = AssessmentForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.assessment_record(
-                actor=request.user,
-                household_id=household_pk,
-                moment=form.cleaned_data["moment"],
-                levels=form.levels(),
-                assessed_on=form.cleaned_data["assessed_on"],
-                session_id=session.pk,
-            )
-        except services.WorkshopError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(
-                request,
-                _("Évaluation de %(name)s enregistrée.") % {"name": enrolment.household.name},
-            )
-            return redirect("ateliers:session", pk=session.pk)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and attempt(
+            request,
+            services.assessment_record,
+            actor=request.user,
+            household_id=household_pk,
+            moment=form.cleaned_data["moment"],
+            levels=form.levels(),
+            assessed_on=form.cleaned_data["assessed_on"],
+            session_id=session.pk,
+            success=_("Évaluation de %(name)s enregistrée.") % {"name": enrolment.household.name},
+        )
+    ):
+        return redirect("ateliers:session", pk=session.pk)
     return _render(
         request,
         "ateliers/assessment_form.html",
@@ -395,11 +391,11 @@ def repair_create(request, pk):
         return redirect("ateliers:session", pk=session.pk)
     form = RepairForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            repair = services.repair_record(session.pk, actor=request.user, **form.cleaned_data)
-        except (services.WorkshopError, ValidationError) as error:
-            messages.error(request, _error_text(error))
-        else:
+        recorded = attempt(
+            request, services.repair_record, session.pk, actor=request.user, **form.cleaned_data
+        )
+        if recorded:
+            repair = recorded.value
             text = _("Réparation enregistrée : %(item)s.") % {"item": repair}
             if repair.device_id:
                 text += " " + _("Elle figure dans l'historique de l'appareil %(code)s.") % {
@@ -462,23 +458,19 @@ def repair_import(request, pk):
     batch = selectors.repair_import_for(request.user, pk)
     status = 200
     if request.method == "POST":
-        try:
-            batch = services.repairs_import_confirm(actor=request.user, batch_pk=batch.pk)
-        except ApplicationError as error:
-            messages.error(request, error.message)
-            status = error.status
-            batch = selectors.repair_import_for(request.user, pk)
-        else:
+        imported = attempt(
+            request, services.repairs_import_confirm, actor=request.user, batch_pk=batch.pk
+        )
+        if imported:
+            rows = imported.value.rows
             messages.success(
                 request,
-                ngettext(
-                    "%(n)s réparation importée.",
-                    "%(n)s réparations importées.",
-                    batch.rows,
-                )
-                % {"n": intcomma(batch.rows)},
+                ngettext("%(n)s réparation importée.", "%(n)s réparations importées.", rows)
+                % {"n": intcomma(rows)},
             )
             return redirect("ateliers:repair_import", pk=batch.pk)
+        status = getattr(imported.error, "status", 400)
+        batch = selectors.repair_import_for(request.user, pk)
     return _render(request, "ateliers/repair_import.html", {"batch": batch}, status)
 
 
@@ -490,10 +482,9 @@ def repair_import_rejected(request, pk):
         raise Http404
     stem = batch.filename.rsplit(".", 1)[0] or "ords"
     charset = "windows-1252" if batch.encoding == "cp1252" else "utf-8"
-    return FileResponse(
+    return file_response(
         batch.rejected_file.open("rb"),
-        as_attachment=True,
-        filename=f"{stem}-lignes-rejetees.csv",
+        f"{stem}-lignes-rejetees.csv",
         content_type=f"text/csv; charset={charset}",
     )
 
@@ -506,23 +497,17 @@ def repairs_export(request, organisation_pk):
     if organisation is None:
         raise Http404
     session = None
-    if request.GET.get("seance"):
-        try:
-            session = selectors.team_session_for(request.user, int(request.GET["seance"]))
-        except ValueError:
-            session = None
+    session_id = parse_id(request.GET.get("seance"))
+    if session_id is not None:
+        session = selectors.team_session_for(request.user, session_id)
     imported = _include_imported(request)
     repairs = selectors.repairs_for_export(organisation, session=session, imported=imported)
-    response = StreamingHttpResponse(
-        ords_csv.export_lines(repairs.iterator(chunk_size=2000), organisation),
-        content_type="text/csv; charset=utf-8",
-    )
     day = timezone.localdate().isoformat()
     suffix = "-avec-importees" if imported and session is None else ""
-    response["Content-Disposition"] = (
-        f'attachment; filename="ords-{organisation.pk}-{day}{suffix}.csv"'
+    return csv_stream_response(
+        ords_csv.export_lines(repairs.iterator(chunk_size=2000), organisation),
+        f"ords-{organisation.pk}-{day}{suffix}.csv",
     )
-    return response
 
 
 @login_required

@@ -165,46 +165,43 @@ def _fresh_devices(pool: Pool, count: int) -> list[int]:
     """Registered laptops with a disk already erased (as the intake of a donation that
     comes with the donor's erasure certificates): the workshop path can run end to end.
 
-    Written with bulk_create, not timed. They stay in the pool (events cannot be deleted).
+    Registered through the pool's own bulk path (``parc.services.devices_register_bulk``:
+    their codes, media and ``register`` events as the import writes them), their erasures
+    added with bulk_create; not timed. They stay in the pool (events cannot be deleted).
     """
     from django.utils import timezone
 
-    from acteurs.models import User
-    from parc.models import Device, DeviceEvent, ErasureRecord, State, StorageMedium
-
-    from .pool import CodeMaker
+    from acteurs.models import Organisation, User
+    from parc.models import ErasureRecord, StorageMedium
+    from parc.services import DeviceRow, MediumRow, devices_register_bulk
 
     technician = User.objects.get(pk=pool.technician_id)
-    maker = CodeMaker(random.Random())  # not the seeded one: a new set of codes per run
-    codes = [maker.make() for _ in range(count)]
-    taken = set(Device.objects.filter(public_code__in=codes).values_list("public_code", flat=True))
-    maker.taken |= taken
-    codes = [code if code not in taken else maker.make() for code in codes]
+    owner = Organisation.objects.get(pk=pool.organisation_id)
+    tag = random.Random().randrange(16**6)  # serials of this run's devices
+    rows = [
+        DeviceRow(
+            kind="laptop",
+            brand="Lenovo",
+            model="ThinkPad T480",
+            serial=f"PFBENCH{n:05d}",
+            media=(
+                MediumRow(
+                    "ssd",
+                    256,
+                    manufacturer="Samsung",
+                    model="PM871",
+                    serial=f"S2BENCH{tag:06X}{n:05d}",
+                ),
+            ),
+        )
+        for n in range(count)
+    ]
     now = timezone.now()
     with transaction.atomic():
-        devices = Device.objects.bulk_create(
-            Device(
-                public_code=code,
-                kind="laptop",
-                brand="Lenovo",
-                model="ThinkPad T480",
-                serial=f"PFBENCH{n:05d}",
-                owner_id=pool.organisation_id,
-                state=State.REGISTERED,
-            )
-            for n, code in enumerate(codes)
-        )
-        media = StorageMedium.objects.bulk_create(
-            StorageMedium(
-                device=device,
-                media_type="ssd",
-                manufacturer="Samsung",
-                model="PM871",
-                serial=f"S2BENCH{device.pk}",
-                capacity_gb=256,
-            )
-            for device in devices
-        )
+        device_ids = [
+            pk for pk, _code in devices_register_bulk(owner=owner, actor=technician, rows=rows)
+        ]
+        media = StorageMedium.objects.filter(device_id__in=device_ids)
         ErasureRecord.objects.bulk_create(
             ErasureRecord(
                 medium=medium,
@@ -224,16 +221,7 @@ def _fresh_devices(pool: Pool, count: int) -> list[int]:
             )
             for medium in media
         )
-        DeviceEvent.objects.bulk_create(
-            DeviceEvent(
-                device=device,
-                action="register",
-                target_state=State.REGISTERED,
-                actor=technician,
-            )
-            for device in devices
-        )
-    return [device.pk for device in devices]
+    return device_ids
 
 
 def _run_path(device_id: int, actor) -> list[float]:

@@ -13,6 +13,8 @@ database only) records its size and the generator version.
 import bisect
 import itertools
 import json
+import multiprocessing
+import os
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -27,7 +29,9 @@ from . import catalog
 from .database import BenchDatabase, create_if_missing, drop
 
 # Bump when the shape of the generated pool changes: pools of an older version are rebuilt.
-GENERATOR_VERSION = 2
+# 3: each batch of devices has its own seeded generator, ids and codes derive from the device
+# id, so that batches can be built in parallel processes (PostgreSQL) with the same result.
+GENERATOR_VERSION = 3
 MARKER_TABLE = "bench_pool"
 BENCH_TECHNICIAN = "bench-technicien"
 HISTORY_YEARS = 4
@@ -161,6 +165,31 @@ class CodeMaker:
                 return code
 
 
+class ScrambledCodes(CodeMaker):
+    """Public codes as a bijection of the device id over the 32**6 = 2**30 bodies (keyed by
+    the seed): unique by construction, so parallel builders never draw the same code, and
+    random-looking like ``generate_code()``'s."""
+
+    MASK = (1 << 30) - 1
+    MULTIPLIERS = (0x2C1B3C6D, 0x297A2D39, 0x1B873593)
+
+    def __init__(self, seed: int):
+        super().__init__(random.Random(seed))
+        self.key = random.Random(f"codes-{seed}").getrandbits(30)
+
+    def code_for(self, device_id: int) -> str:
+        x = (device_id ^ self.key) & self.MASK
+        for multiplier in self.MULTIPLIERS:  # odd multipliers and xorshifts: invertible
+            x = (x * multiplier) & self.MASK
+            x ^= x >> 15
+        digits = []
+        for _ in range(self.length):
+            x, value = divmod(x, 32)
+            digits.append(value)
+        body = "".join(self.alphabet[v] for v in digits)
+        return f"{self.prefix}-{body}{self._check(digits)}"
+
+
 # --- rows ----------------------------------------------------------------------------------------
 
 DEVICE_COLUMNS = [
@@ -291,10 +320,11 @@ class PoolBuilder:
         from parc.checklists import checklist_for
 
         self.total = devices
+        self.seed = seed
         self.rng = random.Random(seed)
         self.log = log
         self.vendor = connection.vendor
-        self.codes = CodeMaker(self.rng)
+        self.codes = ScrambledCodes(seed)
         self.kinds = Weighted(catalog.KINDS)
         self.states = Weighted(catalog.STATES)
         self.media_types = {k: Weighted(v) for k, v in catalog.MEDIA_TYPES.items()}
@@ -304,8 +334,6 @@ class PoolBuilder:
         }
         self.now = time.time()
         self.start = self.now - HISTORY_YEARS * 365 * DAY
-        self.medium_id = 0
-        self.erasure_id = 0
         if self.vendor == "postgresql":
             self.timestamp = lambda ts: datetime.fromtimestamp(ts, UTC)
         else:  # Django stores naive UTC text on SQLite
@@ -394,13 +422,12 @@ class PoolBuilder:
         if holds_data and not without_storage:
             media_type = self.media_types[kind].pick(rng)
             count = 2 if kind == "desktop" and rng.random() < 0.15 else 1
-            for _ in range(count):
+            for index in range(count):
                 manufacturer, medium_model, prefix, capacities = rng.choice(
                     catalog.MEDIA[media_type]
                 )
-                self.medium_id += 1
                 medium = (
-                    self.medium_id,
+                    2 * device_id - 1 + index,  # at most two media per device
                     device_id,
                     media_type,
                     manufacturer,
@@ -458,7 +485,7 @@ class PoolBuilder:
         rows["devices"].append(
             (
                 device_id,
-                self.codes.make(),
+                self.codes.code_for(device_id),
                 kind,
                 brand,
                 rng.choice(models),
@@ -484,13 +511,13 @@ class PoolBuilder:
         level, method, tool, version = rng.choice(catalog.ERASURES[media_type])
         # One attempt in thirty fails (a bad sector, a frozen drive) and is run again.
         results = ["failed", "erased"] if rng.random() < 1 / 30 else ["erased"]
-        for result in results:
+        for attempt, result in enumerate(results):
             started = at
             ended = started + rng.uniform(0.2 * HOUR, (6 if media_type == "hdd" else 1) * HOUR)
-            self.erasure_id += 1
+            erasure_id = 2 * medium_id - 1 + attempt  # at most two attempts per medium
             rows["erasures"].append(
                 (
-                    self.erasure_id,
+                    erasure_id,
                     medium_id,
                     1,
                     manufacturer,
@@ -521,7 +548,7 @@ class PoolBuilder:
                     operator,
                     self.timestamp(ended + 60),
                     f"{media_type.upper()} {manufacturer} {model} (n° {serial}) : {label}",
-                    json.dumps({"erasure_id": self.erasure_id, "result": result, "level": level}),
+                    json.dumps({"erasure_id": erasure_id, "result": result, "level": level}),
                 )
             )
             at = ended + rng.uniform(60, HOUR)
@@ -529,22 +556,37 @@ class PoolBuilder:
 
     # --- writing
 
+    def _batch(self, first: int, organisations: list[dict]) -> dict[str, list]:
+        """The rows of devices ``first`` to ``first + batch - 1``, from a generator seeded by
+        the batch: the same rows whichever process builds it, in whatever order."""
+        self.rng = random.Random(f"{self.seed}:{first}")
+        shares = Weighted([(org, org["share"]) for org in organisations])
+        rows = {name: [] for name in ROW_KINDS}
+        for device_id in range(first, min(first + self.batch_size, self.total + 1)):
+            self._device(device_id, shares.pick(self.rng), rows)
+        return rows
+
+    @property
+    def batch_size(self) -> int:
+        return POSTGRES_BATCH if self.vendor == "postgresql" else SQLITE_BATCH
+
     def build(self) -> Pool:
         writer = RowWriter()
         organisations = self._actors()
-        shares = Weighted([(org, org["share"]) for org in organisations])
-        batch = POSTGRES_BATCH if self.vendor == "postgresql" else SQLITE_BATCH
+        firsts = list(range(1, self.total + 1, self.batch_size))
+        workers = min(_env_workers(self.vendor), len(firsts))
         started = time.perf_counter()
         next_report = 0.1
-        counts = dict.fromkeys(("devices", "media", "erasures", "refurbishments", "events"), 0)
+        counts = dict.fromkeys(ROW_KINDS, 0)
         with writer.loading():
-            for first in range(1, self.total + 1, batch):
-                rows = {name: [] for name in counts}
-                for device_id in range(first, min(first + batch, self.total + 1)):
-                    self._device(device_id, shares.pick(self.rng), rows)
-                writer.write(rows)
-                for name, values in rows.items():
-                    counts[name] += len(values)
+            if workers > 1:
+                self.log(f"  {workers} processes, each with its own connection and COPY")
+                parts = _parallel_batches(self, writer, organisations, firsts, workers)
+            else:
+                parts = (_write_batch(self, writer, organisations, first) for first in firsts)
+            for part in parts:
+                for name, count in part.items():
+                    counts[name] += count
                 done = counts["devices"] / self.total
                 if done >= next_report or done == 1:
                     elapsed = time.perf_counter() - started
@@ -553,7 +595,7 @@ class PoolBuilder:
                         f"({elapsed:.0f} s, {counts['devices'] / elapsed:,.0f} devices/s)"
                     )
                     next_report = done + 0.1
-            self.log("  indexes and statistics…")
+            self.log("  indexes, constraints and statistics…")
         self.log(
             "  rows: "
             + ", ".join(f"{name} {count:,}" for name, count in counts.items())
@@ -561,6 +603,45 @@ class PoolBuilder:
         )
         big = organisations[0]
         return Pool(self.total, 0.0, False, big["id"], big["technician"], counts)
+
+
+ROW_KINDS = ("devices", "media", "erasures", "refurbishments", "events")
+
+
+def _env_workers(vendor: str) -> int:
+    """PostgreSQL takes COPY from several connections at once; SQLite has one writer."""
+    if vendor != "postgresql":
+        return 1
+    return max(1, int(os.environ.get("BENCH_POOL_WORKERS", os.cpu_count() or 1)))
+
+
+def _write_batch(builder: "PoolBuilder", writer: "RowWriter", organisations, first) -> dict:
+    rows = builder._batch(first, organisations)
+    writer.write(rows)
+    return {name: len(values) for name, values in rows.items()}
+
+
+# The builder handed to the forked processes (module state: nothing is pickled but numbers).
+_CHILD: dict = {}
+
+
+def _child_batch(first: int) -> dict:
+    if not _CHILD.get("ready"):
+        with connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit TO off")
+        _CHILD["ready"] = True
+    return _write_batch(_CHILD["builder"], _CHILD["writer"], _CHILD["organisations"], first)
+
+
+def _parallel_batches(builder, writer, organisations, firsts, workers):
+    """Batches built and copied by ``workers`` forked processes; the parent keeps only the
+    counts. The parent's connection is closed first: a connection never crosses a fork."""
+    _CHILD.update(builder=builder, writer=writer, organisations=organisations, ready=False)
+    connections.close_all()
+    context = multiprocessing.get_context("fork")
+    with context.Pool(workers) as pool:
+        yield from pool.imap_unordered(_child_batch, firsts)
+    _CHILD.clear()
 
 
 class RowWriter:
@@ -619,17 +700,34 @@ class _SqliteLoading:
 
 
 class _PostgresLoading:
-    """Drop the secondary indexes of the empty tables, load, recreate them, reset sequences,
-    VACUUM ANALYZE (autovacuum would get there; the benchmark should not wait for it)."""
+    """Drop the secondary indexes, the unique and the foreign-key constraints of the empty
+    tables (each row would otherwise queue a deferred foreign-key check and update every
+    index), load, then put them back — a foreign key is then checked by one join per
+    constraint, an index built by one sort — reset the sequences and VACUUM ANALYZE
+    (autovacuum would get there; the benchmark should not wait for it)."""
 
     def __init__(self, tables):
         self.models = [model for model, _columns in tables]
         self.indexes: list[str] = []
+        self.constraints: list[tuple[str, str, str]] = []
 
     def __enter__(self):
         names = [model._meta.db_table for model in self.models]
         with connection.cursor() as cursor:
             cursor.execute("SET synchronous_commit TO off")
+            cursor.execute(
+                """
+                SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid)
+                FROM pg_constraint c
+                WHERE c.conrelid::regclass::text = ANY(%s) AND c.contype IN ('u', 'f')
+                ORDER BY c.contype DESC
+                """,
+                [names],
+            )
+            # Unique constraints first on the way back: a foreign key may rest on one.
+            self.constraints = cursor.fetchall()
+            for table, name, _definition in self.constraints:
+                cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
             cursor.execute(
                 """
                 SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
@@ -650,6 +748,8 @@ class _PostgresLoading:
             cursor.execute("SET maintenance_work_mem TO '1GB'")
             for definition in self.indexes:
                 cursor.execute(definition)
+            for table, name, definition in self.constraints:
+                cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
             for sql in connection.ops.sequence_reset_sql(no_style(), self.models):
                 cursor.execute(sql)
             if exc_type is None:

@@ -183,7 +183,8 @@ def _postgres_forward(table: str) -> list[str]:
             IF TG_OP = 'UPDATE' AND EXISTS ({_PERMIT.format(table=table)}) THEN
                 RETURN NEW;
             END IF;
-            RAISE EXCEPTION '{table} is append-only';
+            -- SQLSTATE 23001: an integrity error for every client, as SQLite's ABORT.
+            RAISE EXCEPTION '{table} is append-only' USING ERRCODE = 'restrict_violation';
         END;
         $$ LANGUAGE plpgsql;
         """,

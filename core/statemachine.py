@@ -53,8 +53,22 @@ class StatefulModel(ConcurrentTransitionMixin, models.Model):
         instance._saved_state = instance.__dict__.get("state")
         return instance
 
-    def refresh_from_db(self, *args, **kwargs):
-        super().refresh_from_db(*args, **kwargs)
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        # django-fsm-2 switches the state field's protection off for the whole process while it
+        # reloads, so a second thread can then assign a state freely (or fail to reload): free
+        # this instance's own slot instead, which the protection lets Django fill again. Any
+        # reload may bring the state back (loading one deferred column loads it too, for the
+        # optimistic lock); when it does not, the value the instance had is put back.
+        had_state = "state" in self.__dict__
+        previous = self.__dict__.pop("state", None)
+        try:
+            models.Model.refresh_from_db(
+                self, using=using, fields=fields, from_queryset=from_queryset
+            )
+        finally:
+            if had_state and "state" not in self.__dict__:
+                self.__dict__["state"] = previous
+        self._update_initial_state()
         self._saved_state = self.__dict__.get("state")
 
     @classmethod

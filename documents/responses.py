@@ -48,6 +48,12 @@ def csv_response(rows: Iterable[Iterable], filename: str, **options) -> Streamin
     return _named(response, filename, inline=False)
 
 
+def csv_stream_response(lines: Iterable[str], filename: str) -> StreamingHttpResponse:
+    """CSV lines already written in a standard's own dialect (e.g. ORDS), streamed."""
+    response = StreamingHttpResponse(lines, content_type=CSV_TYPE)
+    return _named(response, filename, inline=False)
+
+
 def csv_text_response(text: str, filename: str) -> HttpResponse:
     """A CSV already written (a standard's own dialect, e.g. ORDS)."""
     return _named(HttpResponse(text, content_type=CSV_TYPE), filename, inline=False)

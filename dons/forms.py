@@ -10,10 +10,10 @@ from acteurs.validators import validate_siret
 from .models import (
     Convention,
     ConventionStatus,
+    DeviceKind,
     DocumentKind,
     DonationState,
     DonorKind,
-    EquipmentKind,
     Frequency,
     Gisement,
 )
@@ -274,7 +274,7 @@ class DonationForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for kind, label in EquipmentKind.choices:
+        for kind, label in DeviceKind.choices:
             self.fields[f"qty_{kind}"] = forms.IntegerField(
                 label=label,
                 required=False,
@@ -285,7 +285,7 @@ class DonationForm(forms.Form):
 
     @property
     def quantity_fields(self):
-        return [self[f"qty_{kind}"] for kind in EquipmentKind.values]
+        return [self[f"qty_{kind}"] for kind in DeviceKind.values]
 
     @property
     def detail_fields(self):
@@ -294,7 +294,7 @@ class DonationForm(forms.Form):
     def lines(self) -> dict[str, int]:
         return {
             kind: self.cleaned_data[f"qty_{kind}"]
-            for kind in EquipmentKind.values
+            for kind in DeviceKind.values
             if self.cleaned_data.get(f"qty_{kind}")
         }
 

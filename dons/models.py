@@ -41,9 +41,11 @@ class Frequency(models.TextChoices):
     RECURRING = "recurrent", _("récurrent")
 
 
-class EquipmentKind(models.TextChoices):
-    """Kinds declared by the donor. Same values as ``parc.models.DeviceKind`` (tested), kept
-    here because ``dons`` sits below ``parc``."""
+class DeviceKind(models.TextChoices):
+    """Kinds of equipment, defined once for the whole chain: the donor declares quantities by
+    kind (``DonationLine``) and ``parc`` records each device's kind with the same choices
+    (``parc.models.DeviceKind`` is this class). Here because ``dons`` is the lowest floor
+    that needs it."""
 
     LAPTOP = "laptop", _("ordinateur portable")
     DESKTOP = "desktop", _("ordinateur fixe")
@@ -184,6 +186,13 @@ class DonationState(models.TextChoices):
 
 
 DONATION_FINAL_STATES = frozenset({DonationState.SORTED, DonationState.CANCELLED})
+# A device is registered (by hand or from the donor's list) for a donation until its sorting
+# is closed: announced, collected or received. Never a sorted or a cancelled one.
+STATES_ACCEPTING_DEVICES = (
+    DonationState.ANNOUNCED,
+    DonationState.COLLECTED,
+    DonationState.RECEIVED,
+)
 
 
 def can_manage_donation(donation, user) -> bool:
@@ -261,9 +270,8 @@ class Donation(StatefulModel):
 
     @property
     def accepts_devices(self) -> bool:
-        """Devices may still be registered or imported for it: not sorted (closed), not
-        cancelled. The one rule for registration, the import and the selectors."""
-        return self.state not in DONATION_FINAL_STATES
+        """Devices may still be registered for it (``STATES_ACCEPTING_DEVICES``)."""
+        return self.state in STATES_ACCEPTING_DEVICES
 
     # --- the lifecycle
 
@@ -318,7 +326,7 @@ class DonationLine(models.Model):
     donation = models.ForeignKey(
         Donation, on_delete=models.CASCADE, related_name="lines", verbose_name=_("don")
     )
-    kind = models.CharField(_("type"), max_length=20, choices=EquipmentKind.choices)
+    kind = models.CharField(_("type"), max_length=20, choices=DeviceKind.choices)
     quantity = models.PositiveIntegerField(_("quantité déclarée"))
 
     class Meta:

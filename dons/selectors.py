@@ -4,8 +4,8 @@ Who sees what: members of the refurbishing organisation with a pool role (admin,
 technician) see its gisements and donations; the coordination (and superusers) see every
 organisation's. Another organisation's gisement or donation is a 404, never a 403.
 
-Devices are read through the reverse relation ``Donation.devices`` that ``parc`` declares on
-its ``Device.donation`` foreign key: ``dons`` never imports ``parc``.
+A donation's devices are ``parc``'s rows: they are read by ``parc.selectors`` (the floor above),
+never here, and the pages that show a donation with its devices are composed in ``www``.
 """
 
 import datetime as dt
@@ -15,7 +15,6 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import ExtractQuarter, ExtractYear
 from django.http import Http404
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from acteurs.models import Commune, Organisation
 from acteurs.permissions import (
@@ -28,13 +27,12 @@ from core.transitions import TransitionInfo
 
 from .models import (
     PUBLIC_DONOR_KINDS,
+    STATES_ACCEPTING_DEVICES,
     Convention,
     ConventionStatus,
     Donation,
     DonationEvent,
     DonationLine,
-    DonationState,
-    EquipmentKind,
     Gisement,
 )
 from .transitions import DONATION, TRANSITION_ORDER
@@ -149,12 +147,10 @@ def gisement_for(user, pk: int) -> Gisement:
 
 
 def gisement_donations(gisement: Gisement) -> QuerySet[Donation]:
-    """Donations of a gisement with their declared quantities and their device count."""
-    return (
-        gisement.donations.annotate(device_count=Count("devices"))
-        .prefetch_related(Prefetch("lines", queryset=DonationLine.objects.order_by("kind")))
-        .order_by("-id")
-    )
+    """Donations of a gisement with their declared quantities."""
+    return gisement.donations.prefetch_related(
+        Prefetch("lines", queryset=DonationLine.objects.order_by("kind"))
+    ).order_by("-id")
 
 
 def convention_for(user, pk: int) -> Convention:
@@ -192,9 +188,14 @@ def donation_history(donation: Donation, *, limit: int = 50) -> list[DonationEve
     return list(donation.events.select_related("actor").order_by("-id")[:limit])
 
 
-def donation_devices(donation: Donation) -> QuerySet:
-    """The devices registered for the donation (index ``device_donation_id``)."""
-    return donation.devices.select_related("location").order_by("-id")
+def donation_shared(share_key) -> Donation | None:
+    """The donation a donor's link names, with what its page shows; None once revoked."""
+    return (
+        Donation.objects.select_related("gisement__donor", "gisement__refurbisher")
+        .prefetch_related(Prefetch("lines", queryset=DonationLine.objects.order_by("kind")))
+        .filter(share_key=share_key)
+        .first()
+    )
 
 
 def donation_document_for(user, donation_pk: int, document_pk: int):
@@ -206,12 +207,12 @@ def donation_document_for(user, donation_pk: int, document_pk: int):
 
 
 def donations_open_for_registration(user, organisation_ids=None) -> QuerySet[Donation]:
-    """Donations a device can still be registered for: not cancelled, not closed, of an
+    """Donations a device can still be registered for (``Donation.accepts_devices``), of an
     organisation where the user works on the pool."""
     allowed = organisations_with_role(user, POOL_ROLES)
-    queryset = Donation.objects.filter(
-        state__in=[DonationState.ANNOUNCED, DonationState.COLLECTED, DonationState.RECEIVED]
-    ).select_related("gisement__donor")
+    queryset = Donation.objects.filter(state__in=STATES_ACCEPTING_DEVICES).select_related(
+        "gisement__donor"
+    )
     if not user.is_superuser:
         queryset = queryset.filter(gisement__refurbisher_id__in=allowed)
     if organisation_ids is not None:
@@ -227,67 +228,6 @@ def transitions_for(donation: Donation, user) -> list[TransitionInfo]:
         if t.source == donation.state and t.has_perm(donation, user)
     }
     return [DONATION.transitions[name] for name in TRANSITION_ORDER if name in names]
-
-
-# --- donor reporting: received by kind, progress by bucket --------------------------------------
-
-# Device states (parc.models.State values) grouped as a donor understands them. A test checks
-# that every state of parc falls in exactly one bucket.
-PROGRESS_BUCKETS = (
-    ("received", _("Reçus, en attente de diagnostic"), ("registered", "triage")),
-    ("erased", _("Données effacées"), ("wiped",)),
-    ("refurbishing", _("En reconditionnement"), ("refurbishing", "returned")),
-    ("ready", _("Reconditionnés, prêts à remettre"), ("ready", "allocated")),
-    ("handed_on", _("Remis à un foyer (prêt, don ou vente solidaire)"), ("on_loan", "transferred")),
-    ("parts", _("Démontés pour pièces"), ("parts",)),
-    ("recycled", _("Recyclés (filière DEEE)"), ("recycled",)),
-    ("lost", _("Perdus ou volés"), ("lost",)),
-)
-
-
-@dataclass
-class Progress:
-    total: int = 0
-    buckets: list[dict] = field(default_factory=list)
-    by_kind: list[dict] = field(default_factory=list)
-
-
-def donation_progress(donation: Donation) -> Progress:
-    """Counts only: no serial, no household, nothing personal. Two queries."""
-    by_state = dict(donation.devices.order_by().values_list("state").annotate(n=Count("id")))
-    declared = {line.kind: line.quantity for line in donation.lines.all()}
-    received = dict(donation.devices.order_by().values_list("kind").annotate(n=Count("id")))
-    progress = Progress(total=sum(by_state.values()))
-    for code, label, states in PROGRESS_BUCKETS:
-        count = sum(by_state.get(state, 0) for state in states)
-        progress.buckets.append({"code": code, "label": str(label), "count": count})
-    for kind, label in EquipmentKind.choices:
-        if declared.get(kind) or received.get(kind):
-            progress.by_kind.append(
-                {
-                    "kind": kind,
-                    "label": label,
-                    "declared": declared.get(kind),
-                    "received": received.get(kind, 0),
-                }
-            )
-    return progress
-
-
-def receipt_devices(donation: Donation) -> list[dict]:
-    """What was received, by kind, with each device's code, make and serial."""
-    rows: dict[str, list] = {}
-    devices = donation.devices.order_by("kind", "brand", "model", "serial", "id").values(
-        "kind", "public_code", "brand", "model", "serial"
-    )
-    for device in devices:
-        rows.setdefault(device["kind"], []).append(device)
-    labels = dict(EquipmentKind.choices)
-    return [
-        {"kind": kind, "label": labels.get(kind, kind), "devices": rows[kind]}
-        for kind, _label in EquipmentKind.choices
-        if kind in rows
-    ]
 
 
 # --- roadmap figures ----------------------------------------------------------------------------

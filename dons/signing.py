@@ -3,18 +3,18 @@
 The kernel's ``SignedLink`` with its own salt, so a token signed elsewhere in the project
 cannot be replayed here. The token carries the donation's random ``share_key`` (not its id);
 staff revoke every link already sent by changing the key
-(dons.services.donation_share_link_revoke).
+(dons.services.donation_share_link_revoke). The page the token opens is composed above
+(``www``: the donation's progress is its devices'), which also builds the link's address.
 """
 
 import datetime as dt
 import uuid
 
 from django.conf import settings
-from django.urls import reverse
 
 from core.signing import LinkExpired, LinkInvalid, SignedLink
 
-__all__ = ["LinkExpired", "LinkInvalid", "donor_url", "make_token", "max_age", "read_token"]
+__all__ = ["LinkExpired", "LinkInvalid", "make_token", "max_age", "read_token"]
 
 DONOR_LINK = SignedLink(salt="filiere.dons.donor-page")
 DEFAULT_MAX_AGE_DAYS = 90
@@ -28,10 +28,6 @@ def max_age() -> dt.timedelta:
 
 def make_token(donation) -> str:
     return DONOR_LINK.make(donation.share_key.hex)
-
-
-def donor_url(donation) -> str:
-    return settings.SITE_BASE_URL + reverse("dons:donor_page", args=[make_token(donation)])
 
 
 def read_token(token: str) -> uuid.UUID:

@@ -4,10 +4,11 @@ from . import views
 
 app_name = "dons"
 
+# The gisement's page, the donation's page with its actions, the receipt and the donor's link
+# and page show devices: they are www's (same addresses, under /dons/, names "www:…").
 urlpatterns = [
     path("", views.gisement_list, name="gisements"),
     path("gisements/nouveau/", views.gisement_create, name="gisement_create"),
-    path("gisements/<int:pk>/", views.gisement_detail, name="gisement"),
     path("gisements/<int:pk>/modifier/", views.gisement_edit, name="gisement_edit"),
     path(
         "gisements/<int:gisement_pk>/conventions/nouvelle/",
@@ -19,18 +20,11 @@ urlpatterns = [
     path(
         "gisements/<int:gisement_pk>/dons/nouveau/", views.donation_create, name="donation_create"
     ),
-    path("don/<int:pk>/", views.donation_detail, name="donation"),
     path("don/<int:pk>/modifier/", views.donation_edit, name="donation_edit"),
-    path("don/<int:pk>/action/<str:name>/", views.donation_transition, name="transition"),
-    path("don/<int:pk>/documents/", views.document_add, name="document_add"),
     path(
         "don/<int:pk>/documents/<int:document_pk>/",
         views.document_download,
         name="document",
     ),
-    path("don/<int:pk>/attestation.pdf", views.donation_receipt, name="receipt"),
-    path("don/<int:pk>/lien-donateur/", views.donor_link, name="donor_link"),
     path("don/<int:pk>/lien-donateur/revoquer/", views.donor_link_revoke, name="donor_link_revoke"),
-    # The donor's page: no login, a signed expiring token.
-    path("suivi/<str:token>/", views.donor_page, name="donor_page"),
 ]

@@ -1,34 +1,30 @@
-"""Gisement and donation pages. Thin: validate a form, read through selectors, call one
-service, and turn a refusal into a French message."""
+"""Gisement and donation pages that need no device: the gisement list and forms, conventions,
+the donation forms, documents and the donor link's revocation. Thin: validate a form, read
+through selectors, call one service, and turn a refusal into a French message.
+
+The gisement and donation pages, which show devices (``parc``), and the donor's documents are
+composed on the top floor (``www``). This floor sends people there with ``redirect(donation)``
+and ``{{ donation.get_absolute_url }}``: the project says where a model's page lives
+(``ABSOLUTE_URL_OVERRIDES``), ``dons`` never names a page of a floor above."""
+
+import mimetypes
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from acteurs.permissions import POOL_ROLES, has_role
 from core.errors import ApplicationError
 from core.views import attempt, refusal_message
-from documents.rendering import render_pdf
+from documents.responses import file_response
 
-from . import selectors, services, signing
-from .forms import (
-    TRANSITION_FORMS,
-    ConventionForm,
-    DocumentForm,
-    DonationForm,
-    GisementFilterForm,
-    GisementForm,
-)
-from .models import Donation, DonationState
-
-OPEN_STATES = (DonationState.ANNOUNCED, DonationState.COLLECTED, DonationState.RECEIVED)
+from . import selectors, services
+from .forms import ConventionForm, DonationForm, GisementFilterForm, GisementForm
 
 
 def _require_reader(user) -> None:
@@ -70,23 +66,6 @@ def gisement_list(request):
             "query": _query_without(request, "page"),
             "figures": selectors.roadmap_figures(request.user),
             "can_create": selectors.managed_refurbishers(request.user).exists(),
-        },
-    )
-
-
-@login_required
-def gisement_detail(request, pk):
-    gisement = selectors.gisement_for(request.user, pk)
-    paginator = Paginator(selectors.gisement_donations(gisement), settings.PAGE_SIZE)
-    return render(
-        request,
-        "dons/gisement_detail.html",
-        {
-            "gisement": gisement,
-            "page": paginator.get_page(request.GET.get("page")),
-            "query": _query_without(request, "page"),
-            "can_manage": services.can_manage(request.user, gisement.refurbisher_id),
-            "today": timezone.localdate(),
         },
     )
 
@@ -134,7 +113,7 @@ def gisement_create(request):
             messages.error(request, refusal_message(error))
         else:
             messages.success(request, _("Gisement enregistré."))
-            return redirect("dons:gisement", pk=gisement.pk)
+            return redirect(gisement)
     return render(request, "dons/gisement_form.html", {"form": form, "gisement": None})
 
 
@@ -154,7 +133,7 @@ def gisement_edit(request, pk):
             messages.error(request, refusal_message(error))
         else:
             messages.success(request, _("Gisement mis à jour."))
-            return redirect("dons:gisement", pk=gisement.pk)
+            return redirect(gisement)
     return render(request, "dons/gisement_form.html", {"form": form, "gisement": gisement})
 
 
@@ -179,7 +158,7 @@ def convention_create(request, gisement_pk):
             success=_("Convention enregistrée."),
         )
     ):
-        return redirect("dons:gisement", pk=gisement.pk)
+        return redirect(gisement)
     return render(
         request,
         "dons/convention_form.html",
@@ -206,7 +185,7 @@ def convention_edit(request, pk):
             success=_("Convention mise à jour."),
         )
     ):
-        return redirect("dons:gisement", pk=gisement.pk)
+        return redirect(gisement)
     return render(
         request,
         "dons/convention_form.html",
@@ -228,7 +207,8 @@ def _file_response(field_file):
     except (FileNotFoundError, OSError):
         raise Http404 from None
     name = field_file.name.rsplit("/", 1)[-1]
-    return FileResponse(handle, as_attachment=True, filename=name)
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return file_response(handle, name, content_type=content_type)
 
 
 # --- donations ----------------------------------------------------------------------------------
@@ -249,7 +229,7 @@ def donation_create(request, gisement_pk):
             messages.error(request, refusal_message(error))
         else:
             messages.success(request, _("Don enregistré : il est annoncé."))
-            return redirect("dons:donation", pk=donation.pk)
+            return redirect(donation)
     return render(
         request,
         "dons/donation_form.html",
@@ -276,114 +256,12 @@ def donation_edit(request, pk):
             success=_("Don mis à jour."),
         )
     ):
-        return redirect("dons:donation", pk=donation.pk)
+        return redirect(donation)
     return render(
         request,
         "dons/donation_form.html",
         {"form": form, "gisement": donation.gisement, "donation": donation},
     )
-
-
-def _donation_page(request, donation, *, bound=None, document_form=None, status=200):
-    """The donation page; ``bound`` is a transition form that failed, shown with its errors."""
-    user = request.user
-    paginator = Paginator(selectors.donation_devices(donation), settings.PAGE_SIZE)
-    actions = []
-    for info in selectors.transitions_for(donation, user):
-        form = bound if bound is not None and bound.prefix == info.name else None
-        if form is None:
-            form = TRANSITION_FORMS[info.name](
-                prefix=info.name, initial={"expected_state": donation.state}
-            )
-        actions.append({"info": info, "form": form})
-    can_manage = services.can_manage(user, donation.gisement.refurbisher_id)
-    return render(
-        request,
-        "dons/donation_detail.html",
-        {
-            "donation": donation,
-            "gisement": donation.gisement,
-            "page": paginator.get_page(request.GET.get("page")),
-            "query": _query_without(request, "page"),
-            "progress": selectors.donation_progress(donation),
-            "events": selectors.donation_history(donation),
-            "actions": actions,
-            "can_manage": can_manage,
-            "can_register": donation.state in OPEN_STATES
-            and (user.is_superuser or has_role(user, donation.gisement.refurbisher_id, POOL_ROLES)),
-            "document_form": document_form or (DocumentForm() if can_manage else None),
-        },
-        status=status,
-    )
-
-
-@login_required
-def donation_detail(request, pk):
-    return _donation_page(request, selectors.donation_for(request.user, pk))
-
-
-SERVICES = {
-    "collect": lambda pk, user, data: services.donation_collect(
-        pk, user, pickup_date=data.get("pickup_date"), **_common(data)
-    ),
-    "receive": lambda pk, user, data: services.donation_receive(
-        pk, user, received_on=data["received_on"], weight_kg=data.get("weight_kg"), **_common(data)
-    ),
-    "close": lambda pk, user, data: services.donation_close(pk, user, **_common(data)),
-    "cancel": lambda pk, user, data: services.donation_cancel(pk, user, **_common(data)),
-}
-
-
-def _common(data) -> dict:
-    return {"expected_state": data["expected_state"], "note": data.get("note", "")}
-
-
-@login_required
-@require_POST
-def donation_transition(request, pk, name):
-    donation = selectors.donation_for(request.user, pk)
-    if name not in SERVICES:
-        raise Http404
-    info = services.TRANSITIONS[name]
-    form = TRANSITION_FORMS[name](request.POST, prefix=name)
-    if not form.is_valid():
-        messages.error(
-            request,
-            _("« %(action)s » n'a pas été fait : corrigez le formulaire.") % {"action": info.label},
-        )
-        return _donation_page(request, donation, bound=form, status=400)
-    try:
-        SERVICES[name](donation.pk, request.user, form.cleaned_data)
-    except (ApplicationError, ValidationError) as error:
-        messages.error(request, refusal_message(error))
-    else:
-        donation.refresh_from_db(fields=["state"])
-        messages.success(
-            request,
-            _("%(action)s : fait. Le don est maintenant « %(state)s ».")
-            % {"action": info.label, "state": donation.get_state_display()},
-        )
-    return redirect("dons:donation", pk=donation.pk)
-
-
-@login_required
-@require_POST
-def document_add(request, pk):
-    donation = selectors.donation_for(request.user, pk)
-    _require_manager_of(request.user, donation.gisement.refurbisher_id)
-    form = DocumentForm(request.POST, request.FILES)
-    if not form.is_valid():
-        messages.error(request, _("Le document n'a pas été ajouté : corrigez le formulaire."))
-        return _donation_page(request, donation, document_form=form, status=400)
-    attempt(
-        request,
-        services.donation_document_add,
-        donation.pk,
-        request.user,
-        **form.cleaned_data,
-        success=_("Document ajouté."),
-    )
-    return redirect("dons:donation", pk=donation.pk)
 
 
 @login_required
@@ -392,49 +270,7 @@ def document_download(request, pk, document_pk):
     return _file_response(document.file)
 
 
-# --- donor documents ----------------------------------------------------------------------------
-
-
-@login_required
-def donation_receipt(request, pk):
-    """The "attestation de don": what was received, by kind, with serials."""
-    donation = selectors.donation_for(request.user, pk)
-    if donation.state in (DonationState.ANNOUNCED, DonationState.CANCELLED):
-        messages.error(request, _("L'attestation de don s'établit une fois le don réceptionné."))
-        return redirect("dons:donation", pk=donation.pk)
-    pdf = render_pdf(
-        "dons/pdf/attestation.html",
-        {
-            "donation": donation,
-            "gisement": donation.gisement,
-            "kinds": selectors.receipt_devices(donation),
-            "progress": selectors.donation_progress(donation),
-            "printed_on": timezone.localdate(),
-        },
-    )
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="attestation-don-{donation.pk}.pdf"'
-    return response
-
-
-@login_required
-@require_POST
-def donor_link(request, pk):
-    donation = selectors.donation_for(request.user, pk)
-    try:
-        services.donation_share_link_issued(donation.pk, request.user)
-    except ApplicationError as error:
-        messages.error(request, error.message)
-        return redirect("dons:donation", pk=donation.pk)
-    return render(
-        request,
-        "dons/donor_link.html",
-        {
-            "donation": donation,
-            "url": signing.donor_url(donation),
-            "expires_on": timezone.localdate() + signing.max_age(),
-        },
-    )
+# --- the donor's link -------------------------------------------------------------------------
 
 
 @login_required
@@ -447,47 +283,4 @@ def donor_link_revoke(request, pk):
         messages.error(request, error.message)
     else:
         messages.success(request, _("Les liens déjà envoyés au donateur ne fonctionnent plus."))
-    return redirect("dons:donation", pk=donation.pk)
-
-
-def _private(response):
-    # The address carries the token: keep it out of search engines, referrers and caches.
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "no-referrer"
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-def donor_page(request, token):
-    """The donor's read-only page: progress by counts, no personal data. No login."""
-    try:
-        share_key = signing.read_token(token)
-    except signing.LinkExpired:
-        return _private(
-            render(request, "dons/donor_link_invalid.html", {"expired": True}, status=410)
-        )
-    except signing.LinkInvalid:
-        return _private(
-            render(request, "dons/donor_link_invalid.html", {"expired": False}, status=404)
-        )
-    donation = (
-        Donation.objects.select_related("gisement__donor", "gisement__refurbisher")
-        .prefetch_related("lines")
-        .filter(share_key=share_key)
-        .first()
-    )
-    if donation is None:  # revoked
-        return _private(
-            render(request, "dons/donor_link_invalid.html", {"expired": False}, status=404)
-        )
-    return _private(
-        render(
-            request,
-            "dons/donor_page.html",
-            {
-                "donation": donation,
-                "gisement": donation.gisement,
-                "progress": selectors.donation_progress(donation),
-            },
-        )
-    )
+    return redirect(donation)

@@ -20,9 +20,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from acteurs.permissions import POOL_ROLES, has_role
-from core.errors import InvalidInput, NotPermitted
+from core.errors import InvalidInput
 
+from . import events
 from .codes import generate_code
 from .models import Device, DeviceEvent, DeviceKind, MediaType, State, StockLocation, StorageMedium
 
@@ -74,12 +74,17 @@ def devices_register_bulk(
 ) -> list[tuple[int, str]]:
     """Register ``rows`` as devices of ``owner`` received with ``donation``: (id, public code)
     of each new device, in the order of ``rows``. All or none."""
-    if not actor.is_superuser and not has_role(actor, owner.pk, POOL_ROLES):
-        raise NotPermitted(_("Vous ne pouvez pas enregistrer d'appareil pour cette organisation."))
+    from .services import check_donation_accepts, check_register_access
+
+    check_register_access(actor, owner)
     _check_rows(owner, rows)
     donation_id = donation.pk if donation is not None else None
     registered: list[tuple[int, str]] = []
     with transaction.atomic():
+        if donation is not None:
+            # The donation's state as it is now, inside the transaction that registers.
+            donation.refresh_from_db(fields=["state"])
+        check_donation_accepts(donation, owner)
         for start in range(0, len(rows), CHUNK):
             chunk = rows[start : start + CHUNK]
             registered += _register_chunk(owner.pk, actor.pk, donation_id, chunk)
@@ -117,6 +122,15 @@ def _check_rows(owner, rows: Sequence[DeviceRow]) -> None:
         if row.weight_kg is not None and not (0 <= row.weight_kg < 10_000):
             raise InvalidInput(
                 _("Appareil %(n)s : poids hors limites.") % {"n": number}, code="bad_weight"
+            )
+        if row.media and row.received_without_storage:
+            raise InvalidInput(
+                _(
+                    "Appareil %(n)s : un appareil reçu sans support de stockage ne peut pas "
+                    "en avoir un."
+                )
+                % {"n": number},
+                code="storage_contradiction",
             )
         if any(medium.media_type not in media_types for medium in row.media):
             raise InvalidInput(
@@ -199,16 +213,6 @@ DEVICE_FIELDS = [
     "created_at",
 ]
 MEDIUM_FIELDS = ["device", "media_type", "manufacturer", "model", "serial", "capacity_gb"]
-EVENT_FIELDS = [
-    "device",
-    "action",
-    "source_state",
-    "target_state",
-    "actor",
-    "at",
-    "note",
-    "data",
-]
 
 
 def _insert_chunk(
@@ -251,7 +255,7 @@ def _insert_chunk(
     ]
     ids = dict(raw_insert(Device, DEVICE_FIELDS, devices, returning=("public_code", "id")))
     media = []
-    events = []
+    registrations = []
     for row, code in zip(chunk, codes, strict=True):
         device_id = ids[code]
         for medium in row.media:
@@ -265,22 +269,15 @@ def _insert_chunk(
                     medium.capacity_gb,
                 )
             )
-        events.append(
-            (
-                device_id,
-                "register",
-                "",
-                State.REGISTERED,
-                actor_id,
-                now,
-                row.event_note,
-                row.event_data,
+        registrations.append(
+            events.device_registered_row(
+                device_id, actor_id=actor_id, at=now, note=row.event_note, data=row.event_data
             )
         )
     # Media and events are plain rows (no id needed back): written without the ORM's
     # per-instance work. Events stay append-only: an INSERT, like DeviceEvent.save().
     raw_insert(StorageMedium, MEDIUM_FIELDS, media)
-    raw_insert(DeviceEvent, EVENT_FIELDS, events)
+    raw_insert(DeviceEvent, events.REGISTRATION_COLUMNS, registrations)
     return [(ids[code], code) for code in codes]
 
 

@@ -54,8 +54,8 @@ from .services import (
     device_start_triage,
     device_wipe,
     erasure_record,
-    run_transition,
 )
+from .transitions import DEVICE
 
 SEED = 28
 DEMO_PASSWORD = "filiere-demo"
@@ -109,11 +109,13 @@ class DemoUser:
     last_name: str
     role: Role
     organisation: str
-    is_superuser: bool = False
+    # May open the admin (its permissions follow the role: acteurs.auth_backends). Nobody in
+    # the demo is a superuser: superusers are operators, created with `createsuperuser`.
+    is_staff: bool = False
 
 
 DEMO_USERS = (
-    DemoUser("admin", "Claire", "Marchand", Role.ADMIN, DEPARTEMENT, is_superuser=True),
+    DemoUser("admin", "Claire", "Marchand", Role.ADMIN, DEPARTEMENT, is_staff=True),
     DemoUser("equipe", "Julien", "Lefèvre", Role.STAFF, RNEL),
     DemoUser("technicien", "Karim", "Benali", Role.TECHNICIAN, RNEL),
     DemoUser("prescripteur", "Sophie", "Durand", Role.PRESCRIBER, CCAS_CHARTRES),
@@ -493,8 +495,8 @@ class _DemoBuilder:
             user.first_name = spec.first_name
             user.last_name = spec.last_name
             user.email = f"{spec.username}@demo.filiere.invalid"
-            user.is_superuser = spec.is_superuser
-            user.is_staff = spec.is_superuser
+            user.is_superuser = False
+            user.is_staff = spec.is_staff
             user.password = password_hash
             user.save()
             Membership.objects.update_or_create(
@@ -705,22 +707,22 @@ class _DemoBuilder:
                 self.tick(moment + timedelta(minutes=rng.randint(2, 20)))
                 device_move(pk, tech, ctx["locations"][shelf])
             case "allocate":
-                run_transition(pk, "allocate", staff, note=f"Demande : {rng.choice(PRESCRIBERS)}")
+                DEVICE.run(pk, "allocate", staff, note=f"Demande : {rng.choice(PRESCRIBERS)}")
             case "release":
-                run_transition(pk, "release", staff, note=rng.choice(NOTES["release"]))
+                DEVICE.run(pk, "release", staff, note=rng.choice(NOTES["release"]))
             case "lend":
                 device_move(pk, staff, None)
-                run_transition(pk, "lend", staff, note="Remis au foyer avec la convention de prêt")
+                DEVICE.run(pk, "lend", staff, note="Remis au foyer avec la convention de prêt")
             case "sell":
                 low, high = PRICES.get(product.kind, (10, 30))
                 price = rng.randrange(low, high + 1, 10) if high >= 50 else rng.choice([10, 20, 30])
                 device_move(pk, staff, None)
-                run_transition(pk, "sell", staff, note=f"Vente solidaire : {price} €")
+                DEVICE.run(pk, "sell", staff, note=f"Vente solidaire : {price} €")
             case "take_back":
-                run_transition(pk, "take_back", staff, note=rng.choice(NOTES["take_back"]))
+                DEVICE.run(pk, "take_back", staff, note=rng.choice(NOTES["take_back"]))
                 device_move(pk, staff, ctx["locations"][SORTING])
             case "transfer_to_borrower":
-                run_transition(
+                DEVICE.run(
                     pk,
                     "transfer_to_borrower",
                     staff,

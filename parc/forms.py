@@ -154,8 +154,7 @@ class ErasureForm(forms.ModelForm):
         started, ended = cleaned.get("started_at"), cleaned.get("ended_at")
         if started and ended and ended < started:
             self.add_error("ended_at", _("La fin doit suivre le début."))
-        if ended and ended > timezone.now() + timezone.timedelta(minutes=5):
-            self.add_error("ended_at", _("La fin ne peut pas être dans le futur."))
+        # An end in the future is refused by the service (parc.services.erasure_record).
         return cleaned
 
     @staticmethod
@@ -274,24 +273,16 @@ class DeviceRegisterForm(forms.Form):
         return [self[name] for name in self.MEDIUM_FIELDS]
 
     def clean(self):
+        # The rules about the device itself (a location or a donation of another
+        # organisation, a medium given with "received without storage") are the service's
+        # (parc.services.device_register): the view shows its refusal next to its field.
         cleaned = super().clean()
-        owner, location = cleaned.get("owner"), cleaned.get("location")
-        if owner and location and location.organisation_id != owner.pk:
-            self.add_error("location", _("Cet emplacement appartient à une autre organisation."))
-        donation = cleaned.get("donation")
-        if owner and donation and donation.gisement.refurbisher_id != owner.pk:
-            self.add_error("donation", _("Ce don a été reçu par une autre organisation."))
         medium_given = any(
             cleaned.get(name) not in (None, "")
             for name in ("medium_manufacturer", "medium_serial", "medium_capacity_gb")
         )
         if medium_given and not cleaned.get("medium_type"):
             self.add_error("medium_type", _("Précisez le type du support de stockage."))
-        if cleaned.get("medium_type") and cleaned.get("received_without_storage"):
-            self.add_error(
-                "received_without_storage",
-                _("Un appareil reçu sans support de stockage ne peut pas en avoir un ici."),
-            )
         return cleaned
 
     def device_fields(self) -> dict:

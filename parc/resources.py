@@ -3,24 +3,22 @@
 ``DeviceResource`` names the columns (French headers, states, kinds and grades as their
 French labels) and renders each device's cells; it serves the list page's export and the
 coordination's admin export. The page's export does not call ``Resource.export()``, which
-gathers every row into a tablib ``Dataset`` in memory: it walks the filtered queryset in
-chunks (``iterator``, the storage media read per chunk) and writes one row at a time,
-streamed in CSV, with openpyxl's write-only mode in XLSX (bounded to ``XLSX_MAX_ROWS``).
+gathers every row into a tablib ``Dataset`` in memory: ``export_rows`` walks the filtered
+queryset in chunks (``iterator``, the storage media read per chunk), one row at a time, and
+``documents.responses`` writes them (streamed CSV; XLSX in openpyxl's write-only mode,
+bounded to ``XLSX_MAX_ROWS``).
 """
 
 from collections import defaultdict
 from collections.abc import Iterator
-from typing import IO
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources
 from import_export.widgets import DateTimeWidget, DateWidget, DecimalWidget, IntegerWidget
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from documents.resources import NeutralisedExportMixin
-from documents.spreadsheets import csv_lines, neutralise
+from documents.spreadsheets import neutralise
 
 from .models import Device, DeviceKind, Grade, MediaType, State, StorageMedium
 
@@ -183,37 +181,18 @@ def _devices(queryset: QuerySet[Device]) -> Iterator[Device]:
         yield from _with_media(chunk)
 
 
-def csv_export_lines(queryset: QuerySet[Device]) -> Iterator[str]:
-    """The CSV file line by line (semicolons, BOM, cells neutralised): nothing held but the
-    chunk being read."""
+def export_rows(
+    queryset: QuerySet[Device], *, native: bool = False, limit: int | None = None
+) -> Iterator[list]:
+    """The headers, then one row per device (cells neutralised), at most ``limit``: nothing
+    held but the chunk being read. ``native``: numbers and dates stay numbers and dates."""
     resource = DeviceResource()
-
-    def rows():
-        yield resource.get_export_headers()
-        for device in _devices(_for_export(queryset)):
-            yield resource.export_resource(device)
-
-    return csv_lines(rows())
+    yield resource.get_export_headers()
+    options = {"force_native_type": True} if native else {}
+    for device in _devices(_for_export(queryset)[:limit]):
+        yield resource.export_resource(device, **options)
 
 
 def exceeds_xlsx_limit(queryset: QuerySet[Device]) -> bool:
     """A bounded count: never counts more than XLSX_MAX_ROWS + 1 rows."""
     return queryset.order_by()[: XLSX_MAX_ROWS + 1].count() > XLSX_MAX_ROWS
-
-
-def _xlsx_cell(value):
-    # openpyxl refuses control characters in a cell; text is already neutralised.
-    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
-
-
-def write_xlsx(queryset: QuerySet[Device], target: IO[bytes]) -> None:
-    """The XLSX file into ``target``, rows written one by one (openpyxl write-only mode);
-    numbers and dates stay numbers and dates. The caller checks ``exceeds_xlsx_limit``."""
-    resource = DeviceResource()
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=str(_("Appareils")))
-    sheet.append(resource.get_export_headers())
-    for device in _devices(_for_export(queryset)[:XLSX_MAX_ROWS]):
-        row = resource.export_resource(device, force_native_type=True)
-        sheet.append([_xlsx_cell(value) for value in row])
-    workbook.save(target)

@@ -3,15 +3,26 @@
 import contextlib
 from dataclasses import dataclass
 
-from django.db.models import F, Lookup, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Lookup, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
 from acteurs.models import Organisation
 from acteurs.permissions import POOL_ROLES, is_coordinator, organisations_with_role
+from core.transitions import TransitionInfo
 
 from .codes import MistypedCode, NotACode, normalize_code
-from .models import Device, DeviceEvent, ErasureRecord, StockLocation, StorageMedium, to_search_key
-from .services import TRANSITIONS, WORKSHOP_TRANSITIONS, TransitionInfo
+from .models import (
+    Device,
+    DeviceEvent,
+    DeviceKind,
+    ErasureRecord,
+    State,
+    StockLocation,
+    StorageMedium,
+    to_search_key,
+)
+from .transitions import DEVICE, WORKSHOP_TRANSITIONS
 
 # Counting a million rows is not flat; past this many we say "more than".
 COUNT_CAP = 1000
@@ -212,6 +223,16 @@ def device_for_page(user, code: str) -> Device:
     return _visible_device(user, code, "storage_media")
 
 
+def device_of_organisation(organisation_id: int, code: str) -> Device | None:
+    """The organisation's device with this (canonical) public code, or None: for the floors
+    above that name a device by its label (a repair, a scan)."""
+    return (
+        Device.objects.filter(public_code=code, owner_id=organisation_id)
+        .only("id", "public_code", "kind", "brand", "state", "owner_id")
+        .first()
+    )
+
+
 def device_history(device: Device, *, limit: int = 50) -> list[DeviceEvent]:
     return list(device.events.select_related("actor").order_by("-id")[:limit])
 
@@ -229,4 +250,96 @@ def transitions_for(device: Device, user) -> list[TransitionInfo]:
         for t in device.get_all_state_transitions()
         if t.source in (device.state, "*") and t.has_perm(device, user)
     }
-    return [TRANSITIONS[name] for name in WORKSHOP_TRANSITIONS if name in names]
+    return [DEVICE.transitions[name] for name in WORKSHOP_TRANSITIONS if name in names]
+
+
+# --- a donation's devices (the pages composing dons and parc are in www) -----------------------
+
+
+def donation_devices(donation) -> QuerySet[Device]:
+    """The devices registered for the donation, newest first (index ``device_donation_id``)."""
+    return Device.objects.filter(donation=donation).select_related("location").order_by("-id")
+
+
+def device_counts_by_donation(donation_ids) -> dict[int, int]:
+    """{donation id: devices registered for it}, for a page of donations. One query."""
+    rows = (
+        Device.objects.filter(donation_id__in=list(donation_ids))
+        .order_by()
+        .values_list("donation_id")
+        .annotate(n=Count("id"))
+    )
+    return dict(rows)
+
+
+# Device states grouped as a donor understands them; every state falls in one bucket.
+PROGRESS_BUCKETS = (
+    ("received", _("Reçus, en attente de diagnostic"), (State.REGISTERED, State.TRIAGE)),
+    ("erased", _("Données effacées"), (State.WIPED,)),
+    ("refurbishing", _("En reconditionnement"), (State.REFURBISHING, State.RETURNED)),
+    ("ready", _("Reconditionnés, prêts à remettre"), (State.READY, State.ALLOCATED)),
+    (
+        "handed_on",
+        _("Remis à un foyer (prêt, don ou vente solidaire)"),
+        (State.ON_LOAN, State.TRANSFERRED),
+    ),
+    ("parts", _("Démontés pour pièces"), (State.PARTS,)),
+    ("recycled", _("Recyclés (filière DEEE)"), (State.RECYCLED,)),
+    ("lost", _("Perdus ou volés"), (State.LOST,)),
+)
+
+
+@dataclass(frozen=True)
+class DonationProgress:
+    total: int
+    buckets: list[dict]
+    by_kind: list[dict]
+
+
+def donation_progress(donation) -> DonationProgress:
+    """Where a donation's devices are, by bucket, and how many of each declared kind were
+    registered. Counts only: no serial, no household, nothing personal. Two queries (the
+    donation's declared ``lines`` are expected prefetched)."""
+    devices = Device.objects.filter(donation=donation).order_by()
+    by_state = dict(devices.values_list("state").annotate(n=Count("id")))
+    received = dict(devices.values_list("kind").annotate(n=Count("id")))
+    declared = {line.kind: line.quantity for line in donation.lines.all()}
+    return DonationProgress(
+        total=sum(by_state.values()),
+        buckets=[
+            {
+                "code": code,
+                "label": str(label),
+                "count": sum(by_state.get(state, 0) for state in states),
+            }
+            for code, label, states in PROGRESS_BUCKETS
+        ],
+        by_kind=[
+            {
+                "kind": kind,
+                "label": label,
+                "declared": declared.get(kind),
+                "received": received.get(kind, 0),
+            }
+            for kind, label in DeviceKind.choices
+            if declared.get(kind) or received.get(kind)
+        ],
+    )
+
+
+def devices_received_by_kind(donation) -> list[dict]:
+    """What was received, by kind in the order of ``DeviceKind``, with each device's code,
+    make and serial (the donation receipt). One query."""
+    rows: dict[str, list] = {}
+    devices = (
+        Device.objects.filter(donation=donation)
+        .order_by("kind", "brand", "model", "serial", "id")
+        .values("kind", "public_code", "brand", "model", "serial")
+    )
+    for device in devices:
+        rows.setdefault(device["kind"], []).append(device)
+    return [
+        {"kind": kind, "label": label, "devices": rows[kind]}
+        for kind, label in DeviceKind.choices
+        if kind in rows
+    ]

@@ -1,20 +1,29 @@
-"""Use cases of the pool. One function per use case; every caller (views, admin, imports,
-commands) goes through them so they all behave alike:
+"""Use cases of the pool. One function per use case; every caller (views, admin, scans, the
+import, the loan scheme, the workshops, commands) goes through them so they all behave alike:
 
-open a transaction, lock the device row, check the state the user saw, check permission,
-run the transition, save the device with its event row.
+open a transaction, lock the device row, check the state the user saw, check the pool role,
+run the transition (``parc.transitions.DEVICE``, the kernel's engine), save the device with
+its event row (``parc.events``).
+
+The floors above drive devices through typed services, never by a transition's name: the loan
+scheme calls ``device_allocate``, ``device_release``, ``device_lend``, ``device_sell``,
+``device_take_back``, ``device_transfer_to_borrower`` and ``device_declare_lost``; the
+workshops ``device_repair_record``. Refusals are ``core.errors`` (French message, stable code).
 """
 
-from dataclasses import dataclass
+import datetime as dt
+from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import prefetch_related_objects
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django_fsm import ConcurrentTransition, TransitionNotAllowed, has_transition_perm
 
 from acteurs.permissions import POOL_ROLES, has_role
+from core.errors import InvalidInput, NotFound, NotPermitted, Refused
 
+from . import events
 from .bulk import DeviceRow, MediumRow, devices_register_bulk  # noqa: F401 (re-exported)
 from .checklists import checklist_for
 from .codes import generate_code
@@ -28,226 +37,78 @@ from .models import (
     StockLocation,
     StorageMedium,
 )
-
-
-class DeviceActionError(Exception):
-    """An action was refused; ``message`` is French and safe to show to the user."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
-class TransitionRefused(DeviceActionError):
-    pass
-
-
-class ActionNotPermitted(DeviceActionError):
-    pass
-
-
-class DeviceChanged(DeviceActionError):
-    """Someone else changed the device between the moment the user saw it and now."""
-
-
-@dataclass(frozen=True)
-class TransitionInfo:
-    name: str
-    label: str
-    form_kind: str | None
-    sources: frozenset
-
-
-def _transitions_by_name() -> dict[str, TransitionInfo]:
-    infos: dict[str, dict] = {}
-    for t in Device._meta.get_field("state").get_all_transitions(Device):
-        info = infos.setdefault(
-            t.name,
-            {
-                "label": str(t.custom.get("label", t.name)),
-                "form_kind": t.custom.get("form_kind"),
-                "sources": set(),
-            },
-        )
-        info["sources"].add(t.source)
-    return {
-        name: TransitionInfo(name, i["label"], i["form_kind"], frozenset(i["sources"]))
-        for name, i in infos.items()
-    }
-
-
-TRANSITIONS = _transitions_by_name()
-# Transitions that have their own use-case service in this app; the others (allocate, lend,
-# sell, take_back…) are run by the loan services, which create their loan or sale rows.
-WORKSHOP_TRANSITIONS = (
-    "start_triage",
-    "wipe",
-    "start_refurbishment",
-    "mark_ready",
-    "dismantle",
-    "recycle",
-    "declare_lost",
+from .transitions import (
+    DEVICE,
+    ERASURE_STATES,
+    ERASURES_FOR_CONDITIONS,
+    WORKSHOP_TRANSITIONS,
+    check_pool_access,
 )
+
+__all__ = ["ERASURE_STATES", "TRANSITIONS", "WORKSHOP_TRANSITIONS"]
+
+TRANSITIONS = DEVICE.transitions
 
 
 def _lock(device_id: int, *, with_records: tuple = ()) -> Device:
-    """The device row, locked until the end of the transaction (only that row: joining the
-    owner here would lock the organisation's row too and queue every transition of the
-    organisation behind one another). ``with_records``: related rows to fetch with it."""
-    try:
-        return Device.objects.select_for_update().prefetch_related(*with_records).get(pk=device_id)
-    except Device.DoesNotExist:
-        raise DeviceActionError(_("Cet appareil n'existe pas.")) from None
+    return DEVICE.lock(device_id, prefetch=with_records)
 
 
-# What the conditions of the transitions read. Fetched with the locked row, once: the
-# conditions run twice (permission check, then the transition itself) and each of them
-# would otherwise query the media, their erasures and the tests again every time.
-# Of the erasures, the conditions read only the result and the cycle: not their reports
-# (a whole nwipe log each).
-_ERASURES_FOR_CONDITIONS = Prefetch(
-    "storage_media__erasures",
-    queryset=ErasureRecord.objects.only("medium_id", "result", "device_cycle"),
-)
-_CONDITION_RECORDS = {
-    Device.all_data_erased: (_ERASURES_FOR_CONDITIONS,),
-    Device.functional_test_passed: ("refurbishments",),
-}
-
-
-def _records_read_by_conditions() -> dict[str, tuple]:
-    reads: dict[str, list] = {}
-    for t in Device._meta.get_field("state").get_all_transitions(Device):
-        for condition in t.conditions or ():
-            lookups = reads.setdefault(t.name, [])
-            lookups += [r for r in _CONDITION_RECORDS.get(condition, ()) if r not in lookups]
-    return {name: tuple(lookups) for name, lookups in reads.items()}
-
-
-RECORDS_READ_BY = _records_read_by_conditions()
-
-
-def _state_label(state: str) -> str:
-    return str(State(state).label)
-
-
-def _check_expected_state(device: Device, expected_state: str | None) -> None:
-    if expected_state and device.state != expected_state:
-        raise DeviceChanged(
-            _(
-                "L'appareil %(code)s a changé entre-temps : il est maintenant « %(state)s ». "
-                "Rechargez la page avant d'agir."
-            )
-            % {"code": device.public_code, "state": _state_label(device.state)}
-        )
-
-
-def _explain_conditions(device: Device, name: str) -> str:
-    if device.storage_missing():
-        return _(
-            "Aucun support de stockage n'est enregistré pour %(code)s : ajoutez ses disques, "
-            "ou indiquez qu'il a été reçu sans support de stockage."
-        ) % {"code": device.public_code}
-    lacking = device.media_lacking_erasure()
-    if lacking:
-        return _(
-            "Effacement manquant : ces supports n'ont pas d'effacement réussi%(since)s : %(media)s."
-        ) % {
-            "since": _(" depuis le retour de l'appareil") if device.cycle > 1 else "",
-            "media": " ; ".join(str(m) for m in lacking),
-        }
-    if name == "mark_ready" and not device.functional_test_passed():
-        return _("Les tests fonctionnels n'ont pas tous été validés.")
-    return _("Les conditions de cette action ne sont pas remplies.")
-
-
-def run_transition(
-    device_id: int,
-    name: str,
-    actor,
-    *,
-    expected_state: str | None = None,
-    note: str = "",
-    data: dict | None = None,
-    **kwargs,
-) -> DeviceEvent:
-    """Run one lifecycle transition on a device, with its event row, atomically."""
-    info = TRANSITIONS.get(name)
-    if info is None:
-        raise TransitionRefused(_("Action inconnue."))
-    with transaction.atomic():
-        device = _lock(device_id, with_records=RECORDS_READ_BY.get(name, ()))
-        _check_expected_state(device, expected_state)
-        return _transition_locked(device, info, actor, note=note, data=data, **kwargs)
-
-
-# The columns a transition may change (state aside): the update writes only those changed.
-_WRITABLE_COLUMNS = tuple(
-    field.attname
-    for field in Device._meta.concrete_fields
-    if not field.primary_key and not field.generated and field.name != "state"
-)
-
-
-def _column_values(device: Device) -> dict:
-    return {column: getattr(device, column) for column in _WRITABLE_COLUMNS}
-
-
-def _transition_locked(
-    device: Device, info: TransitionInfo, actor, *, note: str, data: dict | None, **kwargs
-) -> DeviceEvent:
-    """The transition on a device locked by the caller's transaction: state, permission,
-    conditions, then the device row and its event."""
-    name = info.name
-    if device.state not in info.sources and "*" not in info.sources:
-        raise TransitionRefused(
-            _("Action « %(action)s » impossible : l'appareil %(code)s est « %(state)s ».")
-            % {
-                "action": info.label,
-                "code": device.public_code,
-                "state": _state_label(device.state),
-            }
-        )
-    method = getattr(device, name)
-    if not actor.is_superuser and not has_role(actor, device.owner_id, POOL_ROLES):
-        raise ActionNotPermitted(_("Vous n'avez pas accès à cet appareil."))
-    if not has_transition_perm(method, actor):
-        # has_transition_perm is also false when conditions fail: tell which.
-        if method._django_fsm.conditions_met(device, device.state):
-            raise ActionNotPermitted(
-                _("Votre rôle ne permet pas l'action « %(action)s ».") % {"action": info.label}
-            )
-        raise TransitionRefused(_explain_conditions(device, name))
-    source = device.state
-    before = _column_values(device)
-    try:
-        method(**kwargs)
-        changed = [
-            column for column, value in _column_values(device).items() if before[column] != value
-        ]
-        return device.save_transition(
-            action=name, source=source, actor=actor, note=note, data=data, changed=changed
-        )
-    except TransitionNotAllowed:
-        raise TransitionRefused(_explain_conditions(device, name)) from None
-    except ConcurrentTransition:
-        raise DeviceChanged(
-            _("L'appareil a changé entre-temps. Rechargez la page avant d'agir.")
-        ) from None
+def _run(device_id: int, name: str, actor, *, expected_state=None, note="", data=None, **kwargs):
+    return DEVICE.run(
+        device_id, name, actor, expected_state=expected_state, note=note, data=data, **kwargs
+    )
 
 
 # --- registration and inventory -------------------------------------------------------------
 
 
+def check_donation_accepts(donation, owner) -> None:
+    """A device is registered for a donation its owner received, while it accepts devices
+    (``Donation.accepts_devices``): never a sorted or cancelled one, nor another's."""
+    if donation is None:
+        return
+    if donation.gisement.refurbisher_id != owner.pk:
+        raise InvalidInput(
+            _("Ce don a été reçu par une autre organisation."),
+            code="foreign_donation",
+            field="donation",
+        )
+    if not donation.accepts_devices:
+        raise Refused(
+            _("Le don n° %(n)s est « %(state)s » : on n'y enregistre plus d'appareil.")
+            % {"n": donation.pk, "state": donation.get_state_display()},
+            code="donation_closed",
+            field="donation",
+        )
+
+
+def check_register_access(actor, owner) -> None:
+    if not actor.is_superuser and not has_role(actor, owner.pk, POOL_ROLES):
+        raise NotPermitted(_("Vous ne pouvez pas enregistrer d'appareil pour cette organisation."))
+
+
 def device_register(*, owner, actor, media: list[dict] | None = None, **fields) -> Device:
     """Register a device received by ``owner`` with its storage media; writes its first event."""
-    if not actor.is_superuser and not has_role(actor, owner.pk, POOL_ROLES):
-        raise ActionNotPermitted(
-            _("Vous ne pouvez pas enregistrer d'appareil pour cette organisation.")
-        )
+    check_register_access(actor, owner)
     location = fields.get("location")
     if location is not None and location.organisation_id != owner.pk:
-        raise DeviceActionError(_("Cet emplacement appartient à une autre organisation."))
+        raise InvalidInput(
+            _("Cet emplacement appartient à une autre organisation."),
+            code="foreign_location",
+            field="location",
+        )
+    if media and fields.get("received_without_storage"):
+        raise InvalidInput(
+            _("Un appareil reçu sans support de stockage ne peut pas en avoir un ici."),
+            code="storage_contradiction",
+            field="received_without_storage",
+        )
+    donation = fields.get("donation")
+    if donation is not None:
+        # The donation's state as it is now, not as the form read it.
+        donation.refresh_from_db(fields=["state"])
+    check_donation_accepts(donation, owner)
     for attempt in range(5):
         try:
             with transaction.atomic():
@@ -256,13 +117,7 @@ def device_register(*, owner, actor, media: list[dict] | None = None, **fields) 
                 device.save()
                 for medium in media or []:
                     StorageMedium.objects.create(device=device, **medium)
-                DeviceEvent.objects.create(
-                    device=device,
-                    action="register",
-                    source_state="",
-                    target_state=device.state,
-                    actor=actor,
-                )
+                events.device_registered(device, actor)
                 return device
         except IntegrityError:
             # Retry only on a public code collision (rare); anything else is re-raised.
@@ -274,72 +129,71 @@ def device_register(*, owner, actor, media: list[dict] | None = None, **fields) 
 def device_move(device_id: int, actor, location: StockLocation | None) -> DeviceEvent:
     with transaction.atomic():
         device = _lock(device_id)
-        if not actor.is_superuser and not has_role(actor, device.owner_id, POOL_ROLES):
-            raise ActionNotPermitted(_("Vous n'avez pas accès à cet appareil."))
+        check_pool_access(device, actor)
         if device.state in TERMINAL_STATES:
-            raise TransitionRefused(_("Un appareil sorti du parc ne peut plus être déplacé."))
+            raise Refused(
+                _("Un appareil sorti du parc ne peut plus être déplacé."), code="device_gone"
+            )
         if location is not None and location.organisation_id != device.owner_id:
-            raise DeviceActionError(_("Cet emplacement appartient à une autre organisation."))
+            raise InvalidInput(
+                _("Cet emplacement appartient à une autre organisation."),
+                code="foreign_location",
+                field="location",
+            )
         previous = device.location.name if device.location_id else ""
         device.location = location
         device.save(update_fields=["location"])
-        return DeviceEvent.objects.create(
-            device=device,
-            action="move",
-            source_state=device.state,
-            target_state=device.state,
-            actor=actor,
-            data={"from": previous, "to": location.name if location else ""},
-        )
+        return events.device_moved(device, actor, previous=previous, location=location)
 
 
 # --- erasure -------------------------------------------------------------------------------
 
-ERASURE_STATES = frozenset(
-    {State.REGISTERED, State.TRIAGE, State.WIPED, State.REFURBISHING, State.RETURNED}
-)
+# An erasure's end a little ahead of the server's clock is the operator's watch, not the future.
+CLOCK_TOLERANCE = dt.timedelta(minutes=5)
 
 
 def storage_medium_add(device_id: int, actor, **fields) -> StorageMedium:
     with transaction.atomic():
         device = _lock(device_id)
-        if not actor.is_superuser and not has_role(actor, device.owner_id, POOL_ROLES):
-            raise ActionNotPermitted(_("Vous n'avez pas accès à cet appareil."))
+        check_pool_access(device, actor)
         if device.state not in ERASURE_STATES:
-            raise TransitionRefused(
-                _("On n'ajoute un support de stockage qu'à un appareil en atelier.")
+            raise Refused(
+                _("On n'ajoute un support de stockage qu'à un appareil en atelier."),
+                code="not_in_workshop",
             )
         medium = StorageMedium(device=device, **fields)
         medium.full_clean()
         medium.save()
-        DeviceEvent.objects.create(
-            device=device,
-            action="add_medium",
-            source_state=device.state,
-            target_state=device.state,
-            actor=actor,
-            note=str(medium),
-        )
+        events.medium_added(device, actor, medium)
         return medium
 
 
 def erasure_record(medium_id: int, actor, **fields) -> ErasureRecord:
     """Record one sanitization of one medium, for the device's current cycle."""
+    ended_at = fields.get("ended_at")
+    if isinstance(ended_at, str):
+        ended_at = parse_datetime(ended_at)
+    if ended_at is not None and timezone.is_naive(ended_at):
+        ended_at = timezone.make_aware(ended_at)
+    if ended_at is not None and ended_at > timezone.now() + CLOCK_TOLERANCE:
+        raise InvalidInput(
+            _("La fin ne peut pas être dans le futur."), code="erasure_in_future", field="ended_at"
+        )
     with transaction.atomic():
         try:
             medium = StorageMedium.objects.select_related("device").get(pk=medium_id)
         except StorageMedium.DoesNotExist:
-            raise DeviceActionError(_("Ce support de stockage n'existe pas.")) from None
+            raise NotFound(_("Ce support de stockage n'existe pas.")) from None
         device = _lock(medium.device_id)
-        if not actor.is_superuser and not has_role(actor, device.owner_id, POOL_ROLES):
-            raise ActionNotPermitted(_("Vous n'avez pas accès à cet appareil."))
+        check_pool_access(device, actor)
         if device.state not in ERASURE_STATES:
-            raise TransitionRefused(
+            raise Refused(
                 _(
                     "Un effacement ne s'enregistre que sur un appareil en atelier "
                     "(état « %(state)s »)."
                 )
-                % {"state": _state_label(device.state)}
+                % {"state": device.get_state_display()},
+                code="not_in_workshop",
             )
         record = ErasureRecord(
             medium=medium,
@@ -353,15 +207,7 @@ def erasure_record(medium_id: int, actor, **fields) -> ErasureRecord:
         )
         record.full_clean()
         record.save()
-        DeviceEvent.objects.create(
-            device=device,
-            action="erasure",
-            source_state=device.state,
-            target_state=device.state,
-            actor=actor,
-            note=f"{medium} : {record.get_result_display()}",
-            data={"erasure_id": record.pk, "result": record.result, "level": record.level},
-        )
+        events.erasure_recorded(device, actor, medium=medium, record=record)
         return record
 
 
@@ -369,19 +215,15 @@ def erasure_record(medium_id: int, actor, **fields) -> ErasureRecord:
 
 
 def device_start_triage(device_id, actor, *, expected_state=None, note=""):
-    return run_transition(
-        device_id, "start_triage", actor, expected_state=expected_state, note=note
-    )
+    return _run(device_id, "start_triage", actor, expected_state=expected_state, note=note)
 
 
 def device_wipe(device_id, actor, *, expected_state=None, note=""):
-    return run_transition(device_id, "wipe", actor, expected_state=expected_state, note=note)
+    return _run(device_id, "wipe", actor, expected_state=expected_state, note=note)
 
 
 def device_start_refurbishment(device_id, actor, *, expected_state=None, note=""):
-    return run_transition(
-        device_id, "start_refurbishment", actor, expected_state=expected_state, note=note
-    )
+    return _run(device_id, "start_refurbishment", actor, expected_state=expected_state, note=note)
 
 
 def device_mark_ready(
@@ -397,13 +239,15 @@ def device_mark_ready(
 ) -> DeviceEvent:
     """Record the functional test and make the device available, or change nothing."""
     with transaction.atomic():
-        device = _lock(device_id, with_records=(_ERASURES_FOR_CONDITIONS,))
-        _check_expected_state(device, expected_state)
+        device = _lock(device_id, with_records=(ERASURES_FOR_CONDITIONS,))
+        DEVICE.check_expected_state(device, expected_state)
+        check_pool_access(device, actor)
         checks = checklist_for(device.kind)
         missing = [str(label) for key, label in checks if not checklist.get(key)]
         if missing:
-            raise TransitionRefused(
-                _("Tests fonctionnels non validés : %(checks)s.") % {"checks": " ; ".join(missing)}
+            raise Refused(
+                _("Tests fonctionnels non validés : %(checks)s.") % {"checks": " ; ".join(missing)},
+                code="functional_test_failed",
             )
         # Rolled back with everything else if the transition below is refused.
         RefurbishmentRecord.objects.create(
@@ -419,9 +263,9 @@ def device_mark_ready(
         )
         # The test just recorded is among those the transition's condition reads.
         prefetch_related_objects([device], "refurbishments")
-        return _transition_locked(
+        return DEVICE.run_locked(
             device,
-            TRANSITIONS["mark_ready"],
+            "mark_ready",
             actor,
             note=note,
             data={"grade": grade, "os_installed": os_installed},
@@ -431,16 +275,149 @@ def device_mark_ready(
 
 
 def device_dismantle(device_id, actor, *, expected_state=None, note=""):
-    return run_transition(device_id, "dismantle", actor, expected_state=expected_state, note=note)
+    return _run(device_id, "dismantle", actor, expected_state=expected_state, note=note)
 
 
 def device_recycle(device_id, actor, *, expected_state=None, note=""):
-    return run_transition(device_id, "recycle", actor, expected_state=expected_state, note=note)
+    return _run(device_id, "recycle", actor, expected_state=expected_state, note=note)
 
 
-def device_declare_lost(device_id, actor, *, expected_state=None, note=""):
-    if not note.strip():
-        raise ValidationError(_("Précisez les circonstances de la perte ou du vol."))
-    return run_transition(
-        device_id, "declare_lost", actor, expected_state=expected_state, note=note
+def device_declare_lost(
+    device_id, actor, *, note: str, expected_state=None, loan_id: int | None = None
+) -> DeviceEvent:
+    """A device allocated or on loan is lost or stolen (from the device page, or the end of
+    its loan: ``loan_id``)."""
+    if not (note or "").strip():
+        raise InvalidInput(
+            _("Précisez les circonstances de la perte ou du vol."),
+            code="circumstances_missing",
+            field="note",
+        )
+    return _run(
+        device_id,
+        "declare_lost",
+        actor,
+        expected_state=expected_state,
+        note=note,
+        data={"loan": loan_id} if loan_id is not None else None,
     )
+
+
+# --- the loan scheme's transitions (prets: its own rows go with them) -----------------------
+
+
+def device_allocate(
+    device_id: int, actor, *, request_id: int, note: str = "", expected_state=State.READY
+) -> DeviceEvent:
+    """Set a ready device aside for a request."""
+    return _run(
+        device_id,
+        "allocate",
+        actor,
+        expected_state=expected_state,
+        note=note,
+        data={"request": request_id},
+    )
+
+
+def device_release(device_id: int, actor, *, request_id: int, note: str = "") -> DeviceEvent:
+    """A device set aside goes back to the shelves."""
+    return _run(
+        device_id,
+        "release",
+        actor,
+        expected_state=State.ALLOCATED,
+        note=note,
+        data={"request": request_id},
+    )
+
+
+def device_lend(device_id: int, actor, *, loan_id: int, note: str = "") -> DeviceEvent:
+    return _run(
+        device_id, "lend", actor, expected_state=State.ALLOCATED, note=note, data={"loan": loan_id}
+    )
+
+
+def device_sell(
+    device_id: int, actor, *, sale_id: int, price: Decimal, note: str = ""
+) -> DeviceEvent:
+    """Sold (or given, at 0 €) to the household the device was set aside for."""
+    return _run(
+        device_id,
+        "sell",
+        actor,
+        expected_state=State.ALLOCATED,
+        note=note,
+        data={"sale": sale_id, "price": str(price)},
+    )
+
+
+def device_take_back(
+    device_id: int, actor, *, loan_id: int, note: str = "", inspection: dict | None = None
+) -> DeviceEvent:
+    """Back from a loan: the borrower's data is on it, it starts a new cycle (to be erased)."""
+    return _run(
+        device_id,
+        "take_back",
+        actor,
+        expected_state=State.ON_LOAN,
+        note=note,
+        data={"loan": loan_id, **(inspection or {})},
+    )
+
+
+def device_transfer_to_borrower(
+    device_id: int, actor, *, loan_id: int, note: str = ""
+) -> DeviceEvent:
+    """The household keeps the device it borrowed."""
+    return _run(
+        device_id,
+        "transfer_to_borrower",
+        actor,
+        expected_state=State.ON_LOAN,
+        note=note,
+        data={"loan": loan_id},
+    )
+
+
+# --- repairs (ateliers) ---------------------------------------------------------------------
+
+# States in which a pool device can come to a repair session: not dismantled, recycled or lost.
+REPAIRABLE_STATES = frozenset(State.values) - {State.PARTS, State.RECYCLED, State.LOST}
+
+
+def device_repair_record(
+    device_id: int,
+    actor,
+    *,
+    organisation_id: int,
+    repair_id: int,
+    session_id: int,
+    status: str,
+    barrier: str = "",
+    note: str = "",
+    at: dt.datetime | None = None,
+) -> DeviceEvent:
+    """A repair of one of the organisation's devices at its repair session joins the device's
+    history (its state unchanged). The caller's transaction holds the repair row: a refusal
+    here rolls it back."""
+    with transaction.atomic():
+        device = Device.objects.select_for_update(of=("self",)).filter(pk=device_id).first()
+        if device is None or device.owner_id != organisation_id:
+            raise NotFound(_("Cet appareil n'appartient pas à l'organisation de l'atelier."))
+        if device.state not in REPAIRABLE_STATES:
+            raise Refused(
+                _("L'appareil %(code)s est « %(state)s » : il ne peut plus être réparé.")
+                % {"code": device.public_code, "state": device.get_state_display()},
+                code="device_gone",
+            )
+        return events.repair_recorded(
+            device,
+            actor,
+            note=note,
+            repair_id=repair_id,
+            session_id=session_id,
+            status=status,
+            barrier=barrier,
+            at=at,
+        )

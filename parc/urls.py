@@ -33,6 +33,11 @@ urlpatterns = [
     path("etiquettes/", label_views.labels, name="labels"),
     path("etiquettes/travaux/<int:pk>/", label_views.label_job, name="label_job"),
     path("etiquettes/travaux/<int:pk>/pdf/", label_views.label_job_pdf, name="label_job_pdf"),
+    path(
+        "etiquettes/travaux/<int:pk>/relancer/",
+        label_views.label_job_restart,
+        name="label_job_restart",
+    ),
     # Scanning and batch mode (parc/scanning/views.py)
     path("scan/", scan_views.scan, name="scan"),
     path("scan/serie/", scan_views.batch_start, name="scan_batch_start"),
@@ -46,4 +51,14 @@ urlpatterns = [
     # Hardware and erasure evidence (parc/evidence/views.py)
     path("e/<str:code>/rapport-materiel/", evidence_views.hardware_report, name="hardware_report"),
     path("e/<str:code>/journal-effacement/", evidence_views.erasure_log, name="erasure_log"),
+    path(
+        "e/<str:code>/journal-effacement/<int:pk>/",
+        evidence_views.erasure_log_confirm,
+        name="erasure_log_confirm",
+    ),
+    path(
+        "e/<str:code>/justificatifs/<int:pk>/",
+        evidence_views.evidence_download,
+        name="evidence_download",
+    ),
 ]

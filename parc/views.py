@@ -13,10 +13,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from acteurs.permissions import POOL_ROLES, organisations_with_role
+from core.bounds import parse_id
+from core.errors import ApplicationError
+from core.views import attempt, refusal_message
 from dons import selectors as dons_selectors
 from dons.models import Donation
 
 from . import register_selectors, selectors, services
+from .evidence import selectors as evidence_selectors
 from .forms import (
     CursorForm,
     DeviceFilterForm,
@@ -31,14 +35,6 @@ from .forms import (
 from .models import DeviceKind, State
 
 TRANSITION_FORMS = {"mark_ready": MarkReadyForm, "declare_lost": LossForm}
-
-
-def _refusal_message(error: Exception) -> str:
-    if isinstance(error, services.DeviceActionError):
-        return error.message
-    if isinstance(error, ValidationError):
-        return " ".join(error.messages)
-    raise error
 
 
 @login_required
@@ -127,6 +123,7 @@ def device_detail(request, code):
         {
             "device": device,
             "events": selectors.device_history(device),
+            "evidence": evidence_selectors.evidence_for_device(device),
             "transitions": selectors.transitions_for(device, request.user),
             "move_form": move_form,
             "can_move": can_move,
@@ -159,19 +156,16 @@ def device_transition(request, code, name):
     form_kwargs = {"kind": device.kind} if form_class is MarkReadyForm else {}
     if request.method == "POST":
         form = form_class(request.POST, **form_kwargs)
-        if form.is_valid():
-            try:
-                _run_transition_form(device, name, request.user, form)
-            except (services.DeviceActionError, ValidationError) as error:
-                messages.error(request, _refusal_message(error))
-            else:
-                device.refresh_from_db(fields=["state"])
-                messages.success(
-                    request,
-                    _("%(action)s : fait. L'appareil est maintenant « %(state)s ».")
-                    % {"action": info.label, "state": device.get_state_display()},
-                )
-                return redirect("parc:device", code=device.public_code)
+        if form.is_valid() and attempt(
+            request, _run_transition_form, device, name, request.user, form
+        ):
+            device.refresh_from_db(fields=["state"])
+            messages.success(
+                request,
+                _("%(action)s : fait. L'appareil est maintenant « %(state)s ».")
+                % {"action": info.label, "state": device.get_state_display()},
+            )
+            return redirect("parc:device", code=device.public_code)
     else:
         form = form_class(initial={"expected_state": device.state}, **form_kwargs)
     context = {"device": device, "info": info, "form": form}
@@ -252,12 +246,14 @@ def erasure_add(request, code):
     if not form.is_valid():
         messages.error(request, _("L'effacement n'a pas été enregistré : corrigez le formulaire."))
         return _wipe_page(request, device, failed_erasure=form)
-    try:
-        services.erasure_record(medium_id, request.user, **form.cleaned_data)
-    except (services.DeviceActionError, ValidationError) as error:
-        messages.error(request, _refusal_message(error))
-    else:
-        messages.success(request, _("Effacement enregistré."))
+    attempt(
+        request,
+        services.erasure_record,
+        medium_id,
+        request.user,
+        **form.cleaned_data,
+        success=_("Effacement enregistré."),
+    )
     return redirect("parc:transition", code=device.public_code, name="wipe")
 
 
@@ -269,12 +265,14 @@ def medium_add(request, code):
     if not form.is_valid():
         messages.error(request, _("Le support n'a pas été ajouté : corrigez le formulaire."))
         return _wipe_page(request, device, medium_form=form)
-    try:
-        services.storage_medium_add(device.pk, request.user, **form.cleaned_data)
-    except (services.DeviceActionError, ValidationError) as error:
-        messages.error(request, _refusal_message(error))
-    else:
-        messages.success(request, _("Support de stockage ajouté."))
+    attempt(
+        request,
+        services.storage_medium_add,
+        device.pk,
+        request.user,
+        **form.cleaned_data,
+        success=_("Support de stockage ajouté."),
+    )
     return redirect("parc:transition", code=device.public_code, name="wipe")
 
 
@@ -286,12 +284,14 @@ def device_move(request, code):
         request.POST, locations=selectors.stock_locations_for(request.user, device.owner_id)
     )
     if form.is_valid():
-        try:
-            services.device_move(device.pk, request.user, form.cleaned_data["location"])
-        except services.DeviceActionError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, _("Emplacement mis à jour."))
+        attempt(
+            request,
+            services.device_move,
+            device.pk,
+            request.user,
+            form.cleaned_data["location"],
+            success=_("Emplacement mis à jour."),
+        )
     else:
         messages.error(request, _("Emplacement inconnu."))
     return redirect("parc:device", code=device.public_code)
@@ -314,8 +314,8 @@ def device_register(request):
     preselected = None
     if request.GET.get("don"):
         try:
-            preselected = donations.get(pk=int(request.GET["don"]))
-        except (ValueError, Donation.DoesNotExist):
+            preselected = donations.get(pk=parse_id(request.GET["don"]))
+        except Donation.DoesNotExist:
             raise Http404 from None
     initial = {}
     if preselected is not None:
@@ -335,8 +335,10 @@ def device_register(request):
                 media=form.storage_media(),
                 **form.device_fields(),
             )
-        except (services.DeviceActionError, ValidationError) as error:
-            messages.error(request, _refusal_message(error))
+        except (ApplicationError, ValidationError) as error:
+            # Next to the field it is about, when there is one.
+            field = getattr(error, "field", None)
+            form.add_error(field if field in form.fields else None, refusal_message(error))
         else:
             messages.success(
                 request,

@@ -1,9 +1,12 @@
 """The loan scheme: eligibility, requests from social workers, allocation of a device,
 loans and their follow-up, sales at a solidarity price, and the retention of personal data.
 
-Transitions (django-fsm-2, ``protected=True``) hold source, target and the changes to their
-own row; services (prets/services/) lock the rows, check permissions, write the event rows
-and run the device transition (parc.services.run_transition) in the same transaction.
+Requests and loans are ``core.statemachine.StatefulModel``s: a state is saved only with its
+event row (``RequestEvent``, ``LoanEvent``: append-only ``core.events.Event``s). Transitions
+(django-fsm-2, ``protected=True``) hold source, target and the changes to their own row; the
+machines of ``prets.transitions`` run them (the kernel's engine); services (prets/services/)
+check who acts, write the other rows, and drive the device through parc's typed services
+(``parc.services.device_lend``…) in the same transaction.
 
 What the database holds by itself: one active allocation per device and per request, one
 open loan per device (partial unique constraints), a due date on or after the start, gapless
@@ -20,10 +23,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import FSMField, transition
 
 from acteurs.models import Household, Organisation
 from ateliers.models import WorkshopType
+from core.events import Event
+from core.statemachine import StatefulModel
 from parc.models import Device, DeviceKind, Grade
 
 # --- eligibility ----------------------------------------------------------------------------
@@ -249,10 +254,13 @@ def has_reason(request) -> bool:
     return bool(request.rejection_reason.strip())
 
 
-class DeviceRequest(ConcurrentTransitionMixin, models.Model):
+class DeviceRequest(StatefulModel):
     """A social worker's request for a device for a household, addressed to one refurbishing
     organisation. Permissions are checked by the services (prets/permissions.py), which know
     both sides; the transitions hold the states and the conditions."""
+
+    EVENT_MODEL = "prets.RequestEvent"
+    EVENT_SUBJECT = "request"
 
     household = models.ForeignKey(
         Household, on_delete=models.PROTECT, related_name="device_requests", verbose_name=_("foyer")
@@ -315,7 +323,7 @@ class DeviceRequest(ConcurrentTransitionMixin, models.Model):
     submitted_at = models.DateTimeField(_("envoyée le"), null=True, blank=True)
     decided_at = models.DateTimeField(_("décidée le"), null=True, blank=True)
     closed_at = models.DateTimeField(_("close le"), null=True, blank=True)
-    state_changed_at = models.DateTimeField(_("état depuis le"), default=timezone.now)
+    # state_changed_at (core.statemachine.StatefulModel): drives the expiry of a request.
 
     class Meta:
         verbose_name = _("demande d'équipement")
@@ -398,97 +406,33 @@ class DeviceRequest(ConcurrentTransitionMixin, models.Model):
         self.closed_at = timezone.now()
 
 
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise TypeError("Event rows are append-only.")
+class RequestEvent(Event):
+    """Append-only history of a request (core.events): written by prets/events.py only."""
 
-    def delete(self):
-        raise TypeError("Event rows are append-only.")
+    class Action(models.TextChoices):
+        CREATE = "create", _("demande écrite")
+        SUBMIT = "submit", _("envoyée")
+        APPROVE = "approve", _("acceptée")
+        REJECT = "reject", _("refusée")
+        CANCEL = "cancel", _("annulée")
+        EXPIRE = "expire", _("expirée")
+        ALLOCATE = "allocate", _("appareil réservé")
+        RELEASE = "release", _("appareil libéré")
+        FULFIL = "fulfil", _("foyer équipé")
 
-    def redact_notes(self) -> int:
-        """The one change allowed: erase free text when a household is anonymised."""
-        return super().update(note="")
-
-
-class AppendOnlyModel(models.Model):
-    objects = AppendOnlyQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise TypeError("Event rows are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("Event rows are append-only.")
-
-
-REQUEST_ACTION_LABELS = {
-    "create": _("demande écrite"),
-    "submit": _("envoyée"),
-    "approve": _("acceptée"),
-    "reject": _("refusée"),
-    "cancel": _("annulée"),
-    "expire": _("expirée"),
-    "allocate": _("appareil réservé"),
-    "release": _("appareil libéré"),
-    "fulfil": _("foyer équipé"),
-}
-
-LOAN_ACTION_LABELS = {
-    "start": _("prêt commencé"),
-    "renew": _("prêt renouvelé"),
-    "deposit_paid": _("caution versée"),
-    "deposit_refunded": _("caution rendue"),
-    "agreement_signed": _("convention signée"),
-    "take_back": _("appareil rendu"),
-    "transfer": _("appareil cédé au foyer"),
-    "declare_lost": _("appareil perdu ou volé"),
-}
-
-
-class RequestEvent(AppendOnlyModel):
-    """Append-only log of a request: one row per state change and notable action."""
+    STATES = RequestState
 
     request = models.ForeignKey(
         DeviceRequest, on_delete=models.PROTECT, related_name="events", verbose_name=_("demande")
     )
-    action = models.CharField(_("action"), max_length=30)
-    source_state = models.CharField(_("état de départ"), max_length=20, blank=True)
-    target_state = models.CharField(_("état d'arrivée"), max_length=20)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("par"),
-    )
-    at = models.DateTimeField(_("le"), default=timezone.now)
-    note = models.CharField(_("note"), max_length=300, blank=True)
 
-    class Meta:
+    class Meta(Event.Meta):
         verbose_name = _("événement de demande")
         verbose_name_plural = _("historique des demandes")
-        ordering = ["-id"]
         indexes = [models.Index(fields=["request", "-id"], name="request_event_request")]
 
     def __str__(self):
         return f"{self.request_id} {self.action} {self.at:%d/%m/%Y %H:%M}"
-
-    @property
-    def action_label(self):
-        return REQUEST_ACTION_LABELS.get(self.action, self.action)
-
-    @property
-    def target_label(self):
-        return (
-            RequestState(self.target_state).label
-            if self.target_state in RequestState.values
-            else ""
-        )
 
 
 # --- allocation -----------------------------------------------------------------------------
@@ -566,7 +510,12 @@ class LoanState(models.TextChoices):
     LOST = "lost", _("perdu ou volé")
 
 
-class Loan(ConcurrentTransitionMixin, models.Model):
+class Loan(StatefulModel):
+    """A device lent to a household. Its state is saved only with its ``LoanEvent``."""
+
+    EVENT_MODEL = "prets.LoanEvent"
+    EVENT_SUBJECT = "loan"
+
     request = models.OneToOneField(
         DeviceRequest, on_delete=models.PROTECT, related_name="loan", verbose_name=_("demande")
     )
@@ -639,50 +588,61 @@ class Loan(ConcurrentTransitionMixin, models.Model):
             return str(_("versée le %(d)s") % {"d": self.deposit_paid_on.strftime("%d/%m/%Y")})
         return str(_("à verser"))
 
-    @transition(field=state, source=LoanState.OPEN, target=LoanState.RETURNED)
+    @transition(
+        field=state,
+        source=LoanState.OPEN,
+        target=LoanState.RETURNED,
+        custom={"label": _("Enregistrer le retour")},
+    )
     def take_back(self, day: dt.date):
         self.closed_on = day
 
-    @transition(field=state, source=LoanState.OPEN, target=LoanState.TRANSFERRED)
+    @transition(
+        field=state,
+        source=LoanState.OPEN,
+        target=LoanState.TRANSFERRED,
+        custom={"label": _("Céder l'appareil au foyer")},
+    )
     def transfer(self, day: dt.date):
         self.closed_on = day
 
-    @transition(field=state, source=LoanState.OPEN, target=LoanState.LOST)
+    @transition(
+        field=state,
+        source=LoanState.OPEN,
+        target=LoanState.LOST,
+        custom={"label": _("Déclarer perdu ou volé")},
+    )
     def declare_lost(self, day: dt.date):
         self.closed_on = day
 
 
-class LoanEvent(AppendOnlyModel):
-    """Append-only log of a loan: start, renewals, deposit, signature, return, end."""
+class LoanEvent(Event):
+    """Append-only history of a loan (core.events): start, renewals, deposit, signature,
+    return, end. Written by prets/events.py only."""
+
+    class Action(models.TextChoices):
+        START = "start", _("prêt commencé")
+        RENEW = "renew", _("prêt renouvelé")
+        DEPOSIT_PAID = "deposit_paid", _("caution versée")
+        DEPOSIT_REFUNDED = "deposit_refunded", _("caution rendue")
+        AGREEMENT_SIGNED = "agreement_signed", _("convention signée")
+        TAKE_BACK = "take_back", _("appareil rendu")
+        TRANSFER = "transfer", _("appareil cédé au foyer")
+        DECLARE_LOST = "declare_lost", _("appareil perdu ou volé")
+
+    STATES = LoanState
 
     loan = models.ForeignKey(
         Loan, on_delete=models.PROTECT, related_name="events", verbose_name=_("prêt")
     )
-    action = models.CharField(_("action"), max_length=30)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("par"),
-    )
-    at = models.DateTimeField(_("le"), default=timezone.now)
-    note = models.CharField(_("note"), max_length=300, blank=True)
-    data = models.JSONField(_("détails"), default=dict, blank=True)
 
-    class Meta:
+    class Meta(Event.Meta):
         verbose_name = _("événement de prêt")
         verbose_name_plural = _("historique des prêts")
-        ordering = ["-id"]
         indexes = [models.Index(fields=["loan", "-id"], name="loan_event_loan")]
 
     def __str__(self):
         return f"{self.loan_id} {self.action} {self.at:%d/%m/%Y %H:%M}"
-
-    @property
-    def action_label(self):
-        return LOAN_ACTION_LABELS.get(self.action, self.action)
 
 
 class FollowUpKind(models.TextChoices):

@@ -1,21 +1,21 @@
 """Pages of the loan scheme. Thin: validate a form, read through selectors, call one service,
 and turn a refusal into a French message. Another organisation's row is a 404."""
 
-import json
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.views import attempt
 from documents.rendering import render_pdf
+from documents.responses import json_response, pdf_response
 from parc.codes import MistypedCode, NotACode, normalize_code
 
 from . import pricing, selectors, services
@@ -45,14 +45,6 @@ from .permissions import (
     is_prescriber_for,
     prescribing_organisation_ids,
 )
-
-
-def _refusal(error: Exception) -> str:
-    if isinstance(error, services.ACTION_ERRORS):
-        return error.message
-    if isinstance(error, ValidationError):
-        return " ".join(error.messages)
-    raise error
 
 
 def _page(request, queryset):
@@ -168,24 +160,24 @@ def request_create(request, pk):
     form = RequestForm(request.POST or None, refurbishers=selectors.refurbishers(), checks=checks)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            created = services.request_create(
-                request.user,
-                household=household,
-                refurbisher=data["refurbisher"],
-                device_kind=data["device_kind"],
-                purpose=data["purpose"],
-                mode=data["mode"],
-                urgency=data["urgency"],
-                training=data["training"],
-                eligibility=data["eligibility"],
-                details=data["details"],
-                consent_informed=data["consent_informed"],
-                submit="submit" in request.POST,
-            )
-        except services.ACTION_ERRORS as error:
-            messages.error(request, _refusal(error))
-        else:
+        outcome = attempt(
+            request,
+            services.request_create,
+            request.user,
+            household=household,
+            refurbisher=data["refurbisher"],
+            device_kind=data["device_kind"],
+            purpose=data["purpose"],
+            mode=data["mode"],
+            urgency=data["urgency"],
+            training=data["training"],
+            eligibility=data["eligibility"],
+            details=data["details"],
+            consent_informed=data["consent_informed"],
+            submit="submit" in request.POST,
+        )
+        if outcome:
+            created = outcome.value
             if created.state == RequestState.SUBMITTED:
                 messages.success(request, _("Demande envoyée à l'association."))
             else:
@@ -219,26 +211,21 @@ def request_action(request, pk, action):
             messages.error(request, " ".join(errors))
         return redirect("prets:request", pk=device_request.pk)
     data = form.cleaned_data
-    expected = data["expected_state"]
-    try:
-        if name == "submit":
-            services.request_submit(device_request.pk, request.user, expected_state=expected)
-        elif name == "approve":
-            services.request_approve(
-                device_request.pk, request.user, note=data["note"], expected_state=expected
-            )
-        elif name == "reject":
-            services.request_reject(
-                device_request.pk, request.user, reason=data["reason"], expected_state=expected
-            )
-        else:
-            services.request_cancel(
-                device_request.pk, request.user, note=data["note"], expected_state=expected
-            )
-    except services.ACTION_ERRORS as error:
-        messages.error(request, _refusal(error))
-    else:
-        messages.success(request, done)
+    service, extra = {
+        "submit": (services.request_submit, {}),
+        "approve": (services.request_approve, {"note": data.get("note", "")}),
+        "reject": (services.request_reject, {"reason": data.get("reason", "")}),
+        "cancel": (services.request_cancel, {"note": data.get("note", "")}),
+    }[name]
+    attempt(
+        request,
+        service,
+        device_request.pk,
+        request.user,
+        expected_state=data["expected_state"],
+        **extra,
+        success=done,
+    )
     return redirect("prets:request", pk=device_request.pk)
 
 
@@ -246,10 +233,7 @@ def request_action(request, pk, action):
 @require_POST
 def request_consent(request, pk):
     device_request = selectors.request_for(request.user, pk)
-    try:
-        services.request_consent(device_request.pk, request.user)
-    except services.ACTION_ERRORS as error:
-        messages.error(request, _refusal(error))
+    attempt(request, services.request_consent, device_request.pk, request.user)
     return redirect("prets:request", pk=device_request.pk)
 
 
@@ -272,15 +256,14 @@ def allocate(request, pk):
                 messages.error(request, _("Aucun appareil de l'association n'a ce code."))
                 return redirect("prets:allocate", pk=device_request.pk)
             device_id = found.pk
-        try:
-            allocation = services.device_allocate(device_request.pk, device_id, request.user)
-        except services.ACTION_ERRORS as error:
-            messages.error(request, _refusal(error))
-        else:
+        allocated = attempt(
+            request, services.device_allocate, device_request.pk, device_id, request.user
+        )
+        if allocated:
             messages.success(
                 request,
                 _("Appareil %(code)s réservé pour la demande.")
-                % {"code": allocation.device.public_code},
+                % {"code": allocated.value.device.public_code},
             )
             return redirect("prets:request", pk=device_request.pk)
     return render(
@@ -300,12 +283,14 @@ def release(request, pk):
     device_request = selectors.request_for(request.user, pk)
     form = NoteForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
-    try:
-        services.allocation_release(device_request.pk, request.user, note=note)
-    except services.ACTION_ERRORS as error:
-        messages.error(request, _refusal(error))
-    else:
-        messages.success(request, _("Appareil libéré : il est de nouveau disponible."))
+    attempt(
+        request,
+        services.allocation_release,
+        device_request.pk,
+        request.user,
+        note=note,
+        success=_("Appareil libéré : il est de nouveau disponible."),
+    )
     return redirect("prets:request", pk=device_request.pk)
 
 
@@ -337,17 +322,16 @@ def loan_start(request, pk):
         },
     )
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            loan = services.loan_start(device_request.pk, request.user, **data)
-        except services.ACTION_ERRORS as error:
-            messages.error(request, _refusal(error))
-        else:
-            messages.success(
-                request,
-                _("Prêt commencé. Imprimez la convention en deux exemplaires à signer."),
-            )
-            return redirect("prets:loan", pk=loan.pk)
+        started = attempt(
+            request,
+            services.loan_start,
+            device_request.pk,
+            request.user,
+            **form.cleaned_data,
+            success=_("Prêt commencé. Imprimez la convention en deux exemplaires à signer."),
+        )
+        if started:
+            return redirect("prets:loan", pk=started.value.pk)
     check = services.handover_check(device_request)
     intro = _("Appareil %(code)s pour %(household)s. %(training)s") % {
         "code": allocation.device.public_code,
@@ -374,13 +358,13 @@ def sale_create(request, pk):
     info = services.price_info(allocation.device)
     form = SaleForm(request.POST or None, initial={"price": info.suggested})
     if request.method == "POST" and form.is_valid():
-        try:
-            sale = services.sale_create(device_request.pk, request.user, **form.cleaned_data)
-        except services.ACTION_ERRORS as error:
-            messages.error(request, _refusal(error))
-        else:
+        sold = attempt(
+            request, services.sale_create, device_request.pk, request.user, **form.cleaned_data
+        )
+        if sold:
             messages.success(
-                request, _("Vente enregistrée : reçu n° %(n)s.") % {"n": sale.receipt_number}
+                request,
+                _("Vente enregistrée : reçu n° %(n)s.") % {"n": sold.value.receipt_number},
             )
             return redirect("prets:request", pk=device_request.pk)
     if info.cap is not None:
@@ -491,30 +475,22 @@ def loan_action(request, pk, action):
     form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            if action == "renouveler":
-                services.loan_renew(loan.pk, request.user, **data)
-                done = _("Prêt renouvelé jusqu'au %(d)s.") % {
-                    "d": data["due_on"].strftime("%d/%m/%Y")
-                }
-            elif action == "retour":
-                services.loan_take_back(loan.pk, request.user, **data)
-                done = _(
-                    "Retour enregistré. L'appareil est « Retourné » : il doit être effacé "
-                    "à nouveau avant un autre prêt."
-                )
-            elif action == "ceder":
-                services.loan_transfer(loan.pk, request.user, day=data["day"], note=data["note"])
-                done = _("Prêt terminé : le foyer garde l'appareil.")
-            else:
-                services.loan_declare_lost(
-                    loan.pk, request.user, day=data["day"], note=data["note"]
-                )
-                done = _("Appareil déclaré perdu ou volé.")
-        except services.ACTION_ERRORS as error:
-            messages.error(request, _refusal(error))
+        if action == "renouveler":
+            service, kwargs = services.loan_renew, data
+            done = _("Prêt renouvelé jusqu'au %(d)s.") % {"d": data["due_on"].strftime("%d/%m/%Y")}
+        elif action == "retour":
+            service, kwargs = services.loan_take_back, data
+            done = _(
+                "Retour enregistré. L'appareil est « Retourné » : il doit être effacé "
+                "à nouveau avant un autre prêt."
+            )
+        elif action == "ceder":
+            service, kwargs = services.loan_transfer, {"day": data["day"], "note": data["note"]}
+            done = _("Prêt terminé : le foyer garde l'appareil.")
         else:
-            messages.success(request, done)
+            service, kwargs = services.loan_declare_lost, {"day": data["day"], "note": data["note"]}
+            done = _("Appareil déclaré perdu ou volé.")
+        if attempt(request, service, loan.pk, request.user, **kwargs, success=done):
             return redirect("prets:loan", pk=loan.pk)
     intro = ""
     if action == "renouveler":
@@ -530,12 +506,14 @@ def loan_follow_up(request, pk):
     loan = selectors.loan_for(request.user, pk)
     form = FollowUpForm(request.POST)
     if form.is_valid():
-        try:
-            services.loan_follow_up(loan.pk, request.user, **form.cleaned_data)
-        except services.ACTION_ERRORS as error:
-            messages.error(request, _refusal(error))
-        else:
-            messages.success(request, _("Suivi enregistré."))
+        attempt(
+            request,
+            services.loan_follow_up,
+            loan.pk,
+            request.user,
+            **form.cleaned_data,
+            success=_("Suivi enregistré."),
+        )
     else:
         messages.error(request, _("Vérifiez le type et la date du suivi."))
     return redirect("prets:loan", pk=loan.pk)
@@ -559,23 +537,13 @@ def loan_date(request, pk, action):
         messages.error(request, _("Indiquez une date valide."))
         return redirect("prets:loan", pk=loan.pk)
     day = form.cleaned_data["day"]
-    try:
-        if action == "convention-signee":
-            services.loan_agreement_signed(loan.pk, request.user, day=day)
-        else:
-            kind = "paid" if action == "caution-versee" else "refunded"
-            services.loan_deposit(loan.pk, request.user, action=kind, day=day)
-    except services.ACTION_ERRORS as error:
-        messages.error(request, _refusal(error))
+    if action == "convention-signee":
+        service, kwargs = services.loan_agreement_signed, {}
     else:
-        messages.success(request, LOAN_DATES[action])
+        kind = "paid" if action == "caution-versee" else "refunded"
+        service, kwargs = services.loan_deposit, {"action": kind}
+    attempt(request, service, loan.pk, request.user, day=day, **kwargs, success=LOAN_DATES[action])
     return redirect("prets:loan", pk=loan.pk)
-
-
-def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
 
 
 @login_required
@@ -590,14 +558,14 @@ def loan_agreement(request, pk):
             "printed_on": timezone.localdate(),
         },
     )
-    return _pdf_response(pdf, f"convention-pret-{loan.pk}.pdf")
+    return pdf_response(pdf, f"convention-pret-{loan.pk}.pdf", inline=True)
 
 
 @login_required
 def sale_receipt(request, pk):
     sale = selectors.sale_for(request.user, pk)
     pdf = render_pdf("prets/pdf/receipt.html", {"sale": sale})
-    return _pdf_response(pdf, f"recu-{sale.receipt_number}.pdf")
+    return pdf_response(pdf, f"recu-{sale.receipt_number}.pdf", inline=True)
 
 
 # --- households -----------------------------------------------------------------------------
@@ -627,14 +595,19 @@ def household_file(request, pk):
 def eligibility_add(request, pk):
     household = selectors.household_for_prescriber(request.user, pk)
     form = EligibilityCheckForm(request.POST or None, criteria=selectors.active_criteria())
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.eligibility_check_record(household.pk, request.user, **form.cleaned_data)
-        except services.ACTION_ERRORS as error:
-            messages.error(request, _refusal(error))
-        else:
-            messages.success(request, _("Vérification d'éligibilité enregistrée."))
-            return redirect("prets:household", pk=household.pk)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and attempt(
+            request,
+            services.eligibility_check_record,
+            household.pk,
+            request.user,
+            **form.cleaned_data,
+            success=_("Vérification d'éligibilité enregistrée."),
+        )
+    ):
+        return redirect("prets:household", pk=household.pk)
     return _form_page(
         request,
         form,
@@ -652,17 +625,10 @@ def eligibility_add(request, pk):
 @login_required
 def household_export(request, pk):
     household = selectors.household_for_prescriber(request.user, pk)
-    try:
-        data = services.household_export(household.pk, request.user)
-    except services.ACTION_ERRORS as error:
-        messages.error(request, _refusal(error))
+    exported = attempt(request, services.household_export, household.pk, request.user)
+    if not exported:
         return redirect("prets:household", pk=household.pk)
-    response = HttpResponse(
-        json.dumps(data, ensure_ascii=False, indent=2),
-        content_type="application/json; charset=utf-8",
-    )
-    response["Content-Disposition"] = f'attachment; filename="foyer-{household.pk}.json"'
-    return response
+    return json_response(exported.value, f"foyer-{household.pk}.json")
 
 
 @login_required
@@ -670,14 +636,18 @@ def household_export(request, pk):
 def household_erase(request, pk):
     household = selectors.household_for_prescriber(request.user, pk)
     form = EraseForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.household_erase(household.pk, request.user)
-        except services.ACTION_ERRORS as error:
-            messages.error(request, _refusal(error))
-        else:
-            messages.success(request, _("Les données personnelles du foyer ont été effacées."))
-            return redirect("prets:household", pk=household.pk)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and attempt(
+            request,
+            services.household_erase,
+            household.pk,
+            request.user,
+            success=_("Les données personnelles du foyer ont été effacées."),
+        )
+    ):
+        return redirect("prets:household", pk=household.pk)
     return _form_page(
         request,
         form,

@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 
 from acteurs.models import Role
-from acteurs.permissions import is_coordinator, organisations_with_role
+from acteurs.permissions import is_coordinator, organisations_with_role, roles_by_organisation
 
 from .models import Funding
 
 TEAM_ROLES = frozenset({Role.ADMIN, Role.STAFF})
+# Who is offered the dashboards (what each one shows is still its report scope).
+DASHBOARD_ROLES = frozenset({Role.ADMIN, Role.STAFF, Role.FUNDER})
 
 
 @dataclass(frozen=True)
@@ -71,3 +73,16 @@ def report_scope(user) -> ReportScope:
     if user is not None and user.is_authenticated:
         user._filiere_report_scope = scope
     return scope
+
+
+def may_read_reports(user) -> bool:
+    """Whether the user may read at least one report (the scope is cached per request)."""
+    return user.is_authenticated and not report_scope(user).is_empty
+
+
+def sees_dashboards(user) -> bool:
+    """Admins, staff and funders (and superusers). Reads the memberships already cached for
+    the request: no query of its own on most pages."""
+    if not user.is_authenticated:
+        return False
+    return user.is_superuser or bool(DASHBOARD_ROLES & set(roles_by_organisation(user).values()))

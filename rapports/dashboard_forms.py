@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from acteurs.models import Commune, Departement, Epci
-
-from .dashboard_selectors import STUCK_STATES
+from core.bounds import BoundedDateField
+from parc.models import WAITING_STATES
 
 DEFAULT_PERIOD_DAYS = 365
 LONGEST_PERIOD_DAYS = 20 * 366
@@ -85,23 +85,21 @@ class PoolFilterForm(OrganisationChoiceMixin, forms.Form):
     def __init__(self, data, *, organisations):
         super().__init__(data)
         self._add_organisation_field(organisations)
-        from parc.models import State
-
         self.fields["etape"].choices = [("", _("Toutes les étapes"))] + [
-            (state, State(state).label) for state in STUCK_STATES
+            (state, state.label) for state in WAITING_STATES
         ]
 
 
 class PeriodForm(forms.Form):
     """``debut`` and ``fin`` (inclusive). Both absent: the last twelve months."""
 
-    debut = forms.DateField(
+    debut = BoundedDateField(
         label=_("Du"),
         required=False,
         widget=DateInput(),
         error_messages={"invalid": _("La date de début n'est pas une date (jj/mm/aaaa).")},
     )
-    fin = forms.DateField(
+    fin = BoundedDateField(
         label=_("Au"),
         required=False,
         widget=DateInput(),

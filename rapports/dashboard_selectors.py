@@ -13,8 +13,9 @@ Everything is aggregated by the database; Python only receives a few dozen rows.
   are nearest-rank percentiles computed in SQL (``ROW_NUMBER`` and ``COUNT`` windows: the
   value at rank ceil(p × n)), which SQLite ≥ 3.25 and PostgreSQL both run.
 - **Stuck devices**: devices whose current stage started more than ``STUCK_AFTER_DAYS``
-  days ago, among the states where a device waits for someone (not on loan, not gone). A
-  live, paginated query on the partial index ``device_stuck`` (parc migration 0006).
+  days ago, among the states where a device waits for someone of the team
+  (``parc.models.WAITING_STATES``: not on loan, not gone). A live, paginated query on the
+  partial index ``device_stuck``, whose condition is those same states.
 
 The first three are costly at a million devices (seconds on PostgreSQL), so the page reads
 them from a **summary** kept in the cache and refreshed in the background
@@ -35,7 +36,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from acteurs.models import Organisation
-from parc.models import Device, DeviceEvent, DeviceKind, Grade, State
+from parc.models import WAITING_STATES, Device, DeviceEvent, DeviceKind, Grade, State
 from parc.services import TRANSITIONS
 
 from .disclosure import SMALL_COUNT
@@ -56,17 +57,6 @@ STAGES = (
     State.READY,
     State.ALLOCATED,
     State.ON_LOAN,
-    State.RETURNED,
-)
-# Where a device waits for someone of the team. On loan is the household's time: overdue
-# loans are in the loan-scheme report. Must match the condition of the index device_stuck.
-STUCK_STATES = (
-    State.REGISTERED,
-    State.TRIAGE,
-    State.WIPED,
-    State.REFURBISHING,
-    State.READY,
-    State.ALLOCATED,
     State.RETURNED,
 )
 GONE_STATES = (State.TRANSFERRED, State.PARTS, State.RECYCLED, State.LOST)
@@ -261,12 +251,12 @@ def stuck_counts(owner_ids: tuple[int, ...] | None, now: dt.datetime) -> dict[st
     limit = now - dt.timedelta(days=STUCK_AFTER_DAYS)
     rows = (
         _devices(owner_ids)
-        .filter(state__in=STUCK_STATES, state_changed_at__lt=limit)
+        .filter(state__in=WAITING_STATES, state_changed_at__lt=limit)
         .order_by()
         .values("state")
         .annotate(n=Count("id"))
     )
-    counts = dict.fromkeys(STUCK_STATES, 0)
+    counts = dict.fromkeys(WAITING_STATES, 0)
     for row in rows:
         counts[row["state"]] = row["n"]
     return counts
@@ -278,7 +268,7 @@ def stuck_devices(
     """Devices in their current stage for more than STUCK_AFTER_DAYS, longest first (index
     device_stuck: an ordered range, so a page costs the same however many are stuck)."""
     limit = now - dt.timedelta(days=STUCK_AFTER_DAYS)
-    states = [state] if state else list(STUCK_STATES)
+    states = [state] if state else list(WAITING_STATES)
     return (
         _devices(owner_ids)
         .filter(state__in=states, state_changed_at__lt=limit)

@@ -126,7 +126,7 @@ class DonationSummary(models.Model):
     donation = models.OneToOneField(
         "dons.Donation",
         on_delete=models.CASCADE,
-        related_name="summary",
+        related_name="device_summary",
         verbose_name=_("don"),
     )
     computed_at = models.DateTimeField(_("calculé le"))

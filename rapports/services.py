@@ -155,7 +155,9 @@ def stale_donation_ids() -> list[int]:
     from parc.models import DeviceEvent
 
     missing = list(
-        Donation.objects.filter(summary__isnull=True).order_by("pk").values_list("pk", flat=True)
+        Donation.objects.filter(device_summary__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
     seen_up_to = dict(DonationSummary.objects.values_list("donation_id", "last_event_id"))
     if not seen_up_to:

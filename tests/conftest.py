@@ -21,6 +21,15 @@ class InvalidTemplateVariable(str):
         raise AssertionError(f"Undefined template variable: {variable!r}")
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """The cache outlives a test's rolled-back rows (a job's heartbeat is kept by its id, and
+    ids are reused): every test starts with an empty one."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 def pytest_configure(config):
     settings.TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = InvalidTemplateVariable("%s")
 

@@ -3,11 +3,10 @@
 The entry point is ``request_labels(user, device_ids, ...)``: any list of device ids works,
 whatever produced it (the ticked rows of the list, the current list filter, one device page,
 and later a donation), in the order given. Under ``BACKGROUND_FROM`` labels the PDF comes back
-at once; from there a ``LabelJob`` is created and a Celery task renders it, updating its
-progress, for the job page to poll.
+at once; from there a ``LabelJob`` (core.jobs.BackgroundJob) is created and a Celery task
+renders it through ``core.jobs.run_job``, beating with its progress for the job page to poll.
 """
 
-import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -16,7 +15,6 @@ from datetime import date
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.template.loader import render_to_string
@@ -28,15 +26,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from acteurs.permissions import is_coordinator
+from core.errors import InvalidInput
+from core.jobs import run_job
 from documents.qr import qr_svg_compact
 from dons import selectors as dons_selectors
 
 from .. import selectors
 from ..codes import PREFIX
-from ..models import Device, LabelJob, LabelJobStatus
+from ..models import Device, LabelJob
 from .layouts import LAYOUTS, LabelLayout
-
-logger = logging.getLogger(__name__)
 
 # Smaller batches come back at once; from this many labels on, they are made in the background.
 BACKGROUND_FROM = 200
@@ -47,12 +45,10 @@ MAX_LABELS = 5000
 CHUNK_LABELS = 105
 
 
-class LabelRequestError(Exception):
+class LabelRequestError(InvalidInput):
     """A request that cannot be printed; ``message`` says why, in French."""
 
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+    code = "labels_refused"
 
 
 @dataclass(frozen=True)
@@ -352,45 +348,30 @@ def request_labels(
         device_ids=[device.pk for device in devices],
         total=total,
     )
-    from ..tasks import render_label_job
-
-    transaction.on_commit(lambda: render_label_job.delay(job.pk))
+    job.enqueue()
     return LabelOutcome(layout=layout, total=total, job=job)
 
 
 def run_label_job(job_id: int) -> None:
-    """Render a job's PDF, reporting progress; a job already started is left alone."""
-    if not LabelJob.objects.filter(pk=job_id, status=LabelJobStatus.PENDING).update(
-        status=LabelJobStatus.RUNNING
-    ):
-        return
-    job = LabelJob.objects.get(pk=job_id)
-    try:
+    """Render a job's PDF, beating with the labels laid out so far; a job already started
+    (another worker, a redelivered task) is left alone (core.jobs.run_job)."""
+
+    def render(job: LabelJob) -> dict:
         layout = LAYOUTS[job.layout]
         devices = Device.objects.filter(pk__in=job.device_ids).select_related("owner")
         by_id = {device.pk: device for device in devices}
         labels = [label_for(by_id[pk]) for pk in job.device_ids if pk in by_id]
-
         # Labels laid out so far; writing the PDF comes after the last group (the job page
         # says so while the job is still running with every label done).
-        def progress(done: int) -> None:
-            LabelJob.objects.filter(pk=job_id).update(done=done)
-
         pdf = render_labels_pdf(
             labels,
             layout,
             start=job.options.get("start", 1),
             copies=job.options.get("copies", 1),
-            progress=progress,
+            progress=job.beat,
         )
         name = pdf_filename(layout, timezone.localdate(job.created_at))
         job.pdf.save(name, ContentFile(pdf), save=False)
-    except Exception as error:
-        logger.exception("Label job %s failed", job_id)
-        LabelJob.objects.filter(pk=job_id).update(
-            status=LabelJobStatus.FAILED, error=str(error)[:2000], finished_at=timezone.now()
-        )
-        return
-    LabelJob.objects.filter(pk=job_id).update(
-        status=LabelJobStatus.DONE, done=job.total, pdf=job.pdf.name, finished_at=timezone.now()
-    )
+        return {"done": job.total, "pdf": job.pdf.name}
+
+    run_job(LabelJob, job_id, render)

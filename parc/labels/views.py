@@ -8,17 +8,22 @@ from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from core.bounds import parse_id
+from core.errors import ApplicationError
+from core.jobs import JobStatus, job_status
+from core.views import attempt
+from documents.responses import PDF_TYPE, file_response, pdf_response
 
 from .. import selectors
 from ..forms import DeviceFilterForm
-from ..models import LabelJobStatus
 from . import sheets
 from .forms import LabelOptionsForm, LabelSelectionForm
 from .layouts import LAYOUTS
@@ -65,11 +70,11 @@ def _selection(request) -> Selection:
             # Every ticked device must be visible: checked here already, not only when printing.
             selection.preview = sheets.devices_for_labels(user, selection.ids)[:PREVIEW]
         elif "don" in request.GET:
-            raw = request.GET["don"]
-            if not raw.isdigit():
+            donation_id = parse_id(request.GET["don"])
+            if donation_id is None:
                 selection.error = _("Don invalide : revenez à la page du don.")
                 return selection
-            selection.donation = sheets.donation_for_labels(user, int(raw))
+            selection.donation = sheets.donation_for_labels(user, donation_id)
             selection.ids = sheets.device_ids_from_donation(user, selection.donation)
             if not selection.ids:
                 selection.error = _(
@@ -93,7 +98,7 @@ def _selection(request) -> Selection:
             selection.ids = sheets.device_ids_from_filter(user, filters.cleaned_data)
             if selection.ids:
                 selection.preview = sheets.devices_for_labels(user, selection.ids[:PREVIEW])
-    except sheets.LabelRequestError as error:
+    except ApplicationError as error:
         selection.error = error.message
         return selection
     if not selection.ids:
@@ -119,17 +124,17 @@ def labels(request):
                 request, _("Les étiquettes n'ont pas été préparées : corrigez le formulaire.")
             )
         else:
-            try:
-                outcome = sheets.request_labels(
-                    request.user,
-                    selection.ids,
-                    layout_key=form.cleaned_data["layout"],
-                    start=form.cleaned_data["start"],
-                    copies=form.cleaned_data["copies"],
-                )
-            except sheets.LabelRequestError as error:
-                messages.error(request, error.message)
-            else:
+            requested = attempt(
+                request,
+                sheets.request_labels,
+                request.user,
+                selection.ids,
+                layout_key=form.cleaned_data["layout"],
+                start=form.cleaned_data["start"],
+                copies=form.cleaned_data["copies"],
+            )
+            if requested:
+                outcome = requested.value
                 if outcome.job is not None:
                     messages.success(
                         request,
@@ -141,12 +146,10 @@ def labels(request):
                         % {"count": outcome.total},
                     )
                     return redirect("parc:label_job", pk=outcome.job.pk)
-                response = HttpResponse(outcome.pdf, content_type="application/pdf")
-                response["Content-Disposition"] = f'attachment; filename="{outcome.filename}"'
-                return response
+                return pdf_response(outcome.pdf, outcome.filename)
     back = reverse("parc:list")
     if selection.donation is not None:
-        back = reverse("dons:donation", args=[selection.donation.pk])
+        back = selection.donation.get_absolute_url()
     elif selection.from_filter and selection.query:
         back += f"?{selection.query}"
     return render(
@@ -160,23 +163,42 @@ def labels(request):
 @login_required
 @require_GET
 def label_job(request, pk):
-    """The job page; htmx polls it every second for its progress fragment until it ends."""
-    job = sheets.label_job_for(request.user, pk)
-    context = {
-        "job": job,
-        "layout_name": LAYOUTS[job.layout].name if job.layout in LAYOUTS else job.layout,
-        "in_progress": job.status in (LabelJobStatus.PENDING, LabelJobStatus.RUNNING),
-        "oob": bool(request.htmx),
+    """The job page; htmx polls it every second for its progress fragment until it ends. A
+    job whose worker died shows as failed, with its restart button (core.jobs.job_status)."""
+    job = job_status(sheets.label_job_for(request.user, pk))
+    context = {"job": job, **_job_context(job)}
+    if request.htmx:
+        context["oob"] = True
+        return render(request, "core/_job_progress.html", context)
+    context["layout_name"] = LAYOUTS[job.layout].name if job.layout in LAYOUTS else job.layout
+    return render(request, "parc/label_job.html", context)
+
+
+def _job_context(job) -> dict:
+    return {
+        "poll_url": reverse("parc:label_job", args=[job.pk]),
+        "download_url": reverse("parc:label_job_pdf", args=[job.pk]),
+        "restart_url": reverse("parc:label_job_restart", args=[job.pk]),
+        "unit": _("étiquettes"),
+        "done_text": _("Les étiquettes sont prêtes : le PDF peut être téléchargé."),
+        "failed_text": _("La préparation des étiquettes a échoué."),
     }
-    template = "parc/_label_job_status.html" if request.htmx else "parc/label_job.html"
-    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def label_job_restart(request, pk):
+    """Restart a failed job: whoever may see the job page (its organisation, its author)."""
+    job = sheets.label_job_for(request.user, pk)
+    attempt(request, job.restart)
+    return redirect("parc:label_job", pk=job.pk)
 
 
 @login_required
 @require_GET
 def label_job_pdf(request, pk):
     job = sheets.label_job_for(request.user, pk)
-    if job.status != LabelJobStatus.DONE or not job.pdf:
+    if job.status != JobStatus.DONE or not job.pdf:
         raise Http404
     layout = LAYOUTS.get(job.layout)
     filename = (
@@ -184,9 +206,4 @@ def label_job_pdf(request, pk):
         if layout
         else "etiquettes.pdf"
     )
-    return FileResponse(
-        job.pdf.open("rb"),
-        as_attachment=True,
-        filename=filename,
-        content_type="application/pdf",
-    )
+    return file_response(job.pdf.open("rb"), filename, content_type=PDF_TYPE)

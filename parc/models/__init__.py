@@ -7,28 +7,31 @@
 - ``refurbishment``: functional tests;
 - ``events``: the append-only device event log;
 - ``scanning``: scan batches and their lines;
-- ``labels``: label sheets built in the background.
+- ``labels``: label sheets built in the background (``core.jobs.BackgroundJob``).
 
 Donors' inventory-list imports are the ``intake`` app's.
 """
+
+from core.statemachine import StateChangeWithoutEvent
 
 from .device import (
     KINDS_WITH_STORAGE,
     SEARCH_KEY_IGNORED,
     TERMINAL_STATES,
+    WAITING_STATES,
     Device,
     DeviceKind,
     Grade,
     State,
-    StateChangeWithoutEvent,
     StockLocation,
     can_run_any_transition,
     can_run_workshop_transition,
     search_key,
     to_search_key,
 )
-from .events import DeviceEvent, EventQuerySet
-from .labels import LabelJob, LabelJobStatus
+from .events import DeviceEvent
+from .evidence import EvidenceFile, EvidenceKind
+from .labels import LabelJob
 from .media import (
     ErasureRecord,
     ErasureResult,
@@ -36,6 +39,7 @@ from .media import (
     PostSanitizationDestination,
     SanitizationLevel,
     SanitizationMethod,
+    SmartStatus,
     StorageMedium,
     Verification,
 )
@@ -48,18 +52,20 @@ __all__ = [
     "TERMINAL_STATES",
     "Device",
     "DeviceEvent",
+    "EvidenceFile",
+    "EvidenceKind",
+    "WAITING_STATES",
     "DeviceKind",
     "ErasureRecord",
     "ErasureResult",
-    "EventQuerySet",
     "Grade",
     "LabelJob",
-    "LabelJobStatus",
     "MediaType",
     "PostSanitizationDestination",
     "RefurbishmentRecord",
     "SanitizationLevel",
     "SanitizationMethod",
+    "SmartStatus",
     "ScanAction",
     "ScanBatch",
     "ScanLine",

@@ -10,23 +10,14 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Replace, Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import FSMField, transition
 
 from acteurs.models import Organisation
 from acteurs.permissions import POOL_MANAGER_ROLES, POOL_ROLES, has_role
+from core.statemachine import StatefulModel
+from dons.models import DeviceKind  # defined once, where donors declare kinds; re-exported
 
 from .media import ErasureResult, StorageMedium
-
-
-class DeviceKind(models.TextChoices):
-    LAPTOP = "laptop", _("ordinateur portable")
-    DESKTOP = "desktop", _("ordinateur fixe")
-    SCREEN = "screen", _("écran")
-    TABLET = "tablet", _("tablette")
-    SMARTPHONE = "smartphone", _("smartphone")
-    PRINTER = "printer", _("imprimante")
-    OTHER = "other", _("autre")
-
 
 # Kinds that always hold user data somewhere: they cannot be wiped without a storage medium
 # on record, unless the device came without one.
@@ -57,6 +48,19 @@ class State(models.TextChoices):
 
 
 TERMINAL_STATES = frozenset({State.TRANSFERRED, State.PARTS, State.RECYCLED, State.LOST})
+# Where a device waits for someone of the team, not for a household (on loan is the
+# household's time). The partial index ``device_stuck`` covers exactly these states and the
+# pool dashboard's "stuck" list reads them (rapports.dashboard_selectors). An ordered tuple:
+# the index condition keeps this order, so reordering it would write a migration.
+WAITING_STATES = (
+    State.REGISTERED,
+    State.TRIAGE,
+    State.WIPED,
+    State.REFURBISHING,
+    State.READY,
+    State.ALLOCATED,
+    State.RETURNED,
+)
 
 
 class StockLocation(models.Model):
@@ -118,11 +122,13 @@ def to_search_key(text: str) -> str:
     return text
 
 
-class StateChangeWithoutEvent(RuntimeError):
-    """A device's state was changed and saved without its event row: use parc.services."""
+class Device(StatefulModel):
+    """A device of the pool. Its state is saved only together with its event row
+    (``core.statemachine``), through the transitions of ``parc.transitions.DEVICE``."""
 
+    EVENT_MODEL = "parc.DeviceEvent"
+    EVENT_SUBJECT = "device"
 
-class Device(ConcurrentTransitionMixin, models.Model):
     public_code = models.CharField(_("code"), max_length=12, unique=True, editable=False)
     kind = models.CharField(_("type"), max_length=20, choices=DeviceKind.choices)
     brand = models.CharField(_("marque"), max_length=100, blank=True)
@@ -179,7 +185,7 @@ class Device(ConcurrentTransitionMixin, models.Model):
     # Incremented each time the device comes back from a household: erasures and tests of an
     # earlier cycle no longer count, since the borrower's data is now on the device.
     cycle = models.PositiveSmallIntegerField(_("cycle"), default=1, editable=False)
-    state_changed_at = models.DateTimeField(_("état depuis le"), default=timezone.now)
+    # state_changed_at (core.statemachine.StatefulModel): when the last transition ran.
     last_seen_at = models.DateTimeField(_("vu en inventaire le"), null=True, blank=True)
     created_at = models.DateTimeField(_("enregistré le"), default=timezone.now)
     # Search keys computed by the database (upper case, no spaces or dashes), so a prefix
@@ -240,81 +246,18 @@ class Device(ConcurrentTransitionMixin, models.Model):
             ),
             # The pool dashboard's "stuck for more than 30 days" list, longest first: an
             # ordered range per organisation over the states where a device waits for the
-            # team (rapports.dashboard_selectors.STUCK_STATES), not a sort of the whole pool.
+            # team (WAITING_STATES), not a sort of the whole pool.
             models.Index(
                 fields=["owner", "state_changed_at"],
                 name="device_stuck",
-                condition=Q(
-                    state__in=[
-                        "registered",
-                        "triage",
-                        "wiped",
-                        "refurbishing",
-                        "ready",
-                        "allocated",
-                        "returned",
-                    ]
-                ),
+                # Plain strings, as migration 0007 wrote them (not enum members).
+                condition=Q(state__in=[str(state) for state in WAITING_STATES]),
             ),
         ]
 
     def __str__(self):
         label = " ".join(part for part in (self.brand, self.model) if part)
         return f"{self.public_code} {label}".strip()
-
-    # --- guard: a state change is saved only together with its event (see save_transition)
-
-    def save(self, *args, **kwargs):
-        saved_state = getattr(self, "_saved_state", None)
-        if (
-            saved_state is not None
-            and saved_state != self.state
-            and not getattr(self, "_saving_transition", False)
-        ):
-            raise StateChangeWithoutEvent(
-                "Device state changes must go through parc.services (event log)."
-            )
-        super().save(*args, **kwargs)
-        self._saved_state = self.state
-
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
-        instance._saved_state = instance.__dict__.get("state")
-        return instance
-
-    def refresh_from_db(self, *args, **kwargs):
-        super().refresh_from_db(*args, **kwargs)
-        self._saved_state = self.__dict__.get("state")
-
-    def save_transition(
-        self, *, action: str, source: str, actor, note: str = "", data=None, changed=None
-    ):
-        """Save the device and append its event row. Callers hold a transaction.
-
-        ``changed``: the other columns the transition changed, if the caller knows them; the
-        update then writes only those, the state and its date (otherwise every column).
-        """
-        from .events import DeviceEvent  # events.py imports this module
-
-        self.state_changed_at = timezone.now()
-        self._saving_transition = True
-        try:
-            if changed is None:
-                self.save()
-            else:
-                self.save(update_fields=sorted({*changed, "state", "state_changed_at"}))
-        finally:
-            self._saving_transition = False
-        return DeviceEvent.objects.create(
-            device=self,
-            action=action,
-            source_state=source,
-            target_state=self.state,
-            actor=actor,
-            note=note,
-            data=data or {},
-        )
 
     # --- invariants read by the transitions
 

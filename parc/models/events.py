@@ -1,48 +1,61 @@
-"""The append-only log of what happened to each device."""
+"""The append-only log of what happened to each device (``core.events.Event``): written by
+``parc/events.py`` only, one named function per kind of event."""
 
-from django.conf import settings
 from django.db import models
-from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from core.events import Event
 
 from .device import Device, State
 
+# The French words of an ORDS repair status (ateliers.ords.RepairStatus, a higher floor: the
+# event keeps the status as written, this is how the history reads it).
+REPAIR_STATUS_WORDS = {
+    "Fixed": gettext_lazy("réparé"),
+    "Repairable": gettext_lazy("réparable (suite à donner)"),
+    "End of life": gettext_lazy("fin de vie"),
+}
 
-class EventQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise TypeError("Device events are append-only.")
 
-    def delete(self):
-        raise TypeError("Device events are append-only.")
+class DeviceEvent(Event):
+    """One row per transition and per notable action on a device."""
 
+    class Action(models.TextChoices):
+        REGISTER = "register", gettext_lazy("Enregistré")
+        MOVE = "move", gettext_lazy("Déplacé")
+        ADD_MEDIUM = "add_medium", gettext_lazy("Support de stockage ajouté")
+        ERASURE = "erasure", gettext_lazy("Effacement enregistré")
+        HARDWARE_REPORT = "hardware_report", gettext_lazy("Rapport matériel joint")
+        ERASURE_LOG = "erasure_log", gettext_lazy("Journal d'effacement nwipe joint")
+        REPAIR = "repair", gettext_lazy("Réparation")
+        # The lifecycle transitions (Device's methods of the same names).
+        START_TRIAGE = "start_triage", gettext_lazy("Diagnostic commencé")
+        WIPE = "wipe", gettext_lazy("Effacement des données validé")
+        START_REFURBISHMENT = "start_refurbishment", gettext_lazy("Reconditionnement commencé")
+        MARK_READY = "mark_ready", gettext_lazy("Déclaré disponible")
+        ALLOCATE = "allocate", gettext_lazy("Attribué")
+        RELEASE = "release", gettext_lazy("Attribution libérée")
+        LEND = "lend", gettext_lazy("Prêté")
+        SELL = "sell", gettext_lazy("Cédé (vente ou don)")
+        TAKE_BACK = "take_back", gettext_lazy("Repris")
+        TRANSFER_TO_BORROWER = "transfer_to_borrower", gettext_lazy("Cédé à l'emprunteur")
+        DISMANTLE = "dismantle", gettext_lazy("Démonté pour pièces")
+        RECYCLE = "recycle", gettext_lazy("Envoyé au recyclage (DEEE)")
+        DECLARE_LOST = "declare_lost", gettext_lazy("Déclaré perdu ou volé")
 
-class DeviceEvent(models.Model):
-    """Append-only log: one row per transition and per notable action on a device."""
+    STATES = State
 
     device = models.ForeignKey(
-        Device, on_delete=models.PROTECT, related_name="events", verbose_name=_("appareil")
-    )
-    action = models.CharField(_("action"), max_length=40)
-    source_state = models.CharField(_("état de départ"), max_length=20, blank=True)
-    target_state = models.CharField(_("état d'arrivée"), max_length=20)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
+        Device,
         on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("par"),
+        related_name="events",
+        verbose_name=gettext_lazy("appareil"),
     )
-    at = models.DateTimeField(_("le"), default=timezone.now)
-    note = models.TextField(_("note"), blank=True)
-    data = models.JSONField(_("détails"), default=dict, blank=True)
 
-    objects = EventQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("événement")
-        verbose_name_plural = _("historique")
-        ordering = ["-id"]
+    class Meta(Event.Meta):
+        verbose_name = gettext_lazy("événement")
+        verbose_name_plural = gettext_lazy("historique")
         indexes = [
             models.Index(fields=["device", "-id"], name="event_device_id"),
             models.Index(fields=["action", "at"], name="event_action_at"),
@@ -51,18 +64,25 @@ class DeviceEvent(models.Model):
     def __str__(self):
         return f"{self.device_id} {self.action} {self.at:%d/%m/%Y %H:%M}"
 
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise TypeError("Device events are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("Device events are append-only.")
+    # --- how the device's history reads this event: an emphasised headline (a change of
+    # state, a repair) and its detail, both from the action and what it recorded.
 
     @property
-    def source_label(self):
-        return State(self.source_state).label if self.source_state in State.values else ""
+    def headline(self) -> str:
+        if self.changes_state:
+            return f"{self.source_label} → {self.target_label}"
+        if self.action == self.Action.REPAIR:
+            return self.action_label
+        return ""
 
     @property
-    def target_label(self):
-        return State(self.target_state).label if self.target_state in State.values else ""
+    def detail(self) -> str:
+        if self.changes_state:
+            return ""
+        if self.action == self.Action.MOVE:
+            return _("Déplacé vers %(to)s") % {
+                "to": (self.data or {}).get("to") or _("aucun emplacement")
+            }
+        if self.action == self.Action.REPAIR:
+            return str(REPAIR_STATUS_WORDS.get((self.data or {}).get("status"), ""))
+        return self.action_label

@@ -1,22 +1,19 @@
-"""Label sheets built in the background."""
+"""Label sheets built in the background (core.jobs.BackgroundJob: its states, progress,
+heartbeat; a job whose worker died is failed and can be restarted)."""
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from acteurs.models import Organisation
+from core.jobs import BackgroundJob
 
 
-class LabelJobStatus(models.TextChoices):
-    PENDING = "pending", _("en attente")
-    RUNNING = "running", _("en cours")
-    DONE = "done", _("prête")
-    FAILED = "failed", _("échec")
+class LabelJob(BackgroundJob):
+    """A label sheet built in the background (large batches), kept for download.
+    ``total``/``done``: labels."""
 
-
-class LabelJob(models.Model):
-    """A label sheet built in the background (large batches), kept for download."""
+    TASK_NAME = "parc.render_label_job"
 
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("organisation")
@@ -27,15 +24,7 @@ class LabelJob(models.Model):
     layout = models.CharField(_("format"), max_length=30)
     options = models.JSONField(_("options"), default=dict)
     device_ids = models.JSONField(_("appareils"), default=list)
-    total = models.PositiveIntegerField(_("étiquettes"), default=0)
-    done = models.PositiveIntegerField(_("faites"), default=0)
-    status = models.CharField(
-        _("état"), max_length=10, choices=LabelJobStatus.choices, default=LabelJobStatus.PENDING
-    )
     pdf = models.FileField(_("PDF"), upload_to="labels/%Y/%m/", blank=True)
-    error = models.TextField(_("erreur"), blank=True)
-    created_at = models.DateTimeField(_("demandée le"), default=timezone.now)
-    finished_at = models.DateTimeField(_("terminée le"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("planche d'étiquettes")
@@ -44,7 +33,3 @@ class LabelJob(models.Model):
 
     def __str__(self):
         return f"{self.layout} × {self.total}"
-
-    @property
-    def percent(self) -> int:
-        return 100 if not self.total else min(100, round(100 * self.done / self.total))

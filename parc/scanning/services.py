@@ -12,7 +12,7 @@ One function per use case, like ``parc.services``, which they call to act on dev
   same code arrives twice at the same time.
 - ``batch_close``, ``inventory_move_here``.
 
-Refusals raise ``DeviceActionError`` subclasses whose ``message`` is French.
+Refusals raise ``core.errors`` refusals whose ``message`` is French.
 """
 
 import unicodedata
@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from acteurs.models import Organisation
 from acteurs.permissions import POOL_ROLES, has_role
+from core.errors import ApplicationError, InvalidInput, NotPermitted, Refused
 
 from ..codes import MistypedCode, NotACode, normalize_code
 from ..models import (
@@ -37,26 +38,38 @@ from ..models import (
 )
 from ..services import (
     TRANSITIONS,
-    ActionNotPermitted,
-    DeviceActionError,
+    device_dismantle,
     device_move,
-    run_transition,
+    device_recycle,
+    device_start_refurbishment,
+    device_start_triage,
 )
 
-# Workshop transitions that make sense on a pallet of devices, one scan each. wipe and
-# mark_ready need a form per device (erasures, checklist); declare_lost needs circumstances.
-BATCH_TRANSITIONS = ("start_triage", "start_refurbishment", "recycle", "dismantle")
+# Workshop transitions that make sense on a pallet of devices, one scan each (their use
+# cases). wipe and mark_ready need a form per device (erasures, checklist); declare_lost
+# needs circumstances.
+BATCH_SERVICES = {
+    "start_triage": device_start_triage,
+    "start_refurbishment": device_start_refurbishment,
+    "recycle": device_recycle,
+    "dismantle": device_dismantle,
+}
+BATCH_TRANSITIONS = tuple(BATCH_SERVICES)
 # A device URL with a long base address stays well under this; ScanLine.raw holds 200.
 MAX_SCAN_LENGTH = 200
 MAX_MESSAGE_LENGTH = ScanLine._meta.get_field("message").max_length
 
 
-class ScanInputError(DeviceActionError):
+class ScanInputError(InvalidInput):
     """Nothing to read (empty, too long, only control characters): no line is recorded."""
 
+    code = "nothing_to_read"
 
-class CodeRejected(DeviceActionError):
+
+class CodeRejected(InvalidInput):
     """The text is not a usable code; ``outcome`` says why (unknown or mistyped)."""
+
+    code = "code_rejected"
 
     def __init__(self, message: str, *, outcome: str, text: str):
         super().__init__(message)
@@ -64,8 +77,8 @@ class CodeRejected(DeviceActionError):
         self.text = text
 
 
-class BatchClosed(DeviceActionError):
-    pass
+class BatchClosed(Refused):
+    code = "batch_closed"
 
 
 # --- reading a scanned code ---------------------------------------------------------------------
@@ -131,7 +144,7 @@ def unknown_code_message() -> str:
 
 def _check_member(user, organisation_id: int) -> None:
     if not user.is_superuser and not has_role(user, organisation_id, POOL_ROLES):
-        raise ActionNotPermitted(_("Vous n'avez pas accès au parc de cette organisation."))
+        raise NotPermitted(_("Vous n'avez pas accès au parc de cette organisation."))
 
 
 def _may_run(user, organisation_id: int, name: str) -> bool:
@@ -155,23 +168,27 @@ def batch_start(
     _check_member(user, organisation.pk)
     if action == ScanAction.TRANSITION:
         if transition not in BATCH_TRANSITIONS:
-            raise DeviceActionError(_("Cette action ne peut pas s'appliquer en série."))
+            raise InvalidInput(_("Cette action ne peut pas s'appliquer en série."))
         if not _may_run(user, organisation.pk, transition):
-            raise ActionNotPermitted(
+            raise NotPermitted(
                 _("Votre rôle ne permet pas l'action « %(action)s ».")
                 % {"action": TRANSITIONS[transition].label}
             )
         location = None
     elif action in (ScanAction.MOVE, ScanAction.INVENTORY):
         if location is None:
-            raise DeviceActionError(_("Choisissez un emplacement."))
+            raise InvalidInput(_("Choisissez un emplacement."), field="location")
         if location.organisation_id != organisation.pk:
-            raise DeviceActionError(_("Cet emplacement appartient à une autre organisation."))
+            raise InvalidInput(
+                _("Cet emplacement appartient à une autre organisation."),
+                code="foreign_location",
+                field="location",
+            )
         if not location.is_active:
-            raise DeviceActionError(_("Cet emplacement n'est plus utilisé."))
+            raise Refused(_("Cet emplacement n'est plus utilisé."), field="location")
         transition = ""
     else:
-        raise DeviceActionError(_("Action inconnue."))
+        raise InvalidInput(_("Action inconnue."))
     return ScanBatch.objects.create(
         organisation=organisation,
         user=user,
@@ -224,7 +241,7 @@ def _inventory_message(batch: ScanBatch, device: Device) -> str:
 def _apply(batch: ScanBatch, device: Device, user) -> str:
     """Run the batch's action on the (locked) device; the French line message."""
     if batch.action == ScanAction.TRANSITION:
-        event = run_transition(device.pk, batch.transition, user)
+        event = BATCH_SERVICES[batch.transition](device.pk, user)
         return _("%(action)s : fait, l'appareil est maintenant « %(state)s ».") % {
             "action": TRANSITIONS[batch.transition].label,
             "state": State(event.target_state).label,
@@ -275,7 +292,7 @@ def scan(batch: ScanBatch, raw_text, user) -> ScanLine:
         if not _already_applied(batch, device.pk):
             raise
         return _record(batch, text, device, ScanOutcome.DUPLICATE, duplicate)
-    except DeviceActionError as error:
+    except ApplicationError as error:
         return _record(batch, text, device, ScanOutcome.REFUSED, error.message)
 
 
@@ -283,9 +300,9 @@ def inventory_move_here(batch: ScanBatch, device_id: int, user):
     """Record at the inventoried location a device seen there but recorded elsewhere."""
     _check_member(user, batch.organisation_id)
     if batch.action != ScanAction.INVENTORY:
-        raise DeviceActionError(_("Cette série n'est pas un inventaire."))
+        raise Refused(_("Cette série n'est pas un inventaire."))
     if batch.closed_at is not None:
         raise BatchClosed(_("Cet inventaire est clos."))
     if not _already_applied(batch, device_id):
-        raise DeviceActionError(_("Cet appareil n'a pas été vu pendant cet inventaire."))
+        raise Refused(_("Cet appareil n'a pas été vu pendant cet inventaire."))
     return device_move(device_id, user, batch.location)

@@ -18,8 +18,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.errors import ApplicationError
+from core.views import attempt
+
 from ..models import ScanAction, ScanOutcome
-from ..services import TRANSITIONS, DeviceActionError
+from ..services import TRANSITIONS
 from . import selectors as scan_selectors
 from . import services as scanning
 from .forms import BatchStartForm, MoveHereForm, ScanForm
@@ -72,12 +75,9 @@ def batch_start(request):
         locations=scan_selectors.batch_locations(request.user),
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            batch = scanning.batch_start(request.user, **form.batch_kwargs())
-        except DeviceActionError as error:
-            messages.error(request, error.message)
-        else:
-            return redirect("parc:scan_batch", batch_id=batch.pk)
+        started = attempt(request, scanning.batch_start, request.user, **form.batch_kwargs())
+        if started:
+            return redirect("parc:scan_batch", batch_id=started.value.pk)
     batches = scan_selectors.open_batches(request.user)
     return render(
         request,
@@ -126,7 +126,7 @@ def _batch_scan(request, batch):
     if form.is_valid():
         try:
             line = scanning.scan(batch, form.cleaned_data["code"], request.user)
-        except DeviceActionError as refusal:
+        except ApplicationError as refusal:
             error = refusal.message
     else:
         error = form.errors["code"][0]
@@ -155,15 +155,8 @@ def _batch_scan(request, batch):
 @require_POST
 def batch_close(request, batch_id):
     batch = scan_selectors.batch_for(request.user, batch_id)
-    try:
-        scanning.batch_close(batch, request.user)
-    except DeviceActionError as error:
-        messages.error(request, error.message)
-    else:
-        if batch.action == ScanAction.INVENTORY:
-            messages.success(request, _("Inventaire clos."))
-        else:
-            messages.success(request, _("Série terminée."))
+    done = _("Inventaire clos.") if batch.action == ScanAction.INVENTORY else _("Série terminée.")
+    attempt(request, scanning.batch_close, batch, request.user, success=done)
     return redirect("parc:scan_batch", batch_id=batch.pk)
 
 
@@ -177,14 +170,13 @@ def batch_move_here(request, batch_id):
     if not form.is_valid():
         messages.error(request, _("Appareil inconnu."))
         return redirect("parc:scan_batch", batch_id=batch.pk)
-    try:
-        event = scanning.inventory_move_here(batch, form.cleaned_data["device"], request.user)
-    except DeviceActionError as error:
-        messages.error(request, error.message)
-    else:
+    moved = attempt(
+        request, scanning.inventory_move_here, batch, form.cleaned_data["device"], request.user
+    )
+    if moved:
         messages.success(
             request,
             _("%(code)s est maintenant enregistré à « %(location)s ».")
-            % {"code": event.device.public_code, "location": batch.location.name},
+            % {"code": moved.value.device.public_code, "location": batch.location.name},
         )
     return redirect("parc:scan_batch", batch_id=batch.pk)

@@ -1,7 +1,7 @@
 """Use cases of the loan scheme, one module per subject; every public name is re-exported
 here, so views, admin, commands and tests import ``prets.services`` whatever module holds it.
 
-- ``base``: the refusals (``LoanActionError`` and its subclasses, ``ACTION_ERRORS``);
+- ``base``: the refusals (the kernel's ``core.errors``), today's date, the household's touch;
 - ``eligibility``: eligibility checks;
 - ``requests``: device requests (create, submit, consent, approve, reject, cancel, expire);
 - ``allocation``: a device set aside for a request, or released;
@@ -12,15 +12,15 @@ here, so views, admin, commands and tests import ``prets.services`` whatever mod
 - ``personal_data``: households' export, erasure and anonymisation, old buyers' names.
 
 Each use case opens a transaction, locks the request or loan row, checks who acts, checks the
-conditions, runs the transition, saves it with its event row, writes the rows of the use
-case, runs the device transition (parc.services.run_transition, which locks the device and
-writes its event) — all committed together — then sends the e-mails after commit.
-Refusals raise ``LoanActionError`` (or parc's ``DeviceActionError``), whose ``message`` is
-French and safe to show.
+conditions, runs the transition through its machine (``prets.transitions``: the row saved with
+its event), writes the rows of the use case, drives the device through parc's typed services
+(``parc.services.device_allocate``, ``device_lend``…, which lock the device and write its
+event) — all committed together — then sends the e-mails after commit. Refusals raise
+``core.errors`` refusals, whose ``message`` is French and safe to show.
 """
 
 from .allocation import allocation_release, device_allocate
-from .base import ACTION_ERRORS, Changed, LoanActionError, NotPermitted, Refused
+from .base import Changed, NotFound, NotPermitted, Refused
 from .eligibility import eligibility_check_record
 from .handover import HandoverCheck, handover_check, policy_for
 from .loans import (
@@ -36,6 +36,7 @@ from .loans import (
 from .personal_data import (
     ANONYMOUS_NAME,
     anonymise_inactive_households,
+    household_anonymise_again,
     household_erase,
     household_export,
     purge_old_buyer_names,
@@ -53,16 +54,16 @@ from .requests import (
 from .sales import PriceInfo, price_info, sale_create
 
 __all__ = [
-    "ACTION_ERRORS",
     "ANONYMOUS_NAME",
     "Changed",
     "HandoverCheck",
-    "LoanActionError",
+    "NotFound",
     "NotPermitted",
     "PriceInfo",
     "Refused",
     "allocation_release",
     "anonymise_inactive_households",
+    "household_anonymise_again",
     "device_allocate",
     "eligibility_check_record",
     "expire_stale_requests",

@@ -3,18 +3,13 @@
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from parc import services as parc_services
 from parc.models import Device, State
-from parc.services import run_transition
 
+from .. import events
 from ..models import Allocation, RequestState
 from .base import Changed, Refused
-from .requests import (
-    _active_allocation,
-    _end_allocation,
-    _lock_request,
-    _request_event,
-    _require_desk,
-)
+from .requests import _active_allocation, _end_allocation, _lock_request, _require_desk
 
 
 def device_allocate(
@@ -48,15 +43,14 @@ def device_allocate(
                 _("L'appareil %(code)s vient d'être réservé pour une autre demande.")
                 % {"code": device.public_code}
             ) from None
-        run_transition(
+        parc_services.device_allocate(
             device_id,
-            "allocate",
             actor,
-            expected_state=expected_device_state,
+            request_id=request.pk,
             note=_("Demande n° %(n)s") % {"n": request.pk},
-            data={"request": request.pk},
+            expected_state=expected_device_state,
         )
-        _request_event(request, "allocate", request.state, actor, device.public_code)
+        events.device_set_aside(request, actor, device_code=device.public_code)
         return allocation
 
 
@@ -68,4 +62,4 @@ def allocation_release(request_id: int, actor, *, note: str = "") -> None:
         if allocation is None:
             raise Refused(_("Aucun appareil n'est réservé pour cette demande."))
         _end_allocation(allocation, actor, note or _("attribution libérée"))
-        _request_event(request, "release", request.state, actor, allocation.device.public_code)
+        events.device_released(request, actor, device_code=allocation.device.public_code)

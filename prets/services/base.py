@@ -1,35 +1,15 @@
-"""What every use case of the loan scheme shares: its refusals (``message`` in French, safe
-to show), today's date, and the touch that restarts a household's retention delay."""
+"""What every use case of the loan scheme shares: its refusals (the kernel's, ``message`` in
+French, safe to show), today's date, and the touch that restarts a household's retention
+delay."""
 
 import datetime as dt
 
 from django.utils import timezone
 
 from acteurs.models import Household
-from parc.services import DeviceActionError
+from core.errors import Changed, NotFound, NotPermitted, Refused
 
-
-class LoanActionError(Exception):
-    """An action was refused; ``message`` is French and safe to show to the user."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
-class NotPermitted(LoanActionError):
-    pass
-
-
-class Refused(LoanActionError):
-    pass
-
-
-class Changed(LoanActionError):
-    """Someone else changed the row between the moment the user saw it and now."""
-
-
-ACTION_ERRORS = (LoanActionError, DeviceActionError)
+__all__ = ["Changed", "NotFound", "NotPermitted", "Refused"]
 
 
 def _today() -> dt.date:

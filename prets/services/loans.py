@@ -7,22 +7,15 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
+from parc import services as parc_services
 from parc.models import State
-from parc.services import run_transition
 
-from ..models import (
-    AllocationStatus,
-    Loan,
-    LoanEvent,
-    LoanFollowUp,
-    LoanState,
-    Mode,
-    ReturnInspection,
-)
+from .. import events
+from ..models import AllocationStatus, Loan, LoanFollowUp, LoanState, Mode, ReturnInspection
 from ..permissions import can_follow_request, is_desk_for
-from .base import Changed, NotPermitted, Refused, _today, _touch_household
+from ..transitions import LOAN
+from .base import NotFound, NotPermitted, Refused, _today, _touch_household
 from .handover import _handover_ready, handover_check, policy_for
 from .requests import _lock_request, _run_request_transition
 
@@ -30,14 +23,8 @@ from .requests import _lock_request, _run_request_transition
 def _lock_loan(loan_id: int) -> Loan:
     loan = Loan.objects.select_for_update().filter(pk=loan_id).first()
     if loan is None:
-        raise Refused(_("Ce prêt n'existe pas."))
+        raise NotFound(_("Ce prêt n'existe pas."))
     return loan
-
-
-def _loan_event(loan, action, actor, note="", data=None) -> LoanEvent:
-    return LoanEvent.objects.create(
-        loan=loan, action=action, actor=actor, note=note[:300], data=data or {}
-    )
 
 
 def _require_loan_desk(loan, actor) -> None:
@@ -100,20 +87,15 @@ def loan_start(
         allocation.ended_by = actor
         allocation.save()
         _run_request_transition(request, "fulfil", actor, _("prêt n° %(n)s") % {"n": loan.pk})
-        _loan_event(
-            loan,
-            "start",
-            actor,
-            data={"due_on": due_on.isoformat(), "deposit": str(deposit)},
+        events.loan_started(
+            loan, actor, data={"due_on": due_on.isoformat(), "deposit": str(deposit)}
         )
-        run_transition(
+        parc_services.device_lend(
             allocation.device_id,
-            "lend",
             actor,
-            expected_state=State.ALLOCATED,
+            loan_id=loan.pk,
             note=_("Prêt n° %(n)s jusqu'au %(d)s")
             % {"n": loan.pk, "d": due_on.strftime("%d/%m/%Y")},
-            data={"loan": loan.pk},
         )
         _touch_household(request.household_id)
         return loan
@@ -135,13 +117,7 @@ def loan_renew(loan_id: int, actor, *, due_on: dt.date, note: str = "") -> Loan:
         loan.remind_from = due_on - dt.timedelta(days=policy.reminder_days_before)
         loan.renewals += 1
         loan.save()
-        _loan_event(
-            loan,
-            "renew",
-            actor,
-            note,
-            {"from": previous.isoformat(), "to": due_on.isoformat()},
-        )
+        events.loan_renewed(loan, actor, note=note, previous=previous, due_on=due_on)
         _touch_household(loan.household_id)
         return loan
 
@@ -168,7 +144,7 @@ def loan_deposit(loan_id: int, actor, *, action: str, day: dt.date | None = None
         else:
             raise Refused(_("Action inconnue."))
         loan.save()
-        _loan_event(loan, f"deposit_{action}", actor, data={"on": day.isoformat()})
+        events.deposit_recorded(loan, actor, refunded=action == "refunded", day=day)
         return loan
 
 
@@ -181,7 +157,7 @@ def loan_agreement_signed(loan_id: int, actor, *, day: dt.date | None = None) ->
             raise Refused(_("Indiquez la date à laquelle la convention a été signée."))
         loan.agreement_signed_on = day
         loan.save()
-        _loan_event(loan, "agreement_signed", actor, data={"on": day.isoformat()})
+        events.agreement_signed(loan, actor, day=day)
         return loan
 
 
@@ -207,12 +183,7 @@ def _close_loan(loan, name, actor, day, note, data=None) -> None:
         raise Refused(_("La date ne peut pas être dans le futur."))
     if day < loan.started_on:
         raise Refused(_("La date ne peut pas précéder le début du prêt."))
-    try:
-        getattr(loan, name)(day)
-        loan.save()
-    except (TransitionNotAllowed, ConcurrentTransition):
-        raise Changed(_("Le prêt a changé entre-temps. Rechargez la page.")) from None
-    _loan_event(loan, name, actor, note, data)
+    LOAN.run_locked(loan, name, actor, note=events.short(note), data=data, day=day)
 
 
 def loan_take_back(
@@ -241,13 +212,8 @@ def loan_take_back(
         )
         data = {"complete": complete, "accessories": accessories_returned, "damage": damage}
         _close_loan(loan, "take_back", actor, returned_on, note, data)
-        run_transition(
-            loan.device_id,
-            "take_back",
-            actor,
-            expected_state=State.ON_LOAN,
-            note=note or damage,
-            data={"loan": loan.pk, **data},
+        parc_services.device_take_back(
+            loan.device_id, actor, loan_id=loan.pk, note=note or damage, inspection=data
         )
         _touch_household(loan.household_id)
         return inspection
@@ -261,14 +227,7 @@ def loan_transfer(loan_id: int, actor, *, day: dt.date | None = None, note: str 
         _require_loan_desk(loan, actor)
         _require_open(loan)
         _close_loan(loan, "transfer", actor, day, note)
-        run_transition(
-            loan.device_id,
-            "transfer_to_borrower",
-            actor,
-            expected_state=State.ON_LOAN,
-            note=note,
-            data={"loan": loan.pk},
-        )
+        parc_services.device_transfer_to_borrower(loan.device_id, actor, loan_id=loan.pk, note=note)
         _touch_household(loan.household_id)
         return loan
 
@@ -282,12 +241,7 @@ def loan_declare_lost(loan_id: int, actor, *, day: dt.date | None = None, note: 
         _require_loan_desk(loan, actor)
         _require_open(loan)
         _close_loan(loan, "declare_lost", actor, day, note)
-        run_transition(
-            loan.device_id,
-            "declare_lost",
-            actor,
-            expected_state=State.ON_LOAN,
-            note=note,
-            data={"loan": loan.pk},
+        parc_services.device_declare_lost(
+            loan.device_id, actor, note=note, expected_state=State.ON_LOAN, loan_id=loan.pk
         )
         return loan

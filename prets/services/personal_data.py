@@ -137,9 +137,15 @@ def _anonymise(household: Household, reason: str, actor) -> None:
     EligibilityCheck.objects.filter(household=household).update(proof_kind="")
     requests = DeviceRequest.objects.filter(household=household)
     requests.update(details="", rejection_reason="")
-    RequestEvent.objects.filter(request__in=requests).redact_notes()
+    # The histories are append-only: their free text goes through the kernel's one audited
+    # exception (core.events: a Redaction row says who, when, why and how many rows).
+    why = _("anonymisation du foyer n° %(n)s (%(reason)s)") % {
+        "n": household.pk,
+        "reason": AnonymisationReason(reason).label,
+    }
+    RequestEvent.objects.filter(request__in=requests).redact(note="", reason=why, actor=actor)
     LoanFollowUp.objects.filter(loan__household=household).update(note="")
-    LoanEvent.objects.filter(loan__household=household).redact_notes()
+    LoanEvent.objects.filter(loan__household=household).redact(note="", reason=why, actor=actor)
     HouseholdAnonymisation.objects.create(household=household, reason=reason, by=actor)
 
 
@@ -196,6 +202,25 @@ def anonymise_inactive_households(*, now=None, days: int | None = None) -> int:
             _anonymise(household, AnonymisationReason.RETENTION, None)
             count += 1
     return count
+
+
+def household_anonymise_again(household_id: int, *, reason: str, at, by_id=None) -> bool:
+    """Replay an anonymisation recorded outside the database (exploitation's journal) after
+    a restore of an older backup: the data were erased once, they go again, whatever is open
+    in the restored rows. False when the household is absent or already anonymised."""
+    from acteurs.models import User
+
+    with transaction.atomic():
+        household = Household.objects.select_for_update().filter(pk=household_id).first()
+        if (
+            household is None
+            or HouseholdAnonymisation.objects.filter(household_id=household_id).exists()
+        ):
+            return False
+        actor = User.objects.filter(pk=by_id).first() if by_id else None
+        _anonymise(household, reason, actor)
+        HouseholdAnonymisation.objects.filter(household_id=household_id).update(at=at)
+    return True
 
 
 def purge_old_buyer_names(*, today: dt.date | None = None, years: int | None = None) -> int:

@@ -9,13 +9,12 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from acteurs.models import Household, Organisation
+from parc import services as parc_services
 from parc.models import Device, State
-from parc.services import run_transition
 
-from .. import notifications
+from .. import events
 from ..models import (
     Allocation,
     AllocationStatus,
@@ -25,56 +24,25 @@ from ..models import (
     RequestState,
 )
 from ..permissions import can_follow_request, can_work_request
-from .base import Changed, NotPermitted, Refused, _today, _touch_household
+from ..transitions import REQUEST
+from .base import NotFound, NotPermitted, Refused, _today, _touch_household
 from .eligibility import _household_for_prescriber
 
 
 def _lock_request(request_id: int) -> DeviceRequest:
     request = DeviceRequest.objects.select_for_update().filter(pk=request_id).first()
     if request is None:
-        raise Refused(_("Cette demande n'existe pas."))
+        raise NotFound(_("Cette demande n'existe pas."))
     return request
 
 
 def _check_state(request: DeviceRequest, expected_state: str | None) -> None:
-    if expected_state and request.state != expected_state:
-        raise Changed(
-            _(
-                "La demande n° %(n)s a changé entre-temps : elle est maintenant « %(state)s ». "
-                "Rechargez la page avant d'agir."
-            )
-            % {"n": request.pk, "state": request.get_state_display()}
-        )
-
-
-def _request_event(request, action, source, actor, note="") -> RequestEvent:
-    event = RequestEvent.objects.create(
-        request=request,
-        action=action,
-        source_state=source,
-        target_state=request.state,
-        actor=actor,
-        note=note[:300],
-    )
-    transaction.on_commit(lambda: notifications.notify_request_change(event.pk))
-    return event
+    REQUEST.check_expected_state(request, expected_state)
 
 
 def _run_request_transition(request, name, actor, note="", **kwargs) -> RequestEvent:
-    source = request.state
-    method = getattr(request, name)
-    try:
-        method(**kwargs)
-        request.state_changed_at = timezone.now()
-        request.save()
-    except TransitionNotAllowed:
-        raise Refused(
-            _("Action impossible : la demande n° %(n)s est « %(state)s ».")
-            % {"n": request.pk, "state": request.get_state_display()}
-        ) from None
-    except ConcurrentTransition:
-        raise Changed(_("La demande a changé entre-temps. Rechargez la page.")) from None
-    return _request_event(request, name, source, actor, note)
+    """The transition on a request the caller locked (its event, the prescriber told)."""
+    return REQUEST.run_locked(request, name, actor, note=events.short(note), **kwargs)
 
 
 def _require_prescriber(request, actor) -> None:
@@ -140,9 +108,7 @@ def request_create(
             consent_informed=consent_informed,
             consent_at=timezone.now() if consent_informed else None,
         )
-        RequestEvent.objects.create(
-            request=request, action="create", target_state=request.state, actor=actor
-        )
+        events.request_created(request, actor)
         _touch_household(household.pk)
         if submit:
             request_submit(request.pk, actor)
@@ -282,10 +248,6 @@ def _end_allocation(allocation: Allocation, actor, note: str) -> None:
     allocation.note = note[:300]
     allocation.save()
     if device_state == State.ALLOCATED:
-        run_transition(
-            allocation.device_id,
-            "release",
-            actor,
-            note=note,
-            data={"request": allocation.request_id},
+        parc_services.device_release(
+            allocation.device_id, actor, request_id=allocation.request_id, note=note
         )

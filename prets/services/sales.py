@@ -9,8 +9,8 @@ from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from parc.models import Device, State
-from parc.services import run_transition
+from parc import services as parc_services
+from parc.models import Device
 
 from .. import pricing
 from ..models import (
@@ -128,13 +128,12 @@ def sale_create(
         _run_request_transition(
             request, "fulfil", actor, _("vente n° %(n)s") % {"n": sale.receipt_number}
         )
-        run_transition(
+        parc_services.device_sell(
             device.pk,
-            "sell",
             actor,
-            expected_state=State.ALLOCATED,
+            sale_id=sale.pk,
+            price=price,
             note=_("Reçu n° %(n)s") % {"n": sale.receipt_number},
-            data={"sale": sale.pk, "price": str(price)},
         )
         _touch_household(request.household_id)
         return sale

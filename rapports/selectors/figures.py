@@ -50,13 +50,6 @@ class Outcome:
     HANDED_ON = (SOLD, GIVEN, KEPT)
     # Devices that replaced a purchase: the ones counted for CO2e avoided.
     SECOND_LIFE = (SOLD, GIVEN, KEPT, ON_LOAN)
-    IN_PROGRESS_STATES = (
-        State.REGISTERED,
-        State.TRIAGE,
-        State.WIPED,
-        State.REFURBISHING,
-        State.RETURNED,
-    )
 
 
 def outcome_expression(prefix: str = ""):

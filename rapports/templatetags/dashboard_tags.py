@@ -1,26 +1,12 @@
-"""Template helpers of the dashboards: the navigation link, durations, and the small-count
-rule of the pages funders may read."""
+"""Template helpers of the dashboards: durations, and the small-count rule of the pages
+funders may read."""
 
 from django import template
 from django.utils.formats import number_format
 
-from acteurs.models import Role
-from acteurs.permissions import roles_by_organisation
-
-from ..disclosure import small
+from ..disclosure import Hidden, small
 
 register = template.Library()
-
-DASHBOARD_ROLES = frozenset({Role.ADMIN, Role.STAFF, Role.FUNDER})
-
-
-@register.simple_tag
-def dashboard_nav(user) -> bool:
-    """Show "Tableaux de bord" to admins, staff and funders (and superusers). Reads the
-    memberships already cached for the request: no query of its own on most pages."""
-    if not user.is_authenticated:
-        return False
-    return user.is_superuser or bool(DASHBOARD_ROLES & set(roles_by_organisation(user).values()))
 
 
 @register.filter
@@ -30,8 +16,8 @@ def under_five(count):
     shown = small(count)
     if shown is None:
         return "—"
-    if isinstance(shown, str):
-        return shown
+    if isinstance(shown, Hidden | str):
+        return str(shown)
     return number_format(shown, force_grouping=True)
 
 

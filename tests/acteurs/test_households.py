@@ -72,7 +72,7 @@ def test_a_prescriber_records_a_household_with_its_consent(client, prescriber, c
     response = client.post(reverse("household_create"), form_data(ccas))
     household = Household.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == reverse("household", args=[household.pk])
+    assert response["Location"] == reverse("www:household", args=[household.pk])
     assert household.organisation == ccas
     assert household.size == 3
     assert household.category_labels == ["parent isolé"]
@@ -154,7 +154,7 @@ def test_households_of_another_organisation_are_invisible(client, prescriber, cc
     page = client.get(reverse("households")).content.decode()
     assert "Foyer Durand" in page
     assert "Foyer Secret" not in page
-    for name in ("household", "household_edit", "ateliers:household"):
+    for name in ("www:household", "household_edit", "ateliers:household"):
         assert client.get(reverse(name, args=[theirs.pk])).status_code == 404
         assert client.get(reverse(name, args=[mine.pk])).status_code == 200
     # A forged POST on another organisation's household changes nothing.
@@ -172,7 +172,7 @@ def test_not_even_the_coordination_sees_other_organisations_households(client, c
     MembershipFactory(user=coordinator, organisation=departement, role="admin")
     household = HouseholdFactory(organisation=ccas)
     client.force_login(coordinator)
-    assert client.get(reverse("household", args=[household.pk])).status_code == 404
+    assert client.get(reverse("www:household", args=[household.pk])).status_code == 404
     assert household.name not in client.get(reverse("households")).content.decode()
 
 
@@ -218,7 +218,7 @@ def test_the_list_is_searchable_and_paginated(client, prescriber, ccas, settings
 
 def test_a_prescriber_lands_on_the_households(client, prescriber):
     client.force_login(prescriber)
-    response = client.get(reverse("home"))
+    response = client.get(reverse("www:home"))
     assert response.status_code == 302
     assert response["Location"] == reverse("households")
 

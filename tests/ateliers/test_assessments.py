@@ -11,6 +11,7 @@ from django.utils import timezone
 from ateliers import services
 from ateliers.models import Assessment
 from ateliers.selectors import progress
+from core.errors import ApplicationError
 from tests.factories import EnrolmentFactory, HouseholdFactory, SessionFactory
 
 from .conftest import workshop_type
@@ -167,7 +168,7 @@ def test_incomplete_or_unknown_levels_are_refused(
     started, facilitator, households, values, message
 ):
     EnrolmentFactory(session=started, household=households[0])
-    with pytest.raises(services.WorkshopError, match=message):
+    with pytest.raises(ApplicationError, match=message):
         services.assessment_record(
             actor=facilitator,
             household_id=households[0].pk,
@@ -180,7 +181,7 @@ def test_incomplete_or_unknown_levels_are_refused(
 
 def test_a_future_date_or_a_stranger_is_refused(started, facilitator, households, prescriber):
     EnrolmentFactory(session=started, household=households[0])
-    with pytest.raises(services.WorkshopError, match="dans le futur"):
+    with pytest.raises(ApplicationError, match="dans le futur"):
         services.assessment_record(
             actor=facilitator,
             household_id=households[0].pk,
@@ -189,7 +190,7 @@ def test_a_future_date_or_a_stranger_is_refused(started, facilitator, households
             assessed_on=timezone.localdate() + dt.timedelta(days=1),
             session_id=started.pk,
         )
-    with pytest.raises(services.WorkshopError, match="n'est pas inscrit"):
+    with pytest.raises(ApplicationError, match="n'est pas inscrit"):
         services.assessment_record(
             actor=facilitator,
             household_id=households[1].pk,
@@ -197,7 +198,7 @@ def test_a_future_date_or_a_stranger_is_refused(started, facilitator, households
             levels=levels(1, 1, 1, 1, 1),
             session_id=started.pk,
         )
-    with pytest.raises(services.WorkshopError, match="n'existe pas"):
+    with pytest.raises(ApplicationError, match="n'existe pas"):
         services.assessment_record(
             actor=prescriber,
             household_id=households[0].pk,

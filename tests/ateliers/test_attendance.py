@@ -13,6 +13,7 @@ from django.utils import timezone
 from ateliers import services
 from ateliers.models import Enrolment
 from ateliers.selectors import household_attended
+from core.errors import ApplicationError
 from tests.factories import EnrolmentFactory, HouseholdFactory, SessionFactory
 
 from .conftest import workshop_type
@@ -38,7 +39,7 @@ def enrolled(started, households, prescriber):
 
 def test_attendance_is_refused_before_the_session_starts(upcoming, facilitator, households):
     enrolment = EnrolmentFactory(session=upcoming, household=households[0])
-    with pytest.raises(services.WorkshopError, match="n'a pas encore commencé"):
+    with pytest.raises(ApplicationError, match="n'a pas encore commencé"):
         services.attendance_record(upcoming.pk, actor=facilitator, marks={enrolment.pk: "present"})
     enrolment.refresh_from_db()
     assert enrolment.attendance == ""
@@ -95,7 +96,7 @@ def test_unknown_attendance_values_are_refused(client, started, enrolled, facili
     )
     assert response.status_code == 200
     assert "Sélectionnez un choix valide" in response.content.decode()
-    with pytest.raises(services.WorkshopError, match="Présence inconnue"):
+    with pytest.raises(ApplicationError, match="Présence inconnue"):
         services.attendance_record(started.pk, actor=facilitator, marks={enrolled[0].pk: "??"})
 
 
@@ -105,14 +106,14 @@ def test_the_waiting_list_and_other_sessions_cannot_be_marked(
     waiting = EnrolmentFactory(session=started, household=households[0], status="waiting")
     elsewhere = EnrolmentFactory(session=upcoming, household=households[1])
     for enrolment in (waiting, elsewhere):
-        with pytest.raises(services.WorkshopError, match="Rechargez la page"):
+        with pytest.raises(ApplicationError, match="Rechargez la page"):
             services.attendance_record(
                 started.pk, actor=facilitator, marks={enrolment.pk: "present"}
             )
 
 
 def test_only_the_workshop_team_takes_attendance(client, started, enrolled, prescriber, outsider):
-    with pytest.raises(services.WorkshopError, match="Seule l'équipe"):
+    with pytest.raises(ApplicationError, match="Seule l'équipe"):
         services.attendance_record(started.pk, actor=prescriber, marks={enrolled[0].pk: "present"})
     for user in (prescriber, outsider):
         client.force_login(user)

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from ateliers import services
 from ateliers.models import Enrolment
+from core.errors import ApplicationError
 from tests.factories import HouseholdFactory, SessionFactory
 from tests.parc.test_concurrency import in_thread
 
@@ -103,8 +104,8 @@ def test_the_same_household_enrolled_twice_at_once_gets_one_enrolment_and_a_mess
     for thread in threads:
         thread.join(timeout=30)
     outcomes = sorted(type(r).__name__ for r in results.values())
-    assert outcomes == ["Enrolment", "WorkshopError"]
-    error = next(r for r in results.values() if isinstance(r, services.WorkshopError))
+    assert outcomes == ["Enrolment", "Refused"]
+    error = next(r for r in results.values() if isinstance(r, ApplicationError))
     assert "Mme Double est déjà inscrit" in error.message
     assert last_seat.enrolments.filter(household=household).count() == 1
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from ateliers import services
 from ateliers.models import Enrolment, EnrolmentStatus, Session
+from core.errors import ApplicationError
 from tests.factories import EnrolmentFactory, HouseholdFactory, SessionFactory
 
 from .conftest import workshop_type
@@ -48,7 +49,7 @@ def plan(actor, association, commune, **overrides):
 
 def test_a_session_cannot_start_in_the_past(facilitator, association, commune):
     yesterday = timezone.now() - timezone.timedelta(days=1)
-    with pytest.raises(services.WorkshopError, match="ne peut pas commencer dans le passé"):
+    with pytest.raises(ApplicationError, match="ne peut pas commencer dans le passé"):
         plan(
             facilitator,
             association,
@@ -68,16 +69,16 @@ def test_a_session_cannot_start_in_the_past(facilitator, association, commune):
     ],
 )
 def test_bad_sessions_are_refused(facilitator, association, commune, overrides, message):
-    with pytest.raises(services.WorkshopError, match=message):
+    with pytest.raises(ApplicationError, match=message):
         plan(facilitator, association, commune, **overrides)
 
 
 def test_the_facilitator_must_run_workshops_for_the_organisation(
     facilitator, association, commune, prescriber, technician
 ):
-    with pytest.raises(services.WorkshopError, match="n'anime pas d'atelier"):
+    with pytest.raises(ApplicationError, match="n'anime pas d'atelier"):
         plan(facilitator, association, commune, facilitator=technician)
-    with pytest.raises(services.WorkshopError, match="ne pouvez pas organiser"):
+    with pytest.raises(ApplicationError, match="ne pouvez pas organiser"):
         plan(prescriber, association, commune, facilitator=facilitator)
 
 
@@ -191,11 +192,11 @@ def test_no_mail_when_the_transaction_rolls_back(
 
 def test_the_same_household_twice_is_refused_with_a_message(upcoming, prescriber, households):
     services.enrol(upcoming.pk, households[0].pk, actor=prescriber)
-    with pytest.raises(services.WorkshopError, match="Mme Martin est déjà inscrit"):
+    with pytest.raises(ApplicationError, match="Mme Martin est déjà inscrit"):
         services.enrol(upcoming.pk, households[0].pk, actor=prescriber)
     services.enrol(upcoming.pk, households[1].pk, actor=prescriber)
     services.enrol(upcoming.pk, households[2].pk, actor=prescriber)  # waiting
-    with pytest.raises(services.WorkshopError, match="déjà sur la liste d'attente"):
+    with pytest.raises(ApplicationError, match="déjà sur la liste d'attente"):
         services.enrol(upcoming.pk, households[2].pk, actor=prescriber)
     assert upcoming.enrolments.count() == 3
 
@@ -243,7 +244,7 @@ def test_a_household_of_another_organisation_cannot_be_enrolled(
     client, upcoming, prescriber, other_ccas, households
 ):
     theirs = HouseholdFactory(organisation=other_ccas, name="Foyer voisin")
-    with pytest.raises(services.WorkshopError, match="n'existe pas"):
+    with pytest.raises(ApplicationError, match="n'existe pas"):
         services.enrol(upcoming.pk, theirs.pk, actor=prescriber)
     client.force_login(prescriber)
     response = client.post(
@@ -262,7 +263,7 @@ def test_cancelling_another_organisations_enrolment_is_a_404(
     assert response.status_code == 404
     enrolment.refresh_from_db()
     assert enrolment.status == "confirmed"
-    with pytest.raises(services.WorkshopError, match="n'existe pas"):
+    with pytest.raises(ApplicationError, match="n'existe pas"):
         services.enrolment_cancel(enrolment.pk, actor=other_prescriber)
 
 
@@ -278,7 +279,7 @@ def test_the_workshop_team_may_cancel_any_enrolment_of_its_session(
 
 def test_no_cancellation_once_the_session_has_started(started, prescriber, households):
     enrolment = EnrolmentFactory(session=started, household=households[0], enrolled_by=prescriber)
-    with pytest.raises(services.WorkshopError, match="absent ou excusé"):
+    with pytest.raises(ApplicationError, match="absent ou excusé"):
         services.enrolment_cancel(enrolment.pk, actor=prescriber)
 
 
@@ -290,12 +291,12 @@ def test_no_enrolment_once_the_session_is_over(association, facilitator, prescri
         starts_at=start,
         ends_at=start + timezone.timedelta(hours=2),
     )
-    with pytest.raises(services.WorkshopError, match="les inscriptions sont closes"):
+    with pytest.raises(ApplicationError, match="les inscriptions sont closes"):
         services.enrol(past.pk, households[0].pk, actor=prescriber)
 
 
 def test_no_enrolment_at_a_repair_cafe(repair_session, prescriber, households):
-    with pytest.raises(services.WorkshopError, match="venez avec l'objet"):
+    with pytest.raises(ApplicationError, match="venez avec l'objet"):
         services.enrol(repair_session.pk, households[0].pk, actor=prescriber)
 
 
@@ -306,14 +307,14 @@ def test_more_seats_move_the_waiting_list_up_fewer_than_taken_is_refused(
         services.enrol(upcoming.pk, household.pk, actor=prescriber)
     services.session_update(upcoming.pk, actor=facilitator, capacity=3)
     assert [s for _n, s in statuses(upcoming)] == ["confirmed"] * 3 + ["waiting"]
-    with pytest.raises(services.WorkshopError, match="3 foyers sont déjà inscrits"):
+    with pytest.raises(ApplicationError, match="3 foyers sont déjà inscrits"):
         services.session_update(upcoming.pk, actor=facilitator, capacity=2)
     upcoming.refresh_from_db()
     assert upcoming.capacity == 3
 
 
 def test_a_session_cannot_be_moved_into_the_past(upcoming, facilitator):
-    with pytest.raises(services.WorkshopError, match="dans le passé"):
+    with pytest.raises(ApplicationError, match="dans le passé"):
         services.session_update(
             upcoming.pk,
             actor=facilitator,

@@ -251,7 +251,7 @@ def test_editing_a_session(client, upcoming, facilitator):
 
 def test_a_facilitator_lands_on_the_workshops(client, facilitator):
     client.force_login(facilitator)
-    response = client.get(reverse("home"))
+    response = client.get(reverse("www:home"))
     assert response["Location"] == reverse("ateliers:sessions")
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from ateliers import impact, ords, services
 from ateliers.models import Repair
 from ateliers.selectors import repair_totals
+from core.errors import ApplicationError
 from parc.codes import check_symbol
 from parc.models import DeviceEvent
 from tests.factories import (
@@ -108,10 +109,10 @@ def test_a_device_code_typo_or_a_stranger_device_is_refused(
         (theirs.public_code, "Aucun appareil de Recyclerie test ne porte le code"),
     ]
     for code, message in cases:
-        with pytest.raises(services.WorkshopError, match=message):
+        with pytest.raises(ApplicationError, match=message):
             record(repair_session, facilitator, device_code=code)
     recycled = DeviceFactory(owner=association, state="recycled")
-    with pytest.raises(services.WorkshopError, match="ne peut plus être réparé"):
+    with pytest.raises(ApplicationError, match="ne peut plus être réparé"):
         record(repair_session, facilitator, device_code=recycled.public_code)
     assert not Repair.objects.exists()
     assert not DeviceEvent.objects.exists()
@@ -120,20 +121,20 @@ def test_a_device_code_typo_or_a_stranger_device_is_refused(
 def test_an_outside_item_needs_its_category_and_an_end_of_life_its_barrier(
     repair_session, facilitator
 ):
-    with pytest.raises(services.WorkshopError, match="catégorie"):
+    with pytest.raises(ApplicationError, match="catégorie"):
         record(repair_session, facilitator, brand="Seb")
-    with pytest.raises(services.WorkshopError, match="Catégorie de produit inconnue"):
+    with pytest.raises(ApplicationError, match="Catégorie de produit inconnue"):
         record(repair_session, facilitator, product_category_id=999)
-    with pytest.raises(services.WorkshopError, match="ce qui a empêché"):
+    with pytest.raises(ApplicationError, match="ce qui a empêché"):
         record(repair_session, facilitator, product_category_id=14, status="End of life")
-    with pytest.raises(services.WorkshopError, match="qu'en fin de vie"):
+    with pytest.raises(ApplicationError, match="qu'en fin de vie"):
         record(
             repair_session,
             facilitator,
             product_category_id=14,
             barrier="Lack of equipment",
         )
-    with pytest.raises(services.WorkshopError, match="Année de fabrication invalide"):
+    with pytest.raises(ApplicationError, match="Année de fabrication invalide"):
         record(repair_session, facilitator, product_category_id=14, year_of_manufacture=2999)
     kettle = record(
         repair_session,
@@ -152,14 +153,14 @@ def test_an_outside_item_needs_its_category_and_an_end_of_life_its_barrier(
 def test_repairs_only_at_a_started_repair_session_by_its_team(
     repair_session, started, upcoming, facilitator, prescriber, association
 ):
-    with pytest.raises(services.WorkshopError, match="atelier de réparation"):
+    with pytest.raises(ApplicationError, match="atelier de réparation"):
         record(started, facilitator, product_category_id=14)
     future_repair = upcoming
     future_repair.workshop_type = workshop_type("maintenance")
     future_repair.save()
-    with pytest.raises(services.WorkshopError, match="pas encore commencé"):
+    with pytest.raises(ApplicationError, match="pas encore commencé"):
         record(future_repair, facilitator, product_category_id=14)
-    with pytest.raises(services.WorkshopError, match="Seule l'équipe"):
+    with pytest.raises(ApplicationError, match="Seule l'équipe"):
         record(repair_session, prescriber, product_category_id=14)
 
 

@@ -79,7 +79,13 @@ def test_redaction_is_the_one_audited_change(donation, staff):
 
 def test_every_event_table_carries_the_trigger(db):
     tables = {model._meta.db_table for model in event_models()}
-    assert tables, "no event model found"
+    # The four histories of the project, at least: a new one is found by event_models().
+    assert {
+        "dons_donationevent",
+        "parc_deviceevent",
+        "prets_loanevent",
+        "prets_requestevent",
+    } <= tables
     assert tables <= set(protected_tables())
 
 
@@ -98,6 +104,27 @@ def test_state_saved_without_its_event_is_refused(donation):
             donation.save()
     finally:
         Donation.state.field.protected = True
+
+
+def test_refreshing_keeps_the_state_protected_for_other_threads(donation, staff, monkeypatch):
+    from django.db import models
+
+    field = Donation._meta.get_field("state")
+    seen = []
+    original = models.Model.refresh_from_db
+
+    def watching(self, *args, **kwargs):
+        seen.append(field.protected)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(models.Model, "refresh_from_db", watching)
+    dons_services.donation_cancel(donation.pk, staff, note="annulé")
+    donation.refresh_from_db()
+    assert seen and all(seen)
+    assert donation.state == DonationState.CANCELLED
+    # The instance still refuses a direct assignment afterwards.
+    with pytest.raises(AttributeError):
+        donation.state = DonationState.ANNOUNCED
 
 
 def test_expected_state_compared_under_the_lock(donation, staff):

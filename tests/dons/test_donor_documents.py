@@ -71,7 +71,7 @@ def received(gisement, refurbisher):
 
 def test_receipt_lists_what_was_received(client, staff, received, refurbisher):
     client.force_login(staff)
-    response = client.get(reverse("dons:receipt", args=[received.pk]))
+    response = client.get(reverse("www:donation_receipt", args=[received.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     text = pdf_text(response.content)
@@ -96,14 +96,14 @@ def test_receipt_lists_what_was_received(client, staff, received, refurbisher):
 def test_receipt_waits_for_reception(client, staff, gisement):
     donation = DonationFactory(gisement=gisement)
     client.force_login(staff)
-    response = client.get(reverse("dons:receipt", args=[donation.pk]), follow=True)
-    assert response.redirect_chain[-1][0] == reverse("dons:donation", args=[donation.pk])
+    response = client.get(reverse("www:donation_receipt", args=[donation.pk]), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("www:donation", args=[donation.pk])
     assert any("réceptionné" in str(m) for m in response.context["messages"])
 
 
 def test_technician_may_print_the_receipt(client, technician, received):
     client.force_login(technician)
-    assert client.get(reverse("dons:receipt", args=[received.pk])).status_code == 200
+    assert client.get(reverse("www:donation_receipt", args=[received.pk])).status_code == 200
 
 
 # --- the donor's link ---------------------------------------------------------------------------
@@ -111,7 +111,7 @@ def test_technician_may_print_the_receipt(client, technician, received):
 
 def _link(client, staff, donation) -> str:
     client.force_login(staff)
-    response = client.post(reverse("dons:donor_link", args=[donation.pk]))
+    response = client.post(reverse("www:donor_link", args=[donation.pk]))
     assert response.status_code == 200
     client.logout()
     url = response.context["url"]
@@ -176,14 +176,14 @@ def test_link_max_age_is_configurable(client, staff, received, settings):
 )
 def test_tampered_link_is_404_in_french(client, staff, received, tamper):
     token = signing.make_token(received)
-    response = client.get(reverse("dons:donor_page", args=[tamper(token)]))
+    response = client.get(reverse("www:donor_page", args=[tamper(token)]))
     assert response.status_code == 404
     assert "n'est pas valable" in response.content.decode()
 
 
 def test_token_of_another_salt_is_refused(client, received):
     token = django_signing.TimestampSigner().sign(received.share_key.hex)
-    assert client.get(reverse("dons:donor_page", args=[token])).status_code == 404
+    assert client.get(reverse("www:donor_page", args=[token])).status_code == 404
 
 
 def test_revoked_links_stop_working(client, staff, received):
@@ -195,6 +195,6 @@ def test_revoked_links_stop_working(client, staff, received):
 
 def test_only_staff_generate_links(client, technician, received):
     client.force_login(technician)
-    response = client.post(reverse("dons:donor_link", args=[received.pk]), follow=True)
+    response = client.post(reverse("www:donor_link", args=[received.pk]), follow=True)
     assert "url" not in response.context or response.context.get("url") is None
     assert any("Seules l'équipe" in str(m) for m in response.context["messages"])

@@ -102,7 +102,7 @@ def test_gisement_page_query_budget(rows, client, staff, gisement, django_assert
         DeviceFactory(owner=gisement.refurbisher, donation=donation)
     client.force_login(staff)
     with django_assert_max_num_queries(9):
-        response = client.get(reverse("dons:gisement", args=[gisement.pk]))
+        response = client.get(reverse("www:gisement", args=[gisement.pk]))
     assert len(response.context["page"].object_list) == min(rows, 25)
 
 
@@ -117,6 +117,6 @@ def test_donation_page_query_budget(
         services.donation_update(donation.pk, actor=staff, notes="x")
     client.force_login(staff)
     with django_assert_max_num_queries(12):
-        response = client.get(reverse("dons:donation", args=[donation.pk]))
+        response = client.get(reverse("www:donation", args=[donation.pk]))
     assert len(response.context["page"].object_list) == min(rows, 25)
     assert len(response.context["events"]) == rows + 2

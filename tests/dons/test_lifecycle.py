@@ -1,24 +1,14 @@
 """The donation lifecycle: allowed transitions, wrong states, permissions, the event log."""
 
-import ast
 import datetime as dt
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from dons import services
-from dons.models import (
-    PUBLIC_DONOR_KINDS,
-    Donation,
-    DonationEvent,
-    DonorKind,
-    EquipmentKind,
-)
-from dons.selectors import PROGRESS_BUCKETS
-from parc.models import DeviceKind, State
+from dons.models import PUBLIC_DONOR_KINDS, Donation, DonationEvent, DonorKind
 from tests.factories import DonationFactory, GisementFactory
 
 pytestmark = pytest.mark.django_db
@@ -183,32 +173,6 @@ def test_public_donors():
     assert GisementFactory.build(donor_kind="collectivite").is_public_donor
     assert not GisementFactory.build(donor_kind="entreprise").is_public_donor
     assert not GisementFactory.build(donor_kind="particulier").is_public_donor
-
-
-# --- the floors: dons sits below parc ------------------------------------------------------------
-
-
-def test_equipment_kinds_mirror_device_kinds():
-    assert EquipmentKind.choices == DeviceKind.choices
-
-
-def test_progress_buckets_cover_every_device_state_once():
-    states = [state for _code, _label, states in PROGRESS_BUCKETS for state in states]
-    assert sorted(states) == sorted(State.values)
-
-
-def test_dons_never_imports_parc():
-    package = Path(__import__("dons").__file__).parent
-    for path in package.rglob("*.py"):
-        tree = ast.parse(path.read_text())
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom):
-                names = [node.module or ""]
-            else:
-                continue
-            assert not any(n == "parc" or n.startswith("parc.") for n in names), path
 
 
 def test_a_donation_with_devices_cannot_be_deleted(gisement):

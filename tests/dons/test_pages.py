@@ -30,10 +30,10 @@ def test_staff_sees_the_list_the_page_and_the_donation(client, staff, gisement):
     assert listing.status_code == 200
     assert gisement.name in listing.content.decode()
     assert "Chiffres de la feuille de route" in listing.content.decode()
-    page = client.get(reverse("dons:gisement", args=[gisement.pk]))
+    page = client.get(reverse("www:gisement", args=[gisement.pk]))
     assert page.status_code == 200
     assert "Annoncer un don" in page.content.decode()
-    detail = client.get(reverse("dons:donation", args=[donation.pk]))
+    detail = client.get(reverse("www:donation", args=[donation.pk]))
     assert detail.status_code == 200
     body = detail.content.decode()
     assert "Enregistrer un appareil pour ce don" in body
@@ -45,7 +45,7 @@ def test_technician_reads_but_has_no_action(client, technician, gisement):
     donation = DonationFactory(gisement=gisement, state="collected")
     client.force_login(technician)
     assert client.get(reverse("dons:gisements")).status_code == 200
-    response = client.get(reverse("dons:donation", args=[donation.pk]))
+    response = client.get(reverse("www:donation", args=[donation.pk]))
     assert response.status_code == 200
     assert response.context["actions"] == []
     assert "Enregistrer un appareil pour ce don" in response.content.decode()
@@ -57,7 +57,7 @@ def test_technician_forging_a_transition_is_refused(client, technician, gisement
     donation = DonationFactory(gisement=gisement, state="collected")
     client.force_login(technician)
     response = client.post(
-        reverse("dons:transition", args=[donation.pk, "receive"]),
+        reverse("www:donation_transition", args=[donation.pk, "receive"]),
         {"receive-expected_state": "collected", "receive-received_on": "2025-01-02"},
         follow=True,
     )
@@ -90,7 +90,7 @@ def test_coordinator_sees_every_organisation(client, coordinator, gisement, othe
     body = client.get(reverse("dons:gisements")).content.decode()
     assert gisement.name in body
     assert "Gisement d&#x27;ailleurs" in body
-    assert client.get(reverse("dons:gisement", args=[other_gisement.pk])).status_code == 200
+    assert client.get(reverse("www:gisement", args=[other_gisement.pk])).status_code == 200
 
 
 def test_anonymous_is_sent_to_login(client, gisement):
@@ -109,14 +109,14 @@ def test_other_organisation_is_invisible(client, staff, gisement, other_gisement
     listing = client.get(reverse("dons:gisements")).content.decode()
     assert "ailleurs" not in listing
     for url in [
-        reverse("dons:gisement", args=[other_gisement.pk]),
+        reverse("www:gisement", args=[other_gisement.pk]),
         reverse("dons:gisement_edit", args=[other_gisement.pk]),
         reverse("dons:convention_create", args=[other_gisement.pk]),
         reverse("dons:convention_edit", args=[other_convention.pk]),
         reverse("dons:donation_create", args=[other_gisement.pk]),
-        reverse("dons:donation", args=[other_donation.pk]),
+        reverse("www:donation", args=[other_donation.pk]),
         reverse("dons:donation_edit", args=[other_donation.pk]),
-        reverse("dons:receipt", args=[other_donation.pk]),
+        reverse("www:donation_receipt", args=[other_donation.pk]),
     ]:
         assert client.get(url).status_code == 404, url
 
@@ -126,20 +126,20 @@ def test_forged_posts_on_another_organisation_are_404(client, staff, other_gisem
     client.force_login(staff)
     posts = [
         (
-            reverse("dons:transition", args=[other_donation.pk, "collect"]),
+            reverse("www:donation_transition", args=[other_donation.pk, "collect"]),
             {"collect-expected_state": "announced"},
         ),
         (
-            reverse("dons:transition", args=[other_donation.pk, "cancel"]),
+            reverse("www:donation_transition", args=[other_donation.pk, "cancel"]),
             {"cancel-expected_state": "announced", "cancel-note": "x"},
         ),
         (reverse("dons:donation_edit", args=[other_donation.pk]), {"qty_laptop": "1"}),
-        (reverse("dons:donor_link", args=[other_donation.pk]), {}),
+        (reverse("www:donor_link", args=[other_donation.pk]), {}),
         (reverse("dons:donor_link_revoke", args=[other_donation.pk]), {}),
         (reverse("dons:donation_create", args=[other_gisement.pk]), {"qty_laptop": "3"}),
         (reverse("dons:gisement_edit", args=[other_gisement.pk]), {"name": "Piraté"}),
         (
-            reverse("dons:document_add", args=[other_donation.pk]),
+            reverse("www:donation_document_add", args=[other_donation.pk]),
             {"kind": "other", "file": SimpleUploadedFile("a.pdf", b"%PDF-1.4")},
         ),
     ]
@@ -156,7 +156,7 @@ def test_forged_posts_on_another_organisation_are_404(client, staff, other_gisem
 def test_unknown_action_is_404(client, staff, gisement):
     donation = DonationFactory(gisement=gisement)
     client.force_login(staff)
-    url = reverse("dons:transition", args=[donation.pk, "delete"])
+    url = reverse("www:donation_transition", args=[donation.pk, "delete"])
     assert client.post(url, {}).status_code == 404
 
 
@@ -183,7 +183,7 @@ def test_create_a_gisement_with_a_new_donor(client, staff, refurbisher):
     )
     gisement = Gisement.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == reverse("dons:gisement", args=[gisement.pk])
+    assert response["Location"] == reverse("www:gisement", args=[gisement.pk])
     assert gisement.donor.name == "Ville de Dreux"
     assert gisement.donor.is_donor
     assert gisement.refurbisher == refurbisher
@@ -319,7 +319,7 @@ def test_donation_create_and_edit(client, staff, gisement):
         },
     )
     donation = Donation.objects.get()
-    assert response["Location"] == reverse("dons:donation", args=[donation.pk])
+    assert response["Location"] == reverse("www:donation", args=[donation.pk])
     assert dict(donation.lines.values_list("kind", "quantity")) == {"laptop": 40, "screen": 12}
     assert donation.stated_value == Decimal("2400.00")
     client.post(
@@ -356,7 +356,7 @@ def test_receive_from_the_page(client, staff, gisement):
     client.force_login(staff)
     today = timezone.localdate()
     response = client.post(
-        reverse("dons:transition", args=[donation.pk, "receive"]),
+        reverse("www:donation_transition", args=[donation.pk, "receive"]),
         {
             "receive-expected_state": "collected",
             "receive-received_on": today.isoformat(),
@@ -395,7 +395,7 @@ def test_receive_from_the_page(client, staff, gisement):
 def test_action_form_bad_input_in_french(client, staff, gisement, name, data, message):
     donation = DonationFactory(gisement=gisement, state="collected")
     client.force_login(staff)
-    response = client.post(reverse("dons:transition", args=[donation.pk, name]), data)
+    response = client.post(reverse("www:donation_transition", args=[donation.pk, name]), data)
     assert response.status_code == 400
     bound = next(a["form"] for a in response.context["actions"] if a["info"].name == name)
     assert message in " ".join(e for errors in bound.errors.values() for e in errors)
@@ -407,7 +407,7 @@ def test_stale_page_is_told_the_donation_changed(client, staff, gisement):
     donation = DonationFactory(gisement=gisement, state="received")
     client.force_login(staff)
     response = client.post(
-        reverse("dons:transition", args=[donation.pk, "collect"]),
+        reverse("www:donation_transition", args=[donation.pk, "collect"]),
         {"collect-expected_state": "announced"},
         follow=True,
     )
@@ -422,7 +422,7 @@ def test_attach_and_download_a_document(client, staff, technician, gisement):
     client.force_login(staff)
     upload = SimpleUploadedFile("liste.csv", b"Marque;Modele\nDell;E5470\n", "text/csv")
     response = client.post(
-        reverse("dons:document_add", args=[donation.pk]),
+        reverse("www:donation_document_add", args=[donation.pk]),
         {"kind": "donor_list", "title": "Liste du donateur", "file": upload},
     )
     assert response.status_code == 302
@@ -450,7 +450,7 @@ def test_document_bad_file_is_refused_in_french(client, staff, gisement):
     donation = DonationFactory(gisement=gisement)
     client.force_login(staff)
     response = client.post(
-        reverse("dons:document_add", args=[donation.pk]),
+        reverse("www:donation_document_add", args=[donation.pk]),
         {"kind": "donor_list", "file": SimpleUploadedFile("macro.xlsm", b"PK")},
     )
     assert response.status_code == 400
@@ -463,7 +463,7 @@ def test_devices_of_the_donation_are_listed(client, staff, gisement):
     device = DeviceFactory(owner=gisement.refurbisher, donation=donation, serial="5CG7301XYZ")
     DeviceFactory(owner=gisement.refurbisher)  # not of this donation
     client.force_login(staff)
-    response = client.get(reverse("dons:donation", args=[donation.pk]))
+    response = client.get(reverse("www:donation", args=[donation.pk]))
     assert [d.pk for d in response.context["page"].object_list] == [device.pk]
     assert "5CG7301XYZ" in response.content.decode()
 
@@ -474,17 +474,17 @@ def test_the_donation_page_leads_to_the_import_of_the_donors_list(
     donation = DonationFactory(gisement=gisement, state="received")
     url = f"{reverse('intake:start')}?don={donation.pk}"
     client.force_login(staff)
-    page = client.get(reverse("dons:donation", args=[donation.pk])).content.decode()
+    page = client.get(reverse("www:donation", args=[donation.pk])).content.decode()
     assert f'href="{url}"' in page
     start = client.get(url)
     assert start.status_code == 200
     assert start.context["form"]["donation"].value() == donation.pk
     # Technicians register devices one by one but do not import lists.
     client.force_login(technician)
-    page = client.get(reverse("dons:donation", args=[donation.pk])).content.decode()
+    page = client.get(reverse("www:donation", args=[donation.pk])).content.decode()
     assert "Enregistrer un appareil pour ce don" in page and url not in page
     # A sorted (closed) donation takes no more devices.
     closed = DonationFactory(gisement=gisement, state="sorted")
     client.force_login(staff)
-    page = client.get(reverse("dons:donation", args=[closed.pk])).content.decode()
+    page = client.get(reverse("www:donation", args=[closed.pk])).content.decode()
     assert f"{reverse('intake:start')}?don={closed.pk}" not in page

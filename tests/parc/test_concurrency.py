@@ -9,6 +9,7 @@ import threading
 import pytest
 from django.db import connection, transaction
 
+from core.errors import Changed
 from parc import services
 from parc.models import Device, DeviceEvent
 from tests.factories import DeviceFactory
@@ -49,7 +50,7 @@ def test_two_technicians_at_once_one_succeeds_the_other_is_told(refurbisher, tec
     for thread in threads:
         thread.join(timeout=30)
     outcomes = sorted(type(r).__name__ for r in results.values())
-    assert outcomes == ["DeviceChanged", "DeviceEvent"]
+    assert outcomes == ["Changed", "DeviceEvent"]
     assert Device.objects.get(pk=device.pk).state == "triage"
     assert DeviceEvent.objects.filter(device=device).count() == 1
 
@@ -79,7 +80,7 @@ def test_the_second_waits_for_the_first_lock_then_sees_the_new_state(refurbisher
     a.join(timeout=10)
     b.join(timeout=10)
     assert isinstance(results["first"], DeviceEvent)
-    assert isinstance(results["second"], services.DeviceChanged)
+    assert isinstance(results["second"], Changed)
     assert "Données effacées" in results["second"].message
     assert list(DeviceEvent.objects.filter(device=device).values_list("action", flat=True)) == [
         "wipe"

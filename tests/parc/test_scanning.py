@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
+from core.errors import ApplicationError, NotPermitted
 from parc import services
 from parc.codes import check_symbol
 from parc.models import (
@@ -101,17 +102,17 @@ def test_a_batch_runs_only_transitions_that_make_sense_in_bulk(refurbisher, tech
     for name in scanning.BATCH_TRANSITIONS:
         assert triage_batch(refurbisher, technician, name).transition == name
     for name in ("wipe", "mark_ready", "declare_lost", "allocate", "nonsense"):
-        with pytest.raises(services.DeviceActionError, match="en série"):
+        with pytest.raises(ApplicationError, match="en série"):
             triage_batch(refurbisher, technician, name)
 
 
 def test_a_batch_is_for_the_users_own_organisations(refurbisher, other_refurbisher, technician):
-    with pytest.raises(services.ActionNotPermitted):
+    with pytest.raises(NotPermitted):
         triage_batch(other_refurbisher, technician)
 
 
 def test_a_prescriber_cannot_start_a_batch(refurbisher, prescriber):
-    with pytest.raises(services.ActionNotPermitted):
+    with pytest.raises(NotPermitted):
         triage_batch(refurbisher, prescriber)
 
 
@@ -120,18 +121,18 @@ def test_move_and_inventory_need_a_location_of_the_organisation(
 ):
     theirs = StockLocationFactory(organisation=other_refurbisher)
     for action in (ScanAction.MOVE, ScanAction.INVENTORY):
-        with pytest.raises(services.DeviceActionError, match="Choisissez"):
+        with pytest.raises(ApplicationError, match="Choisissez"):
             scanning.batch_start(technician, organisation=refurbisher, action=action)
-        with pytest.raises(services.DeviceActionError, match="autre organisation"):
+        with pytest.raises(ApplicationError, match="autre organisation"):
             scanning.batch_start(
                 technician, organisation=refurbisher, action=action, location=theirs
             )
     retired = StockLocationFactory(organisation=refurbisher, is_active=False)
-    with pytest.raises(services.DeviceActionError, match="plus utilisé"):
+    with pytest.raises(ApplicationError, match="plus utilisé"):
         scanning.batch_start(
             technician, organisation=refurbisher, action=ScanAction.MOVE, location=retired
         )
-    with pytest.raises(services.DeviceActionError, match="inconnue"):
+    with pytest.raises(ApplicationError, match="inconnue"):
         scanning.batch_start(technician, organisation=refurbisher, action="teleport")
 
 
@@ -299,7 +300,7 @@ def test_bad_input_records_nothing_and_a_closed_batch_takes_no_scan(refurbisher,
 def test_only_members_scan_into_a_batch(refurbisher, technician, outsider):
     device = DeviceFactory(owner=refurbisher)
     batch = triage_batch(refurbisher, technician)
-    with pytest.raises(services.ActionNotPermitted):
+    with pytest.raises(NotPermitted):
         scanning.scan(batch, device.public_code, outsider)
     assert not batch.lines.exists()
 
@@ -393,7 +394,7 @@ def test_move_here_puts_an_unexpected_device_on_the_inventoried_shelf(
         location=stocked["shelf"],
     )
     scanning.scan(batch, stocked["stray"].public_code, technician)
-    with pytest.raises(services.DeviceActionError, match="pas été vu"):
+    with pytest.raises(ApplicationError, match="pas été vu"):
         scanning.inventory_move_here(batch, stocked["homeless"].pk, technician)
     event = scanning.inventory_move_here(batch, stocked["stray"].pk, technician)
     assert (event.action, event.data) == ("move", {"from": "Réserve", "to": "Étagère A"})
@@ -409,7 +410,7 @@ def test_move_here_is_only_for_inventories(refurbisher, technician):
     device = DeviceFactory(owner=refurbisher)
     batch = triage_batch(refurbisher, technician)
     scanning.scan(batch, device.public_code, technician)
-    with pytest.raises(services.DeviceActionError, match="pas un inventaire"):
+    with pytest.raises(ApplicationError, match="pas un inventaire"):
         scanning.inventory_move_here(batch, device.pk, technician)
 
 

@@ -2,10 +2,11 @@
 refused. A refusal changes nothing and writes no event."""
 
 import pytest
-from django.core.exceptions import ValidationError
 
+from core.errors import Changed, InvalidInput, NotPermitted, Refused
 from parc import services
 from parc.models import Device, DeviceEvent
+from parc.transitions import DEVICE
 from tests.factories import (
     DeviceFactory,
     ErasureRecordFactory,
@@ -39,7 +40,7 @@ def run(name, device, user, **kwargs):
         )
     if name == "declare_lost":
         return services.device_declare_lost(device.pk, user, note="Volé dans le bus", **kwargs)
-    return services.run_transition(device.pk, name, user, **kwargs)
+    return DEVICE.run(device.pk, name, user, **kwargs)
 
 
 # (transition, a source state, the target, needs erased media, who may run it)
@@ -84,7 +85,7 @@ def test_transition_from_wrong_state_is_refused(
 ):
     wrong = "lost" if source != "lost" else "ready"
     device = make(refurbisher, wrong, erased=True)
-    with pytest.raises(services.TransitionRefused) as refusal:
+    with pytest.raises(Refused) as refusal:
         run(name, device, staff)
     assert "Perdu ou volé" in refusal.value.message
     assert_unchanged(device, wrong)
@@ -95,7 +96,7 @@ def test_transition_refused_to_a_member_of_another_organisation(
     name, source, target, erased, who, refurbisher, outsider
 ):
     device = make(refurbisher, source, erased=True)
-    with pytest.raises(services.ActionNotPermitted):
+    with pytest.raises(NotPermitted):
         run(name, device, outsider)
     assert_unchanged(device, source)
 
@@ -106,7 +107,7 @@ def test_transition_refused_to_a_member_of_another_organisation(
 )
 def test_technicians_run_only_workshop_transitions(name, source, refurbisher, technician):
     device = make(refurbisher, source, erased=True)
-    with pytest.raises(services.ActionNotPermitted) as refusal:
+    with pytest.raises(NotPermitted) as refusal:
         run(name, device, technician)
     assert "rôle" in refusal.value.message
     assert_unchanged(device, source)
@@ -114,7 +115,7 @@ def test_technicians_run_only_workshop_transitions(name, source, refurbisher, te
 
 def test_prescriber_cannot_run_anything_on_the_pool(refurbisher, prescriber):
     device = make(refurbisher, "registered")
-    with pytest.raises(services.ActionNotPermitted):
+    with pytest.raises(NotPermitted):
         services.device_start_triage(device.pk, prescriber)
     assert_unchanged(device, "registered")
 
@@ -129,7 +130,7 @@ def test_wipe_refused_naming_each_medium_without_successful_erasure(refurbisher,
     failed = StorageMediumFactory(device=device, serial="FAILED-2")
     ErasureRecordFactory(medium=failed, result="failed")
     StorageMediumFactory(device=device, serial="NEVER-3")
-    with pytest.raises(services.TransitionRefused) as refusal:
+    with pytest.raises(Refused) as refusal:
         services.device_wipe(device.pk, technician)
     assert "FAILED-2" in refusal.value.message
     assert "NEVER-3" in refusal.value.message
@@ -139,7 +140,7 @@ def test_wipe_refused_naming_each_medium_without_successful_erasure(refurbisher,
 
 def test_wipe_of_a_laptop_with_no_medium_on_record_is_refused(refurbisher, technician):
     device = make(refurbisher, "triage", media=0)
-    with pytest.raises(services.TransitionRefused) as refusal:
+    with pytest.raises(Refused) as refusal:
         services.device_wipe(device.pk, technician)
     assert "Aucun support de stockage" in refusal.value.message
     assert_unchanged(device, "triage")
@@ -158,10 +159,10 @@ def test_wipe_of_a_laptop_received_without_disk_or_of_a_screen_needs_no_erasure(
 
 def test_a_returned_device_must_be_erased_again_before_it_is_ready(refurbisher, technician, staff):
     device = make(refurbisher, "on_loan", erased=True)
-    services.run_transition(device.pk, "take_back", staff)
+    DEVICE.run(device.pk, "take_back", staff)
     services.device_start_triage(device.pk, technician)
     # The erasure of the first cycle no longer counts: the borrower's data is on the disk.
-    with pytest.raises(services.TransitionRefused) as refusal:
+    with pytest.raises(Refused) as refusal:
         services.device_wipe(device.pk, technician)
     assert "depuis le retour" in refusal.value.message
     erase_all(device, technician)
@@ -174,7 +175,7 @@ def test_mark_ready_refused_when_erasures_belong_to_an_earlier_cycle(refurbisher
     # erasure: the transition's own condition refuses, whoever calls it.
     device = make(refurbisher, "refurbishing", media=0, cycle=2)
     ErasureRecordFactory(medium=StorageMediumFactory(device=device), device_cycle=1)
-    with pytest.raises(services.TransitionRefused) as refusal:
+    with pytest.raises(Refused) as refusal:
         services.device_mark_ready(
             device.pk, technician, checklist=full_checklist("laptop"), grade="B"
         )
@@ -186,7 +187,7 @@ def test_mark_ready_refused_when_erasures_belong_to_an_earlier_cycle(refurbisher
 def test_mark_ready_refused_while_a_functional_test_is_not_ticked(refurbisher, technician):
     device = make(refurbisher, "refurbishing", erased=True)
     checklist = full_checklist("laptop") | {"battery": False}
-    with pytest.raises(services.TransitionRefused) as refusal:
+    with pytest.raises(Refused) as refusal:
         services.device_mark_ready(device.pk, technician, checklist=checklist, grade="B")
     assert "Batterie" in refusal.value.message
     assert_unchanged(device, "refurbishing")
@@ -198,8 +199,8 @@ def test_no_device_leaves_for_parts_or_recycling_with_data_on_a_medium(
     name, source, refurbisher, technician
 ):
     device = make(refurbisher, source, erased=False)
-    with pytest.raises(services.TransitionRefused) as refusal:
-        services.run_transition(device.pk, name, technician)
+    with pytest.raises(Refused) as refusal:
+        DEVICE.run(device.pk, name, technician)
     assert "Effacement manquant" in refusal.value.message
     assert_unchanged(device, source)
 
@@ -229,8 +230,8 @@ def test_terminal_states_are_final(terminal, refurbisher, staff):
     for name in services.TRANSITIONS:
         if name == "recycle" and terminal == "parts":
             continue  # parts -> recycled is the one way out of parts (DESIGN.md)
-        with pytest.raises(services.TransitionRefused):
-            services.run_transition(device.pk, name, staff)
+        with pytest.raises(Refused):
+            DEVICE.run(device.pk, name, staff)
     assert Device.objects.get(pk=device.pk).state == terminal
 
 
@@ -238,21 +239,22 @@ def test_terminal_states_are_final(terminal, refurbisher, staff):
 def test_a_device_leaving_the_shelves_leaves_its_location(name, refurbisher, staff):
     shelf = StockLocationFactory(organisation=refurbisher)
     device = make(refurbisher, "allocated", erased=True, location=shelf)
-    services.run_transition(device.pk, name, staff)
+    DEVICE.run(device.pk, name, staff)
     assert Device.objects.get(pk=device.pk).location is None
 
 
 def test_declaring_a_loss_needs_the_circumstances(refurbisher, staff):
     device = make(refurbisher, "on_loan")
-    with pytest.raises(ValidationError):
+    with pytest.raises(InvalidInput) as refusal:
         services.device_declare_lost(device.pk, staff, note="  ")
+    assert refusal.value.field == "note"
     assert_unchanged(device, "on_loan")
 
 
 def test_a_device_changed_since_the_user_saw_it_is_reported(refurbisher, technician):
     device = make(refurbisher, "registered")
     services.device_start_triage(device.pk, technician, expected_state="registered")
-    with pytest.raises(services.DeviceChanged) as refusal:
+    with pytest.raises(Changed) as refusal:
         services.device_start_triage(device.pk, technician, expected_state="registered")
     assert "a changé entre-temps" in refusal.value.message
     assert DeviceEvent.objects.filter(device=device).count() == 1

@@ -9,8 +9,8 @@ import threading
 import pytest
 from django.db import connection
 
+from core.errors import ApplicationError
 from parc.models import Device, DeviceEvent
-from parc.services import DeviceActionError
 from prets import services
 from prets.models import Allocation, SaleCounter
 from tests.factories import DeviceFactory, DeviceRequestFactory
@@ -54,7 +54,7 @@ def test_two_staff_allocate_the_same_device_to_two_requests(refurbisher, staff, 
     )
     assert len(errors(results)) == 1, results
     error = errors(results)[0]
-    assert isinstance(error, (services.LoanActionError, DeviceActionError))
+    assert isinstance(error, ApplicationError)
     assert device.public_code in error.message or "changé" in error.message
     assert Allocation.objects.filter(device=device, status="active").count() == 1
     assert Device.objects.get(pk=device.pk).state == "allocated"

@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from core.errors import ApplicationError
 from parc.models import Device, DeviceEvent
-from parc.services import DeviceActionError
 from prets import services
 from prets.models import (
     Allocation,
@@ -70,7 +70,7 @@ def test_only_an_approved_request_gets_a_device(make_request, staff, ready_devic
 
 def test_a_device_not_ready_is_refused_and_nothing_is_kept(approved, staff, refurbisher):
     device = DeviceFactory(owner=refurbisher, state="refurbishing")
-    with pytest.raises(DeviceActionError):
+    with pytest.raises(ApplicationError):
         services.device_allocate(approved.pk, device.pk, staff)
     assert not Allocation.objects.exists()
     assert device_state(device) == "refurbishing"

@@ -6,13 +6,16 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from acteurs.models import Household
+from core.events import Redaction
 from prets import services
 from prets.models import (
     EligibilityCheck,
     HouseholdAnonymisation,
+    LoanEvent,
     LoanFollowUp,
     RequestEvent,
     Sale,
@@ -119,3 +122,34 @@ def test_erasure_on_request(household, sold, prescriber, make_request, staff):
     assert HouseholdAnonymisation.objects.get(household=household).by == prescriber
     with pytest.raises(services.Refused, match="effacées"):
         services.household_erase(household.pk, prescriber)
+
+
+def test_history_notes_are_erased_through_the_audited_redaction(
+    household, make_request, prescriber, staff
+):
+    """Request and loan histories are append-only (core.events): the anonymisation erases
+    their notes through redact(), which leaves a trace, and nothing else may change them."""
+    cancelled = make_request(state="submitted")
+    services.request_cancel(cancelled.pk, prescriber, note="Mme Martin a déménagé")
+    loan = LoanFactory(request=make_request(state="fulfilled"))
+    services.loan_transfer(loan.pk, staff, note="Mme Martin garde l'appareil")
+    event = RequestEvent.objects.get(request=cancelled, action="cancel")
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE prets_requestevent SET note = '' WHERE id = %s", [event.pk])
+
+    services.household_erase(household.pk, prescriber)
+
+    assert not RequestEvent.objects.filter(note__icontains="Martin").exists()
+    assert not LoanEvent.objects.filter(note__icontains="Martin").exists()
+    traces = {r.table_name: r for r in Redaction.objects.all()}
+    assert set(traces) == {"prets_requestevent", "prets_loanevent"}
+    assert traces["prets_requestevent"].rows >= 1 and traces["prets_loanevent"].rows >= 1
+    assert all(r.actor == prescriber and not r.in_progress for r in traces.values())
+    assert "anonymisation du foyer" in traces["prets_loanevent"].reason
+    # The facts stay: who did what, when, from which state to which.
+    transfer = LoanEvent.objects.get(loan=loan, action="transfer")
+    assert (transfer.source_state, transfer.target_state, transfer.actor) == (
+        "open",
+        "transferred",
+        staff,
+    )

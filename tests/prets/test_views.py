@@ -435,13 +435,13 @@ def test_the_household_page_leads_to_its_equipment_file(client, prescriber, hous
     file_url = reverse("prets:household", args=[household.pk])
     client.force_login(prescriber)
     listing = client.get(reverse("households")).content.decode()
-    assert reverse("household", args=[household.pk]) in listing
-    page = client.get(reverse("household", args=[household.pk])).content.decode()
+    assert reverse("www:household", args=[household.pk]) in listing
+    page = client.get(reverse("www:household", args=[household.pk])).content.decode()
     assert f'href="{file_url}"' in page
     facilitator = UserFactory(username="animateur-ccas")
     MembershipFactory(user=facilitator, organisation=ccas, role="facilitator")
     client.force_login(facilitator)
-    page = client.get(reverse("household", args=[household.pk]))
+    page = client.get(reverse("www:household", args=[household.pk]))
     assert page.status_code == 200
     assert file_url not in page.content.decode()
     assert client.get(file_url).status_code == 404

@@ -371,12 +371,3 @@ def test_query_budget_does_not_grow_with_the_pool(
     # Warm: only the session, the scope, the organisations and the stuck page.
     with django_assert_max_num_queries(6):
         assert client.get(URL).status_code == 200
-
-
-def test_stuck_states_are_those_of_the_partial_index():
-    from parc.models import Device
-
-    index = next(index for index in Device._meta.indexes if index.name == "device_stuck")
-    ((lookup, states),) = index.condition.children
-    assert lookup == "state__in"
-    assert set(states) == set(dashboard_selectors.STUCK_STATES)

@@ -4,6 +4,7 @@ when the annex is too long for a PDF."""
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from rapports import services
 from rapports.models import ReportJob
@@ -55,6 +56,9 @@ def test_a_running_job_page_polls_with_htmx_and_shows_its_progress(client, funde
         total=1000,
         done=250,
         status="running",
+        # A worker at work beats (core.jobs): without a sign of life the job is dead.
+        started_at=timezone.now(),
+        heartbeat_at=timezone.now(),
     )
     client.force_login(funder_user)
     page = client.get(reverse("rapports:job", args=[job.pk])).content.decode()

@@ -1,0 +1,1 @@
+"""Load test of the production stack (locust through nginx and gunicorn): see run.py."""

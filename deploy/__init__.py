@@ -1,0 +1,1 @@
+"""The production stack: gunicorn, nginx and systemd files, and `make prod-check`."""
