@@ -283,10 +283,11 @@ def _build_world() -> World:
             "pk": extra["evidence"]["kept"].pk,
         },
         "parc:label_job_pdf": {"pk": extra["label_job"].pk},
+        "parc:label_job_restart": {"pk": extra["label_job"].pk},
         "parc:scan_batch": {"batch_id": extra["batch"].pk},
         **{
             f"intake:{name}": {"pk": extra["import_job"].pk}
-            for name in ("job", "mapping", "reanalyse", "import", "errors", "labels")
+            for name in ("job", "mapping", "reanalyse", "import", "restart", "rejected", "labels")
         },
         "parc:scan_batch_close": {"batch_id": extra["batch"].pk},
         "parc:scan_batch_move_here": {"batch_id": extra["batch"].pk},
