@@ -54,6 +54,17 @@ class BrokerUnavailable(ApplicationError):
     status = 503
 
 
+def _task(name: str):
+    """The registered task of that name. Celery discovers the apps' ``tasks`` modules lazily
+    (when a worker starts): a web process asks it to now, once, so a job is found whichever
+    module happened to be imported."""
+    from celery import current_app
+
+    if name not in current_app.tasks:
+        current_app.loader.import_default_modules()
+    return current_app.tasks[name]
+
+
 class BackgroundJob(models.Model):
     """Abstract base: state, progress, heartbeat, error, restarts. Subclasses name their task."""
 
@@ -123,9 +134,7 @@ class BackgroundJob(models.Model):
 
     def enqueue(self) -> None:
         """Send the job to the workers once the transaction that created it commits."""
-        from celery import current_app
-
-        task = current_app.tasks.get(self.TASK_NAME) or current_app.signature(self.TASK_NAME)
+        task = _task(self.TASK_NAME)
         pk = self.pk
 
         def send():

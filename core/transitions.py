@@ -115,7 +115,7 @@ class Machine:
             return rows.prefetch_related(*prefetch).get(pk=pk)
         except self.model.DoesNotExist:
             raise NotFound(
-                _("%(subject)s n'existe pas.")
+                _("%(subject)s introuvable.")
                 % {"subject": _capitalised(str(self.model._meta.verbose_name))}
             ) from None
 

@@ -2,12 +2,12 @@
 
 Workers come from the cores: Django's work per request is CPU (templates, ORM) with short
 waits on PostgreSQL, so 2 × cores + 1 processes; nginx buffers slow clients' uploads and
-downloads, so a worker is never held by a slow phone. One thread per worker: django-fsm-2's
-``refresh_from_db`` lifts the ``protected`` flag of the state field on the field object,
-shared by every thread of the process, and puts it back after — two threads refreshing a
-device at once make the other fail ("Direct state modification is not allowed"; found by
-tests/exploitation/test_faults.py under 4 threads). GUNICORN_THREADS > 1 is for when that
-is fixed. Every value can be overridden from the environment (the unit's EnvironmentFile).
+downloads, so a worker is never held by a slow phone. Sync workers by default: the work is
+CPU, which threads do not add to. Threads (GUNICORN_THREADS > 1, gthread) are safe: django-fsm-2's
+``refresh_from_db`` lifts the state field's protection for the whole process, which made two
+threads refreshing a device fail (found by tests/exploitation/test_faults.py under 4 threads);
+``core.statemachine.StatefulModel`` reloads without touching the shared flag. Every value can be
+overridden from the environment (the unit's EnvironmentFile).
 """
 
 import multiprocessing

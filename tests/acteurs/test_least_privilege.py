@@ -198,7 +198,7 @@ def test_operator_reads_are_recorded_and_shown_to_the_organisation_admin(client,
 def test_members_reads_are_not_recorded_as_operator_reads(client, world):
     client.force_login(world["ccas_admin"])
     client.get(reverse("admin:acteurs_household_changelist"))
-    client.get(reverse("household", args=[world["ccas_household"].pk]))
+    client.get(reverse("www:household", args=[world["ccas_household"].pk]))
     assert not PersonalDataAccess.objects.exists()
 
 

@@ -265,7 +265,7 @@ def test_the_login_page_offers_the_shared_computer_box(client):
 
 def test_pages_and_files_shown_to_a_logged_in_person_are_not_stored(client, prescriber, staff):
     client.force_login(prescriber)
-    for url in (reverse("households"), reverse("account_security"), reverse("home")):
+    for url in (reverse("households"), reverse("account_security"), reverse("www:home")):
         response = client.get(url)
         assert response["Cache-Control"] == "private, no-store", url
     client.force_login(staff)

@@ -192,7 +192,7 @@ def test_the_verify_page_never_redirects_elsewhere(client, clock, prescriber):
         reverse("second_factor_verify"),
         {"code": _code(device), "next": "https://example.com/piege"},
     )
-    assert response["Location"] == reverse("home")
+    assert response["Location"] == reverse("www:home")
 
 
 def test_the_demo_waiver_is_said_on_the_login_page(client, settings):

@@ -274,6 +274,7 @@ def _build_world() -> World:
         "parc:hardware_report": {"code": device.public_code},
         "parc:erasure_log": {"code": erased.medium.device.public_code},
         "parc:label_job": {"pk": extra["label_job"].pk},
+        "parc:label_job_restart": {"pk": extra["label_job"].pk},
         "parc:erasure_log_confirm": {
             "code": extra["evidence"]["staged"].device.public_code,
             "pk": extra["evidence"]["staged"].pk,
@@ -283,7 +284,6 @@ def _build_world() -> World:
             "pk": extra["evidence"]["kept"].pk,
         },
         "parc:label_job_pdf": {"pk": extra["label_job"].pk},
-        "parc:label_job_restart": {"pk": extra["label_job"].pk},
         "parc:scan_batch": {"batch_id": extra["batch"].pk},
         **{
             f"intake:{name}": {"pk": extra["import_job"].pk}
