@@ -4,7 +4,7 @@ Duplicates are found by querying the rows already staged, not by keeping every s
 memory. Each new row gets the public code its device will have (drawn free now, checked
 again at the import)."""
 
-from collections.abc import Callable
+import contextlib
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,58 +16,58 @@ from parc.models import Device
 from .cleaning import RowResult, clean_row, same_device
 from .columns import mapping_problems
 from .errors import IntakeError
-from .models import ImportJob, ImportOutcome, ImportRow, ImportStatus
+from .models import ImportJob, ImportOutcome, ImportRow
 from .reading import iter_rows
 
 # Rows per database round trip (staging, import, error report).
 CHUNK = 500
 
 
-def job_analyse(job_id: int, progress: Callable[[int], None] | None = None) -> ImportJob:
-    """Read every row, stage it with its outcome; nothing is written to the pool."""
-    job = ImportJob.objects.select_related("donation").get(pk=job_id)
+def job_analyse(job: ImportJob) -> dict:
+    """Read every row, stage it with its outcome; nothing is written to the pool. The work of
+    the preview step (``core.jobs.run_job``): beats as it goes, returns the fields saved with
+    its success."""
     problems = mapping_problems(job)
     if problems:
         raise IntakeError(" ".join(problems))
     job.rows.all().delete()
-    job.status = ImportStatus.ANALYSING
-    job.processed_rows = 0
-    job.error = ""
-    job.save(update_fields=["status", "processed_rows", "error"])
     counts = {ImportOutcome.NEW: 0, ImportOutcome.EXISTING: 0, ImportOutcome.ERROR: 0}
     chunk: list[RowResult] = []
-    try:
-        rows = iter_rows(job)
-        next(rows, None)  # header
+    done = 0
+    with contextlib.closing(iter_rows(job)) as rows:
         for line, cells in rows:
             result = clean_row(job, line, cells)
             if result is not None:
                 chunk.append(result)
             if len(chunk) >= CHUNK:
-                _stage(job, chunk, counts)
+                done += _stage(job, chunk, counts)
                 chunk = []
-                if progress:
-                    progress(job.processed_rows)
-        if chunk:
-            _stage(job, chunk, counts)
-    except IntakeError as error:
-        job.rows.all().delete()
-        job.status = ImportStatus.FAILED
-        job.error = error.message
-        job.save(update_fields=["status", "error"])
-        raise
-    job.counts = {str(k): v for k, v in counts.items()}
-    job.status = ImportStatus.PREVIEWED
-    job.analysed_at = timezone.now()
-    job.total_rows = job.processed_rows
-    job.save(update_fields=["counts", "status", "analysed_at", "total_rows"])
-    return job
+                job.beat(done)
+    if chunk:
+        done += _stage(job, chunk, counts)
+    return {
+        "counts": {str(k): v for k, v in counts.items()},
+        "analysed_at": timezone.now(),
+        "total_rows": done,
+        "total": done,
+        "done": done,
+    }
 
 
-ROW_FIELDS = ["job", "line", "outcome", "data", "cells", "messages", "match_key", "public_code"]
+ROW_FIELDS = [
+    "job",
+    "line",
+    "outcome",
+    "data",
+    "cells",
+    "messages",
+    "notes",
+    "match_key",
+    "public_code",
+]
 
 
-def _stage(job: ImportJob, chunk: list[RowResult], counts: dict) -> None:
+def _stage(job: ImportJob, chunk: list[RowResult], counts: dict) -> int:
     keys = {r.key for r in chunk if r.key}
     first_lines: dict[str, list[tuple[int, str]]] = {}
     for key, line, data in ImportRow.objects.filter(job=job, match_key__in=keys).values_list(
@@ -120,10 +120,10 @@ def _stage(job: ImportJob, chunk: list[RowResult], counts: dict) -> None:
                 result.data,
                 result.cells if outcome == ImportOutcome.ERROR else [],
                 " ; ".join(messages),
+                " ; ".join(result.notes),
                 key,
                 generate_code() if outcome == ImportOutcome.NEW else "",
             )
         )
     raw_insert(ImportRow, ROW_FIELDS, rows)
-    job.processed_rows += len(chunk)
-    ImportJob.objects.filter(pk=job.pk).update(processed_rows=job.processed_rows)
+    return len(chunk)

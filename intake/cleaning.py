@@ -1,19 +1,24 @@
-"""One row of a donor's list cleaned into device fields, with its French errors: kinds from
-the words donors use, memory and storage sizes in any unit, brands under one name."""
+"""One row of a donor's list cleaned into device fields, with its French errors and reading
+notes: kinds from the words donors use, memory and storage sizes in any unit, weights and
+dates as French lists write them ("2,1", "15/03/2019", an Excel day number), brands under one
+name, serials in one form (upper case, no spaces) with the form the donor wrote kept."""
 
+import datetime as dt
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from parc.evidence.hardware import vendor_name
 from parc.models import Device, DeviceKind, MediaType, to_search_key
 
-from .columns import FIELDS_BY_NAME, IGNORE, normalise_header
+from .columns import FIELDS_BY_NAME, IGNORE, MULTIPLE, is_remark_as_such, normalise_header
 from .models import ImportJob
-from .reading import cell_text
+from .reading import Formula, cell_text
 
 KIND_WORDS = {
     DeviceKind.LAPTOP: (
@@ -76,7 +81,8 @@ MEDIA_WORDS = {
 }
 
 FIELD_LENGTHS = {
-    name: Device._meta.get_field(name).max_length for name in ("brand", "model", "serial", "cpu")
+    name: Device._meta.get_field(name).max_length
+    for name in ("brand", "model", "serial", "cpu", "os", "asset_tag")
 }
 
 
@@ -151,6 +157,62 @@ def parse_storage(text: str, default_type: str) -> tuple[list[dict], bool]:
 
 
 SCIENTIFIC = re.compile(r"^\d+(?:[.,]\d+)?E\+\d+$", re.I)
+# The apostrophe our own files (the rejected rows) put before a formula-like text.
+NEUTRALISED = re.compile(r"^'(?=[=+\-@])")
+WEIGHT = re.compile(r"(\d+(?:\.\d+)?)\s*(kg|kilos?|g|grammes?|gr|lbs?)?")
+# Excel counts days from 1899-12-30: 20,000 is 1954, 80,000 is 2119.
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+EXCEL_SERIALS = range(20_000, 80_000)
+FRENCH_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d", "%Y/%m/%d", "%d/%m/%y", "%d-%m-%y")
+
+
+def canonical_serial(text: str) -> str:
+    """The one form a serial is stored in: upper case, without spaces."""
+    return "".join(text.split()).upper()
+
+
+def parse_weight(text: str) -> Decimal:
+    """ "2,1", "2.1 kg", "2100 g" -> kilograms; ValueError if unreadable."""
+    match = WEIGHT.fullmatch(_value_text(text))
+    if not match:
+        raise ValueError(text)
+    number = Decimal(match.group(1))
+    unit = match.group(2) or ""
+    if unit.startswith("g"):
+        number = number / 1000
+    elif unit.startswith("lb"):
+        number = number * Decimal("0.45359237")
+    number = number.quantize(Decimal("0.01"))
+    if number <= 0 or number >= Decimal("10000"):
+        raise ValueError(text)
+    return number
+
+
+def parse_purchase_date(text: str) -> tuple[dt.date, bool]:
+    """(date, read from an Excel serial number?); ValueError if unreadable or not plausible
+    (before 1980, after today)."""
+    text = text.strip()
+    value = None
+    from_serial = False
+    if text.isdigit() and int(text) in EXCEL_SERIALS:
+        value = EXCEL_EPOCH + dt.timedelta(days=int(text))
+        from_serial = True
+    elif match := FRENCH_DATE.fullmatch(text) or ISO_DATE.fullmatch(text):
+        day, month, year = match.group(1, 2, 3) if match.re is FRENCH_DATE else match.group(3, 2, 1)
+        value = dt.date(int(year), int(month), int(day))
+    else:
+        candidate = text.split("T")[0].split(" ")[0]
+        for pattern in DATE_FORMATS:
+            try:
+                value = dt.datetime.strptime(candidate, pattern).date()
+            except ValueError:
+                continue
+            break
+    if value is None or value.year < 1980 or value > timezone.localdate():
+        raise ValueError(text)
+    return value, from_serial
 
 
 @dataclass
@@ -159,23 +221,42 @@ class RowResult:
     cells: list[str]
     data: dict
     errors: list[str]
+    notes: list[str] = field(default_factory=list)
 
     @property
     def key(self) -> str:
         return to_search_key(self.data.get("serial", ""))[:100]
 
 
+def _cells(raw_cells: list) -> list[str]:
+    cells = []
+    for value in raw_cells:
+        text = cell_text(value)
+        if text.startswith("'"):
+            text = NEUTRALISED.sub("", text)
+        cells.append(text)
+    return cells
+
+
 def clean_row(job: ImportJob, line: int, raw_cells: list) -> RowResult | None:
-    """One row cleaned into device fields, with its French errors; None for an empty row."""
-    cells = [cell_text(value) for value in raw_cells]
+    """One row cleaned into device fields, with its French errors and reading notes; None for
+    an empty row."""
+    cells = _cells(raw_cells)
     if not any(cells):
         return None
-    values = {}
-    for index, name in job.mapping.items():
-        position = int(index)
-        if name != IGNORE and position < len(cells) and cells[position]:
+    headers = job.headers
+    values: dict[str, str] = {}
+    remarks: list[str] = []
+    width = len(cells)
+    for position, name, prefix in _columns(job):
+        if position >= width or not cells[position]:
+            continue
+        if name in MULTIPLE:
+            remarks.append(f"{prefix}{cells[position]}")
+        else:
             values[name] = cells[position]
-    errors = []
+    errors: list[str] = []
+    notes: list[str] = _reading_notes(headers, raw_cells, cells)
     data: dict = {}
     if sum(1 for cell in cells if cell) == 1 and len(job.mapping) > 1:
         return RowResult(
@@ -189,7 +270,8 @@ def clean_row(job: ImportJob, line: int, raw_cells: list) -> RowResult | None:
                 )
             ],
         )
-    serial = values.get("serial", "")
+    written = values.get("serial", "")
+    serial = canonical_serial(written)
     if not serial:
         errors.append(_("numéro de série manquant"))
     elif SCIENTIFIC.match(serial):
@@ -198,14 +280,22 @@ def clean_row(job: ImportJob, line: int, raw_cells: list) -> RowResult | None:
                 "numéro de série « %(value)s » abîmé par le tableur (notation scientifique) : "
                 "mettez la colonne au format texte"
             )
-            % {"value": serial}
+            % {"value": written}
         )
     data["serial"] = serial
+    if written and written != serial:
+        data["serial_raw"] = written
+        notes.append(
+            _("numéro de série écrit « %(written)s », enregistré « %(serial)s »")
+            % {"written": written, "serial": serial}
+        )
     data["brand"] = vendor_name(values.get("brand", ""))
     data["model"] = values.get("model", "")
     data["cpu"] = values.get("cpu", "")
+    data["os"] = values.get("os", "")
+    data["asset_tag"] = values.get("asset_tag", "")
     for name, limit in FIELD_LENGTHS.items():
-        if len(data[name]) > limit:
+        if len(data.get(name, "")) > limit:
             errors.append(
                 _("%(field)s trop long (%(limit)s caractères au plus)")
                 % {"field": _field_label(name), "limit": limit}
@@ -235,6 +325,29 @@ def clean_row(job: ImportJob, line: int, raw_cells: list) -> RowResult | None:
                 _("mémoire illisible : « %(value)s » (attendu : 8, 8 Go, 8192 Mo)")
                 % {"value": values["ram"]}
             )
+    if values.get("weight"):
+        try:
+            data["weight_kg"] = str(parse_weight(values["weight"]))
+        except (ValueError, InvalidOperation):
+            errors.append(
+                _("poids illisible : « %(value)s » (attendu : 2,1 ou 2,1 kg ou 2100 g)")
+                % {"value": values["weight"]}
+            )
+    if values.get("purchase_date"):
+        try:
+            purchased, from_serial = parse_purchase_date(values["purchase_date"])
+        except (ValueError, OverflowError):
+            errors.append(
+                _("date d'achat illisible : « %(value)s » (attendu : 15/03/2019)")
+                % {"value": values["purchase_date"]}
+            )
+        else:
+            data["purchase_date"] = purchased.isoformat()
+            if from_serial:
+                notes.append(
+                    _("date d'achat « %(value)s » lue comme un numéro de jour Excel : %(date)s")
+                    % {"value": values["purchase_date"], "date": purchased.strftime("%d/%m/%Y")}
+                )
     if values.get("storage"):
         header = normalise_header(
             next(
@@ -254,9 +367,71 @@ def clean_row(job: ImportJob, line: int, raw_cells: list) -> RowResult | None:
                 _("stockage illisible : « %(value)s » (attendu : SSD 256 Go, HDD 1 To, aucun)")
                 % {"value": values["storage"]}
             )
-    if values.get("notes"):
-        data["notes"] = values["notes"][:2000]
-    return RowResult(line=line, cells=cells, data=data, errors=errors)
+    if remarks:
+        data["notes"] = "\n".join(remarks)
+    return RowResult(line=line, cells=cells, data=data, errors=errors, notes=notes)
+
+
+def _columns(job: ImportJob) -> list[tuple[int, str, str]]:
+    """(position, field, prefix of a remark) of each mapped column, in the file's order:
+    worked out once per job, not for each of its rows."""
+    key = (tuple(sorted(job.mapping.items())), tuple(job.headers))
+    cached = getattr(job, "_columns_cache", None)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    columns = []
+    for index, name in sorted(job.mapping.items(), key=lambda item: int(item[0])):
+        position = int(index)
+        if name == IGNORE:
+            continue
+        header = job.headers[position] if position < len(job.headers) else ""
+        prefix = "" if not header or is_remark_as_such(header) else f"{header} : "
+        columns.append((position, name, prefix))
+    job._columns_cache = (key, columns)
+    return columns
+
+
+def _column_name(headers: list[str], index: int) -> str:
+    if index < len(headers) and headers[index]:
+        return headers[index]
+    return _("colonne %(n)s") % {"n": index + 1}
+
+
+def _reading_notes(headers: list[str], raw_cells: list, cells: list[str]) -> list[str]:
+    """What the reading did that the user should know: formulas, cells beyond the titles."""
+    notes = []
+    for index, value in enumerate(raw_cells):
+        if value.__class__ is Formula:
+            formula = value.text if len(value.text) <= 60 else value.text[:59] + "…"
+            if value.cached not in (None, ""):
+                notes.append(
+                    _("%(column)s : formule %(formula)s, sa valeur calculée « %(value)s » est lue")
+                    % {
+                        "column": _column_name(headers, index),
+                        "formula": formula,
+                        "value": cells[index],
+                    }
+                )
+            else:
+                notes.append(
+                    _(
+                        "%(column)s : formule %(formula)s sans valeur calculée enregistrée, "
+                        "son texte est lu"
+                    )
+                    % {"column": _column_name(headers, index), "formula": formula}
+                )
+    extra = [cell for cell in cells[len(headers) :] if cell]
+    if extra:
+        shown = ", ".join(f"« {cell[:40]} »" for cell in extra[:3])
+        notes.append(
+            ngettext(
+                "%(count)s cellule au-delà des colonnes titrées, non importée : %(cells)s",
+                "%(count)s cellules au-delà des colonnes titrées, non importées : %(cells)s",
+                len(extra),
+            )
+            % {"count": len(extra), "cells": shown}
+        )
+    return notes
 
 
 def _field_label(name: str) -> str:

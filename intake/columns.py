@@ -96,6 +96,60 @@ FIELDS = (
         ),
     ),
     FieldSpec(
+        "os",
+        gettext_lazy("Système d'exploitation"),
+        (
+            "système d'exploitation",
+            "système d'exploitation - nom",
+            "système",
+            "os",
+            "operating system",
+            "operating system - name",
+            "os name",
+            "se",
+        ),
+    ),
+    FieldSpec(
+        "asset_tag",
+        gettext_lazy("N° d'inventaire du donateur"),
+        (
+            "numéro d'inventaire",
+            "n° d'inventaire",
+            "n° inventaire",
+            "num inventaire",
+            "inventaire",
+            "code inventaire",
+            "étiquette",
+            "n° immobilisation",
+            "numéro d'immobilisation",
+            "immobilisation",
+            "asset tag",
+            "asset number",
+            "asset id",
+            "inventory number",
+        ),
+    ),
+    FieldSpec(
+        "weight",
+        gettext_lazy("Poids (kg)"),
+        ("poids", "poids kg", "masse", "weight", "weight kg"),
+    ),
+    FieldSpec(
+        "purchase_date",
+        gettext_lazy("Date d'achat"),
+        (
+            "date d'achat",
+            "date achat",
+            "achat",
+            "date d'acquisition",
+            "acquisition",
+            "date de livraison",
+            "purchase date",
+            "date of purchase",
+            "acquired",
+        ),
+    ),
+    FieldSpec(
         "notes",
         gettext_lazy("Remarques"),
         (
@@ -106,17 +160,56 @@ FIELDS = (
             "notes",
             "observations",
             "comment",
+            "comments",
         ),
     ),
+)
+# Columns that go to the remarks too, each value prefixed by its column's title ("Statut :
+# En stock"): what the donor says of the device that has no field of its own.
+REMARK_COLUMNS = (
+    "nom",
+    "name",
+    "hostname",
+    "nom de l'ordinateur",
+    "entité",
+    "entity",
+    "statut",
+    "status",
+    "état",
+    "lieu",
+    "site",
+    "localisation",
+    "location",
+    "service",
+)
+# Columns recognised and left out: the error column of our own rejected-rows file, and the
+# donor's staff (personal data that the pool has no use for).
+IGNORED_COLUMNS = (
+    "erreur",
+    "erreurs",
+    "ligne",
+    "utilisateur",
+    "usager",
+    "responsable",
+    "responsable technique",
+    "technicien",
+    "contact",
+    "e-mail",
+    "email",
+    "courriel",
+    "user",
+    "assigned to",
 )
 FIELDS_BY_NAME = {f.name: f for f in FIELDS}
 IGNORE = "ignore"
 REQUIRED = ("serial",)
+# Fields that several columns may fill (their values are joined).
+MULTIPLE = frozenset({"notes"})
 
 
 def normalise_header(text) -> str:
     """Lower case, no accents, no parentheses ("RAM (Go)"), no punctuation but "/"."""
-    text = str(text or "").strip().lower()
+    text = str(text or "").strip().lower().replace("\u2019", "'").replace("`", "'")
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c))
     text = text.replace("°", "").replace("º", "")
@@ -127,18 +220,94 @@ def normalise_header(text) -> str:
 
 ALIASES = {normalise_header(alias): f.name for f in FIELDS for alias in f.aliases}
 ALIASES.update({normalise_header(str(f.label)): f.name for f in FIELDS})
+# GLPI prefixes component columns with their family: "Composants - Processeur".
+for _prefix in ("composants", "composant", "components"):
+    for _alias, _name in list(ALIASES.items()):
+        if _name in ("cpu", "ram", "storage"):
+            ALIASES.setdefault(f"{_prefix} {_alias}", _name)
+ALIASES.update({normalise_header(alias): "notes" for alias in REMARK_COLUMNS})
+ALIASES.update({normalise_header(alias): IGNORE for alias in IGNORED_COLUMNS})
+REMARKS_AS_SUCH = frozenset(normalise_header(alias) for alias in FIELDS[-1].aliases) | {
+    normalise_header(str(FIELDS[-1].label))
+}
 
 
-def guess_mapping(headers: list[str]) -> dict[str, str]:
-    """{column index (str): field name}; the first column of a field wins."""
+def guess_mapping(headers: list[str], remembered: dict[str, str] | None = None) -> dict[str, str]:
+    """{column index (str): field name or IGNORE}; what the donor's last file said first
+    (``remembered``: {normalised header: field}), then the aliases; the first column of a
+    field wins (but remarks, which take several)."""
+    remembered = remembered or {}
     mapping: dict[str, str] = {}
     taken = set()
     for index, header in enumerate(headers):
-        name = ALIASES.get(normalise_header(header))
-        if name and name not in taken:
-            mapping[str(index)] = name
+        key = normalise_header(header)
+        if not key:
+            continue
+        name = remembered.get(key) or ALIASES.get(key)
+        if name and name not in FIELDS_BY_NAME and name != IGNORE:
+            name = None
+        if not name:
+            continue
+        if name in taken:
+            continue
+        mapping[str(index)] = name
+        if name not in MULTIPLE and name != IGNORE:
             taken.add(name)
     return mapping
+
+
+def header_score(cells: list[str], remembered: dict[str, str] | None = None) -> tuple[int, bool]:
+    """How much a row looks like the titles of a donor's list: the number of fields its cells
+    name (aliases, or the titles of the donor's last file), and whether one names the serial."""
+    remembered = remembered or {}
+    fields = {
+        remembered.get(normalise_header(cell)) or ALIASES.get(normalise_header(cell))
+        for cell in cells
+        if cell
+    }
+    fields.discard(None)
+    fields.discard(IGNORE)
+    return len(fields), "serial" in fields
+
+
+def guess_header(
+    rows: list[tuple[int, list[str]]], remembered: dict[str, str] | None = None
+) -> tuple[int, bool]:
+    """(line of the header, sure?) among the first rows holding something: the row whose cells
+    name the most fields (the serial among them, on a tie); titles, merged cells and notes (one
+    cell filled) are skipped. Sure when it names at least two fields and no other row names
+    as many."""
+    scored = []
+    for line, cells in rows:
+        if sum(1 for cell in cells if cell) < 2:
+            continue
+        count, serial = header_score(cells, remembered)
+        scored.append((count, serial, line))
+    if not scored:
+        return (rows[0][0] if rows else 1), False
+    best = max(scored, key=lambda item: (item[0], item[1], -item[2]))
+    if best[0] == 0:
+        return scored[0][2], False
+    rivals = [item for item in scored if item[:2] == best[:2] and item is not best]
+    return best[2], best[0] >= 2 and not rivals
+
+
+def remember_key(header: str) -> str:
+    return normalise_header(header)
+
+
+def mapping_to_remember(job: ImportJob) -> dict[str, str]:
+    """{normalised header: field or IGNORE} of every titled column of the job."""
+    return {
+        normalise_header(header): job.mapping.get(str(index), IGNORE)
+        for index, header in enumerate(job.headers)
+        if normalise_header(header)
+    }
+
+
+def is_remark_as_such(header: str) -> bool:
+    """A remarks column by name ("Commentaires"): its values go as written, without a prefix."""
+    return normalise_header(header) in REMARKS_AS_SUCH
 
 
 def mapping_problems(job: ImportJob) -> list[str]:
@@ -157,6 +326,7 @@ def mapping_problems(job: ImportJob) -> list[str]:
 
 
 def unmapped_columns(job: ImportJob) -> list[int]:
+    """Titled columns that no alias, no remembered mapping and no user placed yet."""
     return [
         index
         for index, header in enumerate(job.headers)

@@ -5,8 +5,12 @@ from django.utils.translation import gettext_lazy as _
 
 from parc.models import DeviceKind
 
-from .columns import FIELDS, IGNORE
+from .columns import FIELDS, IGNORE, MULTIPLE
+from .reading import MAX_ROWS, french_int
 from .services import MAX_FILE_BYTES
+
+# What an example value shows of a cell on the mapping screen.
+EXAMPLE_CHARS = 40
 
 
 class DonationChoiceField(forms.ModelChoiceField):
@@ -29,10 +33,11 @@ class IntakeUploadForm(forms.Form):
     file = forms.FileField(
         label=_("Liste d'inventaire du donateur"),
         help_text=_(
-            "Fichier CSV (séparateur virgule ou point-virgule, UTF-8 ou Windows) ou XLSX, "
-            "%(size)s Mo au plus, une ligne par appareil avec au moins son numéro de série."
+            "Fichier CSV (séparateur virgule ou point-virgule, UTF-8 ou Windows, export GLPI "
+            "compris) ou XLSX, tel que le donateur l'a envoyé : %(size)s Mo et %(rows)s lignes "
+            "au plus, une ligne par appareil avec au moins son numéro de série."
         )
-        % {"size": MAX_FILE_BYTES // 2**20},
+        % {"size": MAX_FILE_BYTES // 2**20, "rows": french_int(MAX_ROWS)},
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.xlsx"}),
     )
 
@@ -62,12 +67,14 @@ class MappingForm(forms.Form):
         self.columns = []
         for index, header in enumerate(job.headers):
             name = f"colonne_{index}"
-            examples = [row[index] for row in samples if index < len(row) and row[index]]
+            examples = [_shorten(row[index]) for row in samples if index < len(row) and row[index]]
             self.fields[name] = forms.ChoiceField(
-                label=header or _("(colonne %(n)s sans titre)") % {"n": index + 1},
+                label=_shorten(header) or _("(colonne %(n)s sans titre)") % {"n": index + 1},
                 choices=FIELD_CHOICES,
                 required=False,
-                initial=job.mapping.get(str(index), ""),
+                initial=""
+                if job.mapping.get(str(index)) == IGNORE
+                else job.mapping.get(str(index)),
                 help_text=_("Exemples : %(values)s") % {"values": ", ".join(examples[:3])}
                 if examples
                 else _("Pas de valeur dans les premières lignes."),
@@ -84,7 +91,7 @@ class MappingForm(forms.Form):
             value = data.get(name) or ""
             if not value or value == IGNORE:
                 continue
-            if value in seen:
+            if value in seen and value not in MULTIPLE:
                 self.add_error(
                     name,
                     _("« %(field)s » est déjà la colonne « %(other)s ».")
@@ -109,12 +116,30 @@ class MappingForm(forms.Form):
         return data
 
 
+def _shorten(text: str) -> str:
+    return text if len(text) <= EXAMPLE_CHARS else text[: EXAMPLE_CHARS - 1] + "…"
+
+
+class HeaderChoiceForm(forms.Form):
+    """The row of the file that holds the column titles, among the first rows shown."""
+
+    header_line = forms.TypedChoiceField(
+        label=_("Ligne des titres de colonnes"), coerce=int, widget=forms.RadioSelect
+    )
+
+    def __init__(self, *args, lines, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["header_line"].choices = [
+            (line, _("ligne %(line)s") % {"line": line}) for line in lines
+        ]
+
+
 class RowFilterForm(forms.Form):
     resultat = forms.ChoiceField(
         required=False,
         choices=[
             ("", _("toutes les lignes")),
-            ("error", _("lignes en erreur")),
+            ("error", _("lignes rejetées")),
             ("new", _("appareils à créer")),
             ("existing", _("déjà enregistrés")),
             ("created", _("créés")),

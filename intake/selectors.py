@@ -10,12 +10,7 @@ from parc.models import Device
 from parc.selectors import visible_organisation_ids
 
 from . import analysis
-from .models import ImportJob, ImportOutcome, ImportRow, ImportStatus
-
-
-def import_task_id(job: ImportJob) -> str:
-    """The Celery task id of a background import, from which its progress is read."""
-    return f"parc-import-{job.pk}"
+from .models import ImportJob, ImportOutcome, ImportRow
 
 
 def jobs_visible_to(user):
@@ -43,22 +38,24 @@ def rows_page(job: ImportJob, *, outcome: str = "", after: int = 0) -> tuple[lis
     if outcome:
         queryset = queryset.filter(outcome=outcome)
     rows = list(
-        queryset.only("line", "outcome", "data", "messages", "public_code", "job_id")[
+        queryset.only("line", "outcome", "data", "messages", "notes", "public_code", "job_id")[
             : ROWS_PAGE + 1
         ]
     )
     return rows[:ROWS_PAGE], len(rows) > ROWS_PAGE
 
 
-def error_report_rows(job: ImportJob) -> Iterator[list]:
-    """The error report: header, then each row in error with its message and its cells."""
-    yield [_("Ligne"), _("Erreurs"), *job.headers]
+def rejected_rows(job: ImportJob) -> Iterator[list]:
+    """The rows left out, as the donor's file had them (its header, its cells) with an added
+    « Erreur » column: to fix and import again (the column is then ignored)."""
+    width = len(job.headers)
+    yield [*job.headers, _("Erreur")]
     queryset = job.rows.filter(outcome=ImportOutcome.ERROR).order_by("line")
-    for row in queryset.values_list("line", "messages", "cells").iterator(
+    for messages, cells in queryset.values_list("messages", "cells").iterator(
         chunk_size=analysis.CHUNK
     ):
-        line, messages, cells = row
-        yield [line, messages, *cells]
+        cells = list(cells[:width]) + [""] * max(0, width - len(cells))
+        yield [*cells, messages]
 
 
 def imported_device_ids(job: ImportJob) -> list[int]:
@@ -66,16 +63,3 @@ def imported_device_ids(job: ImportJob) -> list[int]:
     return list(
         Device.objects.filter(public_code__in=codes).order_by("id").values_list("id", flat=True)
     )
-
-
-def import_progress(job: ImportJob) -> int:
-    """Devices created so far by a background import (from Celery's result backend)."""
-    if job.status != ImportStatus.IMPORTING:
-        return job.created_count
-    try:
-        from celery.result import AsyncResult
-
-        info = AsyncResult(import_task_id(job)).info
-    except Exception:  # no result backend reachable: the bar just waits
-        return 0
-    return int(info.get("done", 0)) if isinstance(info, dict) else 0

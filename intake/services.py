@@ -1,19 +1,27 @@
 """The use cases of the import of a donor's inventory list (the donor's own spreadsheet, CSV
-or XLSX, read as it comes, previewed row by row, then imported all or nothing into the
-donation), each a function the views and the Celery tasks call:
+or XLSX, read as it comes, previewed row by row, then its valid rows imported into the
+donation, all of them or none), each a function the views and the Celery tasks call:
 
-1. ``job_create`` stores the file, recognises its format (``reading``: XLSX, or CSV with its
-   encoding and separator), reads its header and maps each column to a field through French
-   and English aliases (``columns``). Columns it cannot place leave the job waiting for the
-   mapping screen (``job_set_mapping``).
-2. ``start_analysis`` runs the dry run (``analysis.job_analyse``) now or in the background:
+1. ``job_create`` holds the file to the limits (``reading``: an XLSX inspected before it is
+   opened, a CSV while its rows are counted), stores it, finds its header among the first
+   rows (``columns.guess_header``: titles, merged cells and blank rows skipped) and maps
+   each column to a field: what the team chose for this donor's last file first
+   (``SavedMapping``), then French and English aliases. An uncertain header or a column it
+   cannot place leaves the job on the mapping screen (``job_set_header``,
+   ``job_set_mapping``, which remembers the choice for the donor).
+2. ``start_analysis`` runs the preview (``analysis.job_analyse``) now or in the background:
    every row read as a stream, cleaned (``cleaning``), flagged, staged as an ``ImportRow``.
    Nothing is written to the pool.
-3. ``start_import`` runs ``job_import`` now or in the background: the devices of a clean
-   preview, in one transaction, through ``parc.services.devices_register_bulk`` (a free
-   random public code per device, its storage media, one ``register`` event each), after
-   checking again, under a lock on the donation, that nothing changed since the preview.
-   This app writes only its own rows (jobs and staged rows); ``parc`` writes the devices.
+3. ``start_import`` runs ``job_import`` now or in the background: the valid rows of the
+   preview (those in error are left out, downloadable to be fixed) in one transaction,
+   through ``parc.services.devices_register_bulk`` (a free random public code per device,
+   its storage media, one ``register`` event each), after checking again, under a lock on
+   the donation, that the donation still accepts devices and that no serial was registered
+   since the preview. This app writes only its own rows; ``parc`` writes the devices.
+
+Both long steps are background jobs of the kernel (``ImportJob`` is a
+``core.jobs.BackgroundJob``; the task runs them through ``core.jobs.run_job``): progress,
+heartbeat, a dead worker's job failed and restartable.
 
 Memory: the file is never loaded whole; rows go to the database in chunks.
 
@@ -24,9 +32,7 @@ events); its widgets clean the text cells here (``import_export.widgets.CharWidg
 
 from __future__ import annotations
 
-import logging
 import re
-from collections.abc import Callable
 from decimal import Decimal
 
 from django.conf import settings
@@ -36,25 +42,37 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from acteurs.permissions import POOL_MANAGER_ROLES, has_role
+from core.jobs import JobStatus, run_job
 from dons.models import Donation
 from parc.models import Device
 from parc.services import DeviceRow, MediumRow, devices_register_bulk
 
 from . import analysis
-from .analysis import job_analyse
 from .cleaning import same_device
-from .columns import IGNORE, guess_mapping, mapping_problems
+from .columns import (
+    IGNORE,
+    guess_header,
+    guess_mapping,
+    mapping_problems,
+    mapping_to_remember,
+    unmapped_columns,
+)
 from .errors import IntakeError
-from .models import ImportJob, ImportOutcome, ImportRow, ImportStatus
-from .reading import count_rows, detect_delimiter, detect_encoding, first_line, read_header, sniff
-from .selectors import import_task_id
+from .models import ImportJob, ImportOutcome, ImportRow, ImportStage, SavedMapping
+from .reading import (
+    count_rows,
+    detect_delimiter,
+    detect_encoding,
+    first_lines,
+    head_rows,
+    header_at,
+    inspect_xlsx,
+    sniff,
+)
 
-# From this many rows, the analysis and the import run in the background (Celery).
+# From this many rows, the preview and the import run in the background (Celery).
 BACKGROUND_FROM = getattr(settings, "INTAKE_BACKGROUND_FROM", 1000)
 MAX_FILE_BYTES = getattr(settings, "INTAKE_MAX_FILE_BYTES", 10 * 1024 * 1024)
-MAX_ROWS = 50_000
-
-logger = logging.getLogger(__name__)
 
 
 # --- step 1: the file ------------------------------------------------------------------------
@@ -63,14 +81,29 @@ logger = logging.getLogger(__name__)
 def check_permission(user, organisation_id: int) -> None:
     if not user.is_superuser and not has_role(user, organisation_id, POOL_MANAGER_ROLES):
         raise IntakeError(
-            _("Seuls l'équipe et les administrateurs de la structure importent des listes.")
+            _("Seuls l'équipe et les administrateurs de la structure importent des listes."),
+            code="intake_not_permitted",
+        )
+
+
+def check_donation_accepts_devices(donation: Donation) -> None:
+    if not donation.accepts_devices:
+        raise IntakeError(
+            _(
+                "Le %(donation)s est %(state)s : on n'y importe plus d'appareils. Choisissez "
+                "un don en cours."
+            )
+            % {"donation": donation, "state": donation.get_state_display().lower()},
+            code="intake_donation_closed",
         )
 
 
 def job_create(user, donation, upload) -> ImportJob:
-    """Store the file and read its header; the job is ready for the mapping or the analysis."""
+    """Hold the file to the limits, store it, find its header and map its columns; the job
+    then waits for the mapping screen or the preview."""
     organisation_id = donation.gisement.refurbisher_id
     check_permission(user, organisation_id)
+    check_donation_accepts_devices(donation)
     size = getattr(upload, "size", 0) or 0
     if size > MAX_FILE_BYTES:
         raise IntakeError(
@@ -81,7 +114,8 @@ def job_create(user, donation, upload) -> ImportJob:
             % {
                 "size": number_format(size / 2**20, 1),
                 "limit": number_format(MAX_FILE_BYTES / 2**20, 0),
-            }
+            },
+            code="intake_too_large",
         )
     upload.seek(0)
     head = upload.read(8192)
@@ -93,25 +127,32 @@ def job_create(user, donation, upload) -> ImportJob:
         created_by=user,
         original_name=str(getattr(upload, "name", "liste"))[-255:],
         file_format=file_format,
+        stage=ImportStage.MAPPING,
+        status=JobStatus.DONE,
     )
-    if file_format == "csv":
+    if file_format == "xlsx":
+        # Before anything opens it or stores it: sizes, XML, rows, columns, cells.
+        job.sheet_facts = inspect_xlsx(upload)
+    else:
         job.encoding = detect_encoding(upload)
-        job.delimiter = detect_delimiter(first_line(upload, job.encoding))
+        job.delimiter = detect_delimiter(first_lines(upload, job.encoding))
     job.file.save(_storage_name(job.original_name), upload, save=False)
-    headers = read_header(job)
-    job.headers = headers
-    job.mapping = guess_mapping(headers)
-    job.total_rows = count_rows(job)
-    if job.total_rows == 0:
-        job.file.delete(save=False)
-        raise IntakeError(_("Le fichier ne contient que des en-têtes, aucune ligne d'appareil."))
-    if job.total_rows > MAX_ROWS:
-        job.file.delete(save=False)
-        raise IntakeError(
-            _("Le fichier compte %(count)s lignes : découpez-le en fichiers de %(max)s au plus.")
-            % {"count": job.total_rows, "max": MAX_ROWS}
+    try:
+        rows = head_rows(job)
+        if not rows:
+            raise IntakeError(_("Le fichier est vide."))
+        remembered = saved_mapping_for(job)
+        job.header_line, job.header_certain = guess_header(
+            rows, remembered.columns if remembered else None
         )
-    job.status = ImportStatus.MAPPING
+        _read_columns(job, remembered, rows)
+        if job.total_rows == 0:
+            raise IntakeError(
+                _("Le fichier ne contient que des en-têtes, aucune ligne d'appareil.")
+            )
+    except IntakeError:
+        job.file.delete(save=False)
+        raise
     job.save()
     return job
 
@@ -121,35 +162,186 @@ def _storage_name(name: str) -> str:
     return stem
 
 
-def job_set_mapping(job: ImportJob, mapping: dict[str, str], default_kind: str = "") -> None:
-    job.mapping = {k: v for k, v in mapping.items() if v and v != IGNORE}
+def _read_columns(job: ImportJob, remembered: SavedMapping | None, head: list) -> None:
+    """Headers at ``job.header_line`` (among ``head``, the first rows), their mapping
+    (remembered for the donor, else aliases), the rows below them counted (a CSV held to the
+    limits on the way)."""
+    job.headers = header_at(job, job.header_line, head)
+    job.mapping = guess_mapping(job.headers, remembered.columns if remembered else None)
+    job.mapping_remembered = remembered is not None and any(
+        key in remembered.columns for key in mapping_to_remember(job)
+    )
+    if remembered is not None and not job.default_kind:
+        job.default_kind = remembered.default_kind
+    job.total_rows = count_rows(job, head)
+
+
+def saved_mapping_for(job: ImportJob) -> SavedMapping | None:
+    return SavedMapping.objects.filter(
+        organisation_id=job.organisation_id, donor_id=job.donation.gisement.donor_id
+    ).first()
+
+
+def job_needs_columns(job: ImportJob) -> bool:
+    """Whether the mapping screen must be seen before the preview."""
+    return not job.header_certain or bool(mapping_problems(job)) or bool(unmapped_columns(job))
+
+
+def job_set_header(user, job: ImportJob, line: int) -> None:
+    """The user's choice of the header row: columns read again from it."""
+    check_permission(user, job.organisation_id)
+    _check_not_started(job)
+    head = head_rows(job)
+    if line not in {row_line for row_line, _cells in head}:
+        raise IntakeError(_("Choisissez une des lignes montrées."), code="intake_bad_header")
+    job.header_line = line
+    job.header_certain = True
+    job.default_kind = ""
+    _read_columns(job, saved_mapping_for(job), head)
+    if job.total_rows == 0:
+        raise IntakeError(_("Aucune ligne d'appareil sous la ligne choisie."))
+    job.save(
+        update_fields=[
+            "header_line",
+            "header_certain",
+            "headers",
+            "mapping",
+            "mapping_remembered",
+            "default_kind",
+            "total_rows",
+        ]
+    )
+
+
+def job_set_mapping(user, job: ImportJob, mapping: dict[str, str], default_kind: str = "") -> None:
+    """The user's mapping (columns left out kept as such); remembered for this donor's next
+    file once previewed."""
+    check_permission(user, job.organisation_id)
+    _check_not_started(job)
+    job.mapping = {
+        str(index): mapping.get(str(index)) or IGNORE
+        for index, header in enumerate(job.headers)
+        if str(header or "").strip() or mapping.get(str(index))
+    }
     job.default_kind = default_kind or ""
-    job.save(update_fields=["mapping", "default_kind"])
+    job.header_certain = True
+    job.save(update_fields=["mapping", "default_kind", "header_certain"])
 
 
-# --- step 3: the import ----------------------------------------------------------------------
+def _remember_mapping(user, job: ImportJob) -> None:
+    """The columns of the file previewed, proposed for the donor's next file (merged with
+    what was remembered of earlier files: a column this file lacks is not forgotten)."""
+    saved = saved_mapping_for(job)
+    columns = {**(saved.columns if saved else {}), **mapping_to_remember(job)}
+    SavedMapping.objects.update_or_create(
+        organisation_id=job.organisation_id,
+        donor_id=job.donation.gisement.donor_id,
+        defaults={
+            "columns": columns,
+            "default_kind": job.default_kind,
+            "updated_by": user,
+            "updated_at": timezone.now(),
+        },
+    )
 
 
-def job_import(job_id: int, actor, progress: Callable[[int], None] | None = None) -> ImportJob:
-    """Create the devices of a clean preview, all or none."""
+def _check_not_started(job: ImportJob) -> None:
+    if job.in_progress or job.imported:
+        raise IntakeError(
+            _("Cet import est déjà lancé : ses colonnes ne changent plus."),
+            code="intake_already_started",
+        )
+
+
+# --- step 2: the preview -----------------------------------------------------------------------
+
+
+def start_analysis(user, job: ImportJob) -> bool:
+    """Run the preview now, or hand it to Celery; True when it runs in the background."""
+    check_permission(user, job.organisation_id)
+    _check_not_started(job)
+    problems = mapping_problems(job)
+    if problems:
+        raise IntakeError(" ".join(problems), code="intake_mapping_incomplete")
+    _remember_mapping(user, job)
+    ImportJob.objects.filter(pk=job.pk).update(
+        stage=ImportStage.PREVIEW,
+        status=JobStatus.PENDING,
+        total=job.total_rows,
+        done=0,
+        attempts=0,
+        error="",
+        created_at=timezone.now(),
+        started_at=None,
+        heartbeat_at=None,
+        finished_at=None,
+    )
+    job.refresh_from_db()
+    if job.total_rows >= BACKGROUND_FROM:
+        job.enqueue()
+        return True
+    run_step(job.pk)
+    job.refresh_from_db()
+    return False
+
+
+# --- step 3: the import ------------------------------------------------------------------------
+
+
+def start_import(job: ImportJob, actor) -> bool:
+    """Import the valid rows now, or hand it to Celery; True when it runs in the background."""
+    check_permission(actor, job.organisation_id)
+    if job.imported or (job.stage == ImportStage.IMPORT and job.in_progress):
+        return job.in_progress
+    if not job.previewed:
+        raise IntakeError(_("L'aperçu de ce fichier n'est pas prêt."), code="intake_not_previewed")
+    new = job.counts.get(ImportOutcome.NEW, 0)
+    if not new:
+        raise IntakeError(
+            _("Aucune ligne valide à importer dans ce fichier."), code="intake_nothing_to_import"
+        )
+    check_donation_accepts_devices(job.donation)
+    # From the preview only, once: a second click finds the import started.
+    started = ImportJob.objects.filter(
+        pk=job.pk, stage=ImportStage.PREVIEW, status=JobStatus.DONE
+    ).update(
+        stage=ImportStage.IMPORT,
+        status=JobStatus.PENDING,
+        imported_by=actor,
+        total=new,
+        done=0,
+        attempts=0,
+        error="",
+        created_at=timezone.now(),
+        started_at=None,
+        heartbeat_at=None,
+        finished_at=None,
+    )
+    job.refresh_from_db()
+    if not started:
+        return job.in_progress
+    if new >= BACKGROUND_FROM:
+        job.enqueue()
+        return True
+    run_step(job.pk)
+    job.refresh_from_db()
+    return False
+
+
+def job_import(job: ImportJob) -> dict:
+    """Create the devices of the preview's valid rows, all or none (the work of the import
+    step: ``core.jobs.run_job``)."""
+    actor = job.imported_by
+    if actor is None:  # a job started before imports recorded who asked for them
+        raise IntakeError(
+            _("On ne sait pas qui a demandé cet import : refaites l'aperçu puis importez."),
+            code="intake_not_previewed",
+        )
     with transaction.atomic():
-        job = ImportJob.objects.select_for_update().get(pk=job_id)
         check_permission(actor, job.organisation_id)
-        if job.status == ImportStatus.DONE:
-            return job
-        if job.status not in (ImportStatus.PREVIEWED, ImportStatus.IMPORTING):
-            raise IntakeError(_("L'aperçu de ce fichier n'est pas prêt."))
-        if job.counts.get(ImportOutcome.ERROR, 0):
-            raise IntakeError(
-                _(
-                    "L'aperçu signale des erreurs : corrigez le fichier et déposez-le à nouveau. "
-                    "Rien n'a été importé."
-                )
-            )
         # One import at a time per donation: the second waits, then finds the devices.
         donation = Donation.objects.select_for_update().get(pk=job.donation_id)
-        if donation.state == "cancelled":
-            raise IntakeError(_("Ce don est annulé : on n'y importe plus d'appareils."))
+        check_donation_accepts_devices(donation)
         created = 0
         after = 0
         while True:
@@ -162,13 +354,12 @@ def job_import(job_id: int, actor, progress: Callable[[int], None] | None = None
                 break
             after = chunk[-1].line
             created += _create_chunk(job, donation, chunk, actor)
-            if progress:
-                progress(created)
-        job.status = ImportStatus.DONE
-        job.created_count = created
-        job.imported_at = timezone.now()
-        job.save(update_fields=["status", "created_count", "imported_at"])
-    return job
+            job.beat(created)
+        # Counted from the rows: a restart after a worker died past the commit adds nothing.
+        total = ImportRow.objects.filter(job=job, outcome=ImportOutcome.CREATED).count()
+        now = timezone.now()
+        ImportJob.objects.filter(pk=job.pk).update(created_count=total, imported_at=now)
+    return {"created_count": total, "imported_at": now, "done": job.total}
 
 
 def _create_chunk(job: ImportJob, donation, chunk: list[ImportRow], actor) -> int:
@@ -188,34 +379,15 @@ def _create_chunk(job: ImportJob, donation, chunk: list[ImportRow], actor) -> in
                     "Ligne %(line)s : le numéro de série %(serial)s a été enregistré entre-temps "
                     "(%(code)s). Relancez l'aperçu. Rien n'a été importé."
                 )
-                % {"line": row.line, "serial": row.data["serial"], "code": clash[0]["public_code"]}
+                % {"line": row.line, "serial": row.data["serial"], "code": clash[0]["public_code"]},
+                code="intake_serial_taken",
             )
     note = _("Importé de la liste « %(name)s », ligne %(line)s.")
-    devices = [
-        DeviceRow(
-            kind=row.data["kind"],
-            brand=row.data.get("brand", ""),
-            model=row.data.get("model", ""),
-            serial=row.data.get("serial", ""),
-            cpu=row.data.get("cpu", ""),
-            ram_gb=Decimal(row.data["ram_gb"]) if row.data.get("ram_gb") else None,
-            notes=row.data.get("notes", ""),
-            received_without_storage=bool(row.data.get("without_storage")),
-            media=tuple(
-                MediumRow(media_type=medium["media_type"], capacity_gb=medium["capacity_gb"])
-                for medium in row.data.get("media", [])
-            ),
-            # Drawn free at the preview, where the user saw it; parc draws again if taken since.
-            public_code=row.public_code,
-            event_note=note % {"name": job.original_name, "line": row.line},
-            event_data={"import_job": job.pk, "line": row.line},
-        )
-        for row in chunk
-    ]
+    devices = [_device_row(job, row, note) for row in chunk]
     registered = devices_register_bulk(
         owner=job.organisation, actor=actor, donation=donation, rows=devices
     )
-    # Each row keeps the code its device got: the error report and the labels read it.
+    # Each row keeps the code its device got: the preview and the labels read it.
     redrawn = []
     for row, (_device_id, code) in zip(chunk, registered, strict=True):
         if row.public_code != code:
@@ -227,85 +399,48 @@ def _create_chunk(job: ImportJob, donation, chunk: list[ImportRow], actor) -> in
     return len(registered)
 
 
+def _device_row(job: ImportJob, row: ImportRow, note: str) -> DeviceRow:
+    data = row.data
+    return DeviceRow(
+        kind=data["kind"],
+        brand=data.get("brand", ""),
+        model=data.get("model", ""),
+        serial=data.get("serial", ""),
+        serial_raw=data.get("serial_raw", ""),
+        cpu=data.get("cpu", ""),
+        ram_gb=Decimal(data["ram_gb"]) if data.get("ram_gb") else None,
+        os=data.get("os", ""),
+        asset_tag=data.get("asset_tag", ""),
+        weight_kg=Decimal(data["weight_kg"]) if data.get("weight_kg") else None,
+        purchase_date=data.get("purchase_date") or None,
+        notes=data.get("notes", ""),
+        received_without_storage=bool(data.get("without_storage")),
+        media=tuple(
+            MediumRow(media_type=medium["media_type"], capacity_gb=medium["capacity_gb"])
+            for medium in data.get("media", [])
+        ),
+        # Drawn free at the preview, where the user saw it; parc draws again if taken since.
+        public_code=row.public_code,
+        event_note=note % {"name": job.original_name, "line": row.line},
+        event_data={"import_job": job.pk, "line": row.line},
+    )
+
+
 # --- running the steps (inline for small files, in the background from BACKGROUND_FROM) ----
 
 
-def start_analysis(job: ImportJob) -> bool:
-    """Run the dry run now, or hand it to Celery; True when it runs in the background."""
-    problems = mapping_problems(job)
-    if problems:
-        raise IntakeError(" ".join(problems))
-    job.status = ImportStatus.ANALYSING
-    job.processed_rows = 0
-    job.error = ""
-    job.save(update_fields=["status", "processed_rows", "error"])
-    if job.total_rows >= BACKGROUND_FROM:
-        from .tasks import analyse_import_job
-
-        analyse_import_job.delay(job.pk)
-        return True
-    run_analysis(job.pk)
-    return False
+def run_step(job_id: int) -> None:
+    """What the task runs: the job's current step, through the kernel's ``run_job`` (claim,
+    work, success or failure with a French message)."""
+    stage = ImportJob.objects.filter(pk=job_id).values_list("stage", flat=True).first()
+    if stage == ImportStage.PREVIEW:
+        run_job(ImportJob, job_id, analysis.job_analyse)
+    elif stage == ImportStage.IMPORT:
+        run_job(ImportJob, job_id, job_import)
 
 
-def run_analysis(job_id: int) -> None:
-    try:
-        job_analyse(job_id)
-    except IntakeError:
-        pass  # job_analyse saved the message on the job
-    except Exception:
-        logger.exception("Analysis of import job %s failed", job_id)
-        ImportJob.objects.filter(pk=job_id).update(
-            status=ImportStatus.FAILED,
-            error=_(
-                "L'analyse du fichier a échoué. Déposez-le à nouveau ; si cela recommence, "
-                "prévenez l'administrateur."
-            ),
-        )
-
-
-def start_import(job: ImportJob, actor) -> bool:
-    """Import now, or hand it to Celery; True when it runs in the background."""
-    check_permission(actor, job.organisation_id)
-    if job.status != ImportStatus.PREVIEWED:
-        raise IntakeError(_("L'aperçu de ce fichier n'est pas prêt."))
-    if job.counts.get(ImportOutcome.ERROR, 0):
-        raise IntakeError(
-            _(
-                "L'aperçu signale des erreurs : corrigez le fichier et déposez-le à nouveau. "
-                "Rien n'a été importé."
-            )
-        )
-    if job.counts.get(ImportOutcome.NEW, 0) >= BACKGROUND_FROM:
-        updated = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.PREVIEWED).update(
-            status=ImportStatus.IMPORTING, processed_rows=0
-        )
-        if updated:
-            from .tasks import run_import_job
-
-            run_import_job.apply_async((job.pk, actor.pk), task_id=import_task_id(job))
-        return True
-    run_import(job.pk, actor.pk)
-    job.refresh_from_db()
-    if job.status == ImportStatus.FAILED:
-        raise IntakeError(job.error)
-    return False
-
-
-def run_import(job_id: int, actor_id: int, progress=None) -> None:
-    from acteurs.models import User
-
-    actor = User.objects.get(pk=actor_id)
-    try:
-        job_import(job_id, actor, progress=progress)
-    except IntakeError as error:
-        ImportJob.objects.filter(pk=job_id).update(status=ImportStatus.FAILED, error=error.message)
-    except Exception:
-        logger.exception("Import job %s failed", job_id)
-        ImportJob.objects.filter(pk=job_id).update(
-            status=ImportStatus.FAILED,
-            error=_(
-                "L'import a échoué et rien n'a été enregistré. Relancez-le ; si cela "
-                "recommence, prévenez l'administrateur."
-            ),
-        )
+def restart(user, job: ImportJob) -> None:
+    """A failed step started again (the preview from the start; the import, which wrote
+    nothing, likewise)."""
+    check_permission(user, job.organisation_id)
+    job.restart()

@@ -1,25 +1,23 @@
-"""Background work of the inventory-list import. The task names keep their ``parc.`` prefix:
-they are the names queued messages carry (the import lived in ``parc`` before)."""
+"""Background work of the inventory-list import: one task runs a job's current step (the
+preview or the import) through the kernel's ``core.jobs.run_job``; a failed job restarted
+(``BackgroundJob.restart``) comes back here."""
 
 from celery import shared_task
 
 
+@shared_task(name="intake.run_import_job_step", ignore_result=True)
+def run_import_job_step(job_id: int) -> None:
+    from . import services
+
+    services.run_step(job_id)
+
+
+# The names messages queued before this version carry (the import lived in ``parc``).
 @shared_task(name="parc.analyse_import_job", ignore_result=True)
 def analyse_import_job(job_id: int) -> None:
-    """The preview (dry run) of a large inventory list; progress is saved per chunk."""
-    from . import services
-
-    services.run_analysis(job_id)
+    run_import_job_step(job_id)
 
 
-@shared_task(name="parc.run_import_job", bind=True)
-def run_import_job(self, job_id: int, actor_id: int) -> None:
-    """The import of a large inventory list, in one transaction. Its progress cannot be read
-    from the database before the commit, so it goes to Celery's result backend."""
-    from . import services
-
-    def progress(done: int) -> None:
-        if not self.request.is_eager:
-            self.update_state(state="PROGRESS", meta={"done": done})
-
-    services.run_import(job_id, actor_id, progress=progress)
+@shared_task(name="parc.run_import_job", ignore_result=True)
+def run_import_job(job_id: int, actor_id: int | None = None) -> None:
+    run_import_job_step(job_id)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("appareils/import/<int:pk>/colonnes/", views.intake_mapping, name="mapping"),
     path("appareils/import/<int:pk>/analyser/", views.intake_reanalyse, name="reanalyse"),
     path("appareils/import/<int:pk>/importer/", views.intake_import, name="import"),
-    path("appareils/import/<int:pk>/erreurs.csv", views.intake_errors_csv, name="errors"),
+    path("appareils/import/<int:pk>/relancer/", views.intake_restart, name="restart"),
+    path("appareils/import/<int:pk>/lignes-rejetees/", views.intake_rejected, name="rejected"),
     path("appareils/import/<int:pk>/etiquettes/", views.intake_labels, name="labels"),
 ]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -54,6 +54,12 @@ class DeviceRow:
     cpu: str = ""
     ram_gb: Decimal | None = None
     os: str = ""
+    # What a donor's list says (intake): the serial as written when it differs from
+    # ``serial``, the donor's inventory number, weight and purchase date.
+    serial_raw: str = ""
+    asset_tag: str = ""
+    weight_kg: Decimal | None = None
+    purchase_date: date | str | None = None
     notes: str = ""
     received_without_storage: bool = False
     location_id: int | None = None
@@ -89,7 +95,7 @@ def devices_register_bulk(
 
 TEXT_LENGTHS = {
     name: Device._meta.get_field(name).max_length
-    for name in ("brand", "model", "serial", "cpu", "os")
+    for name in ("brand", "model", "serial", "cpu", "os", "serial_raw", "asset_tag")
 }
 
 
@@ -115,6 +121,10 @@ def _check_rows(owner, rows: Sequence[DeviceRow]) -> None:
                     },
                     code="too_long",
                 )
+        if row.weight_kg is not None and not (0 <= row.weight_kg < 10_000):
+            raise InvalidInput(
+                _("Appareil %(n)s : poids hors limites.") % {"n": number}, code="bad_weight"
+            )
         if row.media and row.received_without_storage:
             raise InvalidInput(
                 _(
@@ -188,6 +198,10 @@ DEVICE_FIELDS = [
     "cpu",
     "ram_gb",
     "os",
+    "serial_raw",
+    "asset_tag",
+    "weight_kg",
+    "purchase_date",
     "grade",
     "owner",
     "location",
@@ -231,6 +245,10 @@ def _insert_chunk(
             row.cpu,
             row.ram_gb,
             row.os,
+            row.serial_raw,
+            row.asset_tag,
+            row.weight_kg,
+            row.purchase_date,
             "",
             owner_id,
             row.location_id,
@@ -279,8 +297,8 @@ def _insert_chunk(
 
 def _json_value(value):
     """Dates and decimals in the JSON document of ``raw_insert``, as PostgreSQL reads them."""
-    if isinstance(value, (datetime, Decimal)):
-        return value.isoformat() if isinstance(value, datetime) else str(value)
+    if isinstance(value, (date, Decimal)):
+        return value.isoformat() if isinstance(value, date) else str(value)
     raise TypeError(type(value))
 
 
@@ -299,7 +317,7 @@ def raw_insert(model, fields: list[str], rows: list[tuple], returning: tuple = (
     adapt = [
         index
         for index, field in enumerate(columns)
-        if field.get_internal_type() in ("JSONField", "DateTimeField", "DecimalField")
+        if field.get_internal_type() in ("JSONField", "DateTimeField", "DateField", "DecimalField")
     ]
     quote = connection.ops.quote_name
     head = "INSERT INTO {} ({}) VALUES ".format(

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources
-from import_export.widgets import DateTimeWidget, DecimalWidget, IntegerWidget
+from import_export.widgets import DateTimeWidget, DateWidget, DecimalWidget, IntegerWidget
 
 from documents.resources import NeutralisedExportMixin
 from documents.spreadsheets import neutralise
@@ -41,6 +41,15 @@ class DeviceResource(NeutralisedExportMixin, resources.ModelResource):
     ram_gb = fields.Field(attribute="ram_gb", column_name=_("mémoire (Go)"), widget=DecimalWidget())
     storage = fields.Field(column_name=_("stockage"))
     os = fields.Field(attribute="os", column_name=_("système"))
+    serial_raw = fields.Field(attribute="serial_raw", column_name=_("n° de série tel que reçu"))
+    asset_tag = fields.Field(attribute="asset_tag", column_name=_("n° d'inventaire du donateur"))
+    weight_kg = fields.Field(
+        attribute="weight_kg", column_name=_("poids (kg)"), widget=DecimalWidget()
+    )
+    purchase_date = fields.Field(
+        attribute="purchase_date", column_name=_("date d'achat"), widget=DateWidget("%d/%m/%Y")
+    )
+    notes = fields.Field(attribute="notes", column_name=_("remarques"))
     grade = fields.Field(attribute="grade", column_name=_("grade"))
     state = fields.Field(attribute="state", column_name=_("état"))
     location = fields.Field(attribute="location__name", column_name=_("emplacement"))
@@ -66,12 +75,17 @@ class DeviceResource(NeutralisedExportMixin, resources.ModelResource):
             "ram_gb",
             "storage",
             "os",
+            "serial_raw",
+            "asset_tag",
+            "weight_kg",
+            "purchase_date",
             "grade",
             "state",
             "location",
             "owner",
             "donation",
             "created_at",
+            "notes",
         )
         # Rows read per query by the admin's export.
         chunk_size = CHUNK_SIZE

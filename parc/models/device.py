@@ -139,6 +139,18 @@ class Device(StatefulModel):
         _("mémoire vive (Go)"), max_digits=5, decimal_places=1, null=True, blank=True
     )
     os = models.CharField(_("système d'exploitation"), max_length=100, blank=True)
+    # What a donor's list says of the device (intake): kept as the donor wrote it.
+    serial_raw = models.CharField(
+        _("numéro de série tel que reçu"),
+        max_length=100,
+        blank=True,
+        help_text=_("Tel qu'écrit dans la liste du donateur, quand il diffère du numéro retenu."),
+    )
+    asset_tag = models.CharField(_("numéro d'inventaire du donateur"), max_length=100, blank=True)
+    weight_kg = models.DecimalField(
+        _("poids (kg)"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    purchase_date = models.DateField(_("date d'achat"), null=True, blank=True)
     grade = models.CharField(_("état esthétique"), max_length=1, choices=Grade.choices, blank=True)
     owner = models.ForeignKey(
         Organisation,

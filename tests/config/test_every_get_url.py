@@ -287,7 +287,7 @@ def _build_world() -> World:
         "parc:scan_batch": {"batch_id": extra["batch"].pk},
         **{
             f"intake:{name}": {"pk": extra["import_job"].pk}
-            for name in ("job", "mapping", "reanalyse", "import", "errors", "labels")
+            for name in ("job", "mapping", "reanalyse", "import", "restart", "rejected", "labels")
         },
         "parc:scan_batch_close": {"batch_id": extra["batch"].pk},
         "parc:scan_batch_move_here": {"batch_id": extra["batch"].pk},

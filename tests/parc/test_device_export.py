@@ -32,12 +32,17 @@ HEADERS = [
     "mémoire (Go)",
     "stockage",
     "système",
+    "n° de série tel que reçu",
+    "n° d'inventaire du donateur",
+    "poids (kg)",
+    "date d'achat",
     "grade",
     "état",
     "emplacement",
     "organisation",
     "don (n°)",
     "enregistré le",
+    "remarques",
 ]
 
 

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('acteurs', '0004_organisation_contacts_place_name_keys'),
-        ('parc', '0012_label_job_on_kernel'),
+        ('parc', '0013_device_donor_list_fields'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
