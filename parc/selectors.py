@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from acteurs.models import Organisation
 from acteurs.permissions import POOL_ROLES, is_coordinator, organisations_with_role
 
+from . import search
 from .codes import MistypedCode, NotACode, normalize_code
 from .models import (
     Device,
@@ -86,7 +87,10 @@ class StartsWithByIndex(Lookup):
 
 
 def device_search(queryset: QuerySet[Device], text: str) -> QuerySet[Device]:
-    """Match a code exactly, or the start of a serial, brand or model (index ranges)."""
+    """Devices matching what a user typed: a code exactly, the start of a serial, brand or
+    model (index ranges on the search keys), or every word typed found among the words of
+    the device's specifications, media, remarks and reports, accents and case aside, each
+    word as the start of a word (full-text index: parc/search.py)."""
     text = text.strip()
     if not text:
         return queryset
@@ -97,6 +101,11 @@ def device_search(queryset: QuerySet[Device], text: str) -> QuerySet[Device]:
     if key:
         for column in ("serial_key", "brand_key", "model_key"):
             condition |= Q(StartsWithByIndex(F(column), key))
+    query = search.query_words(text)
+    if query:
+        condition |= Q(search.FullTextMatch(F("id"), query))
+    if not condition:
+        return queryset.none()
     # The matches are found by the search indexes in a subquery of their own: next to the
     # organisation filter, a planner without statistics (SQLite) would rather walk the
     # organisation's devices one by one and test each.

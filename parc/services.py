@@ -28,6 +28,7 @@ from .models import (
     StockLocation,
     StorageMedium,
 )
+from .search import DEVICE_TEXT_FIELDS, add_search_words, device_document
 
 
 class DeviceActionError(Exception):
@@ -252,6 +253,9 @@ def device_register(*, owner, actor, media: list[dict] | None = None, **fields) 
         try:
             with transaction.atomic():
                 device = Device(owner=owner, public_code=generate_code(), **fields)
+                device.search_document = device_document(
+                    {name: getattr(device, name) for name in DEVICE_TEXT_FIELDS}, media or ()
+                )
                 device.full_clean(exclude=["public_code", "state"])
                 device.save()
                 for medium in media or []:
@@ -312,6 +316,9 @@ def storage_medium_add(device_id: int, actor, **fields) -> StorageMedium:
         medium = StorageMedium(device=device, **fields)
         medium.full_clean()
         medium.save()
+        add_search_words(
+            device, [medium.manufacturer, medium.model, medium.serial], [medium.serial]
+        )
         DeviceEvent.objects.create(
             device=device,
             action="add_medium",
@@ -419,7 +426,7 @@ def device_mark_ready(
         )
         # The test just recorded is among those the transition's condition reads.
         prefetch_related_objects([device], "refurbishments")
-        return _transition_locked(
+        event = _transition_locked(
             device,
             TRANSITIONS["mark_ready"],
             actor,
@@ -428,6 +435,9 @@ def device_mark_ready(
             grade=grade,
             os_installed=os_installed,
         )
+        # The system installed and the test's remarks are searchable words of the device.
+        add_search_words(device, [os_installed, parts_replaced, note])
+        return event
 
 
 def device_dismantle(device_id, actor, *, expected_state=None, note=""):

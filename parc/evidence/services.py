@@ -26,6 +26,7 @@ from acteurs.permissions import POOL_ROLES, has_role
 from .. import services as device_services
 from ..models import TERMINAL_STATES, Device, DeviceEvent, ErasureRecord, StorageMedium
 from ..models import to_search_key as key
+from ..search import hardware_report_text, refresh_search_document
 from .erasure_logs import DiskErasure, LogError, NwipeLog, parse_log
 from .hardware import HardwareReport, MediumSpec, ReportError, parse_report
 
@@ -148,8 +149,11 @@ def hardware_report_apply(device_id: int, actor, raw: bytes) -> HardwareOutcome:
                     "filled": outcome.filled,
                     "media_created": [m.pk for m in outcome.media_created],
                     "warnings": report.warnings,
+                    # What the report says of the machine, for the full-text search.
+                    "text": hardware_report_text(report),
                 },
             )
+            refresh_search_document(device.pk)
             return outcome
     except Exception:
         if stored:

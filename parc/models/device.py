@@ -173,6 +173,12 @@ class Device(ConcurrentTransitionMixin, models.Model):
     state_changed_at = models.DateTimeField(_("état depuis le"), default=timezone.now)
     last_seen_at = models.DateTimeField(_("vu en inventaire le"), null=True, blank=True)
     created_at = models.DateTimeField(_("enregistré le"), default=timezone.now)
+    # Every word of the device's specifications, media, tests and reports, folded (lower
+    # case, no accents): what full-text search indexes (parc/search.py). Written by the
+    # services that change those rows; the database indexes it (migration 0011).
+    search_document = models.TextField(
+        _("mots de recherche"), blank=True, default="", editable=False
+    )
     # Search keys computed by the database (upper case, no spaces or dashes), so a prefix
     # search is an index range whoever wrote the row.
     serial_key = models.GeneratedField(
