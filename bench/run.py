@@ -6,6 +6,7 @@ Stages, in this order (``BENCH_ONLY`` / ``BENCH_SKIP`` take a comma-separated li
   transitions  workshop transitions through the services (bench/measure.py)
   labels       label sheets (bench/labels.py; no database)
   scan         scan then device page (bench/scan.py; on the pool)
+  search       full-text search of the device list (bench/search.py; on the pool)
   suggestions  devices suggested for a loan request (bench/prets.py; on the pool)
   gisement     the gisement report (bench/rapports_gisement.py, when it exists; on the pool)
   dashboard    the pool dashboard (bench/rapports_dashboard.py, when it exists; on the pool)
@@ -51,6 +52,7 @@ STAGES = (
     "transitions",
     "labels",
     "scan",
+    "search",
     "suggestions",
     "gisement",
     "dashboard",
@@ -262,6 +264,12 @@ class StageRunner:
 
         figure = scan.scan_lookup_p95_ms(self.pool, requests=self.requests, seed=self.seed)
         return {"scan_lookup_p95_ms": {**figure, **self._pool_fields()}}
+
+    def stage_search(self) -> dict:
+        from . import search
+
+        figure = search.search_fulltext_p95_ms(self.pool, requests=self.requests, seed=self.seed)
+        return {"search_fulltext_p95_ms": {**figure, **self._pool_fields()}}
 
     def stage_suggestions(self) -> dict:
         from . import prets

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from acteurs.models import Membership, Organisation, User
 from parc.codes import generate_code
+from parc.search import DEVICE_TEXT_FIELDS, add_search_words, device_document
 from parc.models import (
     Device,
     DeviceKind,
@@ -61,6 +62,10 @@ class DeviceFactory(factory.django.DjangoModelFactory):
     model = "Latitude E5470"
     serial = factory.Sequence(lambda n: f"SN{n:06d}")
     owner = factory.SubFactory(OrganisationFactory)
+    # What the registration service writes (parc.search): the device's own words.
+    search_document = factory.LazyAttribute(
+        lambda d: device_document({name: getattr(d, name, "") for name in DEVICE_TEXT_FIELDS})
+    )
 
 
 class StorageMediumFactory(factory.django.DjangoModelFactory):
@@ -73,6 +78,12 @@ class StorageMediumFactory(factory.django.DjangoModelFactory):
     model = "PM871"
     serial = factory.Sequence(lambda n: f"S2{n:08d}")
     capacity_gb = 256
+
+    @factory.post_generation
+    def searchable(medium, create, extracted, **kwargs):
+        """Its words join the device's search document, as ``storage_medium_add`` does."""
+        if create:
+            add_search_words(medium.device, [medium.manufacturer, medium.model, medium.serial])
 
 
 class ErasureRecordFactory(factory.django.DjangoModelFactory):
