@@ -3,7 +3,7 @@
 from django.db.models import QuerySet
 from django.http import Http404
 
-from .models import Commune, Household, Organisation
+from .models import Commune, Household, Organisation, SavedListFilters
 from .permissions import HOUSEHOLD_ROLES, organisations_with_role
 
 
@@ -52,3 +52,11 @@ def communes_for(user) -> QuerySet[Commune]:
         # Organisations without a commune on record: offer every loaded commune.
         return Commune.objects.order_by("name")
     return Commune.objects.filter(departement_id__in=departements).order_by("name")
+
+
+def saved_list_filters(user, list_name: str) -> str:
+    """The query string the user last filtered ``list_name`` with ("" if none). One query."""
+    if not user.is_authenticated:
+        return ""
+    row = SavedListFilters.objects.filter(user=user, list_name=list_name).values("query").first()
+    return row["query"] if row else ""

@@ -9,7 +9,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .consent import CURRENT_CONSENT_VERSION
-from .models import HOUSEHOLD_CATEGORY_FIELDS, Commune, Departement, Epci, Household
+from .models import (
+    HOUSEHOLD_CATEGORY_FIELDS,
+    Commune,
+    Departement,
+    Epci,
+    Household,
+    SavedListFilters,
+)
 from .permissions import HOUSEHOLD_ROLES, has_role
 
 TERRITORIES_DIR = Path(__file__).resolve().parent / "data" / "territoires"
@@ -193,3 +200,26 @@ def household_update(household_id: int, *, actor, **fields) -> Household:
         household.full_clean()
         household.save()
         return household
+
+
+# --- filters remembered per list --------------------------------------------------------------
+
+MAX_SAVED_QUERY = SavedListFilters._meta.get_field("query").max_length
+
+
+def list_filters_remember(user, list_name: str, query: str, *, saved: str | None = None) -> None:
+    """Keep ``query`` (a list's query string) as the user's filters of ``list_name``; an
+    empty query forgets them. ``saved``: what the caller already read, to write only on a
+    change. A query too long to keep is not kept (the list still shows it)."""
+    if not user.is_authenticated or query == saved or len(query) > MAX_SAVED_QUERY:
+        return
+    if not query:
+        list_filters_forget(user, list_name)
+        return
+    SavedListFilters.objects.update_or_create(
+        user=user, list_name=list_name, defaults={"query": query}
+    )
+
+
+def list_filters_forget(user, list_name: str) -> None:
+    SavedListFilters.objects.filter(user=user, list_name=list_name).delete()

@@ -32,8 +32,9 @@ from django.db.models import Lookup
 WORD = re.compile(r"[^\W_]+")
 # A document is capped: a long hardware report adds little once its words are in.
 MAX_DOCUMENT_LENGTH = 4000
-# Words of a query taken into account (each one must match).
+# Words of a query taken into account (each one must match), and their shortest length.
 MAX_QUERY_WORDS = 8
+MIN_QUERY_WORD = 2
 SQLITE_TABLE = "parc_device_fts"
 
 
@@ -154,8 +155,11 @@ def add_search_words(device, texts: Iterable[str], identifiers: Iterable[str] = 
 
 
 def query_words(text: str) -> list[str]:
-    """The words of what a user typed, folded like the documents, each once."""
-    return list(dict.fromkeys(words(text)))[:MAX_QUERY_WORDS]
+    """The words of what a user typed, folded like the documents, each once; a single
+    letter or digit is no word to search by (as a prefix, it matches a good part of the
+    pool)."""
+    found = [word for word in words(text) if len(word) >= MIN_QUERY_WORD]
+    return list(dict.fromkeys(found))[:MAX_QUERY_WORDS]
 
 
 def postgres_query(query: list[str]) -> str:
@@ -190,10 +194,14 @@ class FullTextMatch(Lookup):
 
     def as_sqlite(self, compiler, connection):
         lhs, params = self.process_lhs(compiler, connection)
-        return (
-            f"{lhs} IN (SELECT rowid FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s)",
-            [*params, sqlite_query(self.rhs)],
-        )
+        sql, match = sqlite_matching_ids(self.rhs)
+        return f"{lhs} IN ({sql})", [*params, match]
+
+
+def sqlite_matching_ids(query: list[str]) -> tuple[str, str]:
+    """The SQL listing the ids of the devices matching every word (SQLite), and its one
+    parameter."""
+    return f"SELECT rowid FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s", sqlite_query(query)
 
 
 # --- the databases' own structures (migration 0011; re-checked after every migrate) -----------

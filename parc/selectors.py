@@ -3,12 +3,15 @@
 import contextlib
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Count, F, Lookup, Prefetch, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from acteurs.models import Organisation
 from acteurs.permissions import POOL_ROLES, is_coordinator, organisations_with_role
+from core.keyset import COUNT_CAP, KeysetPage, Ordering, Orderings, keyset_page  # noqa: F401
 
 from . import search
 from .codes import MistypedCode, NotACode, normalize_code
@@ -24,8 +27,31 @@ from .models import (
 )
 from .services import TRANSITIONS, WORKSHOP_TRANSITIONS, TransitionInfo
 
-# Counting a million rows is not flat; past this many we say "more than".
-COUNT_CAP = 1000
+# The sorts the device list offers (``?tri=``), each read along an index at any depth:
+# the newest first (the primary key, or (owner, -id) and its state/kind variants), the code
+# (unique index), make and model (``device_brand_model_id``), the state then the longest in
+# it (``device_state_since_id``). The indexes do not begin with the owner: the walk drops the
+# devices of other organisations, cheap while the user's share of the filtered pool is not
+# tiny (see docs/ARCHITECTURE.md, "Lists at scale").
+DEVICE_ORDERINGS = Orderings(
+    (
+        Ordering("recents", _("Les plus récents"), ("id",), descending=True),
+        Ordering("anciens", _("Les plus anciens"), ("id",)),
+        Ordering("code", _("Code (A → Z)"), ("public_code",)),
+        Ordering("-code", _("Code (Z → A)"), ("public_code",), descending=True),
+        Ordering("appareil", _("Marque et modèle (A → Z)"), ("brand", "model", "id")),
+        Ordering(
+            "-appareil", _("Marque et modèle (Z → A)"), ("brand", "model", "id"), descending=True
+        ),
+        Ordering("etat", _("État, le plus ancien d'abord"), ("state", "state_changed_at", "id")),
+        Ordering(
+            "-etat",
+            _("État (ordre inverse), le plus récent d'abord"),
+            ("state", "state_changed_at", "id"),
+            descending=True,
+        ),
+    )
+)
 
 
 def visible_organisation_ids(user) -> list[int] | None:
@@ -102,64 +128,27 @@ def device_search(queryset: QuerySet[Device], text: str) -> QuerySet[Device]:
         for column in ("serial_key", "brand_key", "model_key"):
             condition |= Q(StartsWithByIndex(F(column), key))
     query = search.query_words(text)
-    if query:
-        condition |= Q(search.FullTextMatch(F("id"), query))
-    if not condition:
+    full_text = Q(search.FullTextMatch(F("id"), query)) if query else Q()
+    if not condition and not full_text:
         return queryset.none()
-    # The matches are found by the search indexes in a subquery of their own: next to the
-    # organisation filter, a planner without statistics (SQLite) would rather walk the
-    # organisation's devices one by one and test each.
-    return queryset.filter(pk__in=Device.objects.filter(condition).values("pk"))
-
-
-@dataclass
-class KeysetPage:
-    """One page of a list ordered by descending id, addressed by the ids at its edges.
-
-    Offsets get slower the deeper one goes; an id range costs the same on page 1 and 10,000.
-    """
-
-    rows: list
-    has_next: bool
-    has_previous: bool
-    count: int
-    count_is_capped: bool
-
-    @property
-    def next_after(self):
-        return self.rows[-1].pk if self.rows and self.has_next else None
-
-    @property
-    def previous_before(self):
-        return self.rows[0].pk if self.rows and self.has_previous else None
-
-
-def keyset_page(
-    queryset: QuerySet, *, size: int, after: int | None = None, before: int | None = None
-) -> KeysetPage:
-    if before is not None:
-        rows = list(queryset.filter(pk__gt=before).order_by("id")[: size + 1])
-        has_previous = len(rows) > size
-        rows = list(reversed(rows[:size]))
-        has_next = True
-    else:
-        page = queryset.filter(pk__lt=after) if after is not None else queryset
-        rows = list(page.order_by("-id")[: size + 1])
-        has_next = len(rows) > size
-        rows = rows[:size]
-        has_previous = after is not None
-    if after is None and before is None and not has_next:
-        # The whole result fits on this first page (a search, a narrow filter): counted.
-        count = len(rows)
-    else:
-        count = queryset.order_by()[: COUNT_CAP + 1].count()
-    return KeysetPage(
-        rows=rows,
-        has_next=has_next,
-        has_previous=has_previous,
-        count=min(count, COUNT_CAP),
-        count_is_capped=count > COUNT_CAP,
-    )
+    if connection.vendor == "postgresql":
+        # One condition: a BitmapOr of the indexes for a rare word, a walk of the newest
+        # devices testing each for a frequent one, as the statistics say.
+        return queryset.filter(condition | full_text)
+    # SQLite, without statistics, would rather walk the organisation's devices one by one
+    # and test each: the matches are listed first, in one subquery (the prefix ranges and
+    # code, UNION the FTS table's row ids), then looked up by id.
+    parts, params = [], []
+    if condition:
+        prefixes = Device.objects.filter(condition).order_by().values("pk")
+        sql, prefix_params = prefixes.query.sql_with_params()
+        parts.append(sql)
+        params += prefix_params
+    if query:
+        sql, match = search.sqlite_matching_ids(query)
+        parts.append(sql)
+        params.append(match)
+    return queryset.filter(pk__in=RawSQL(" UNION ".join(parts), params))
 
 
 def device_list(user, *, filters: dict) -> QuerySet[Device]:

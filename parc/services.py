@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, has_transition_perm
 
 from acteurs.permissions import POOL_ROLES, has_role
+from core.errors import ApplicationError, InvalidInput
 
 from .bulk import DeviceRow, MediumRow, devices_register_bulk  # noqa: F401 (re-exported)
 from .checklists import checklist_for
@@ -454,3 +455,80 @@ def device_declare_lost(device_id, actor, *, expected_state=None, note=""):
     return run_transition(
         device_id, "declare_lost", actor, expected_state=expected_state, note=note
     )
+
+
+# --- actions on several devices (the list's ticked rows) ---------------------------------------
+
+# Transitions the list applies to ticked devices: those with no form of their own per device
+# (a functional test's checklist, a loss's circumstances are written device by device).
+BULK_TRANSITIONS = ("start_triage", "wipe", "start_refurbishment", "dismantle", "recycle")
+BULK_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    """What became of one device of a bulk action: done, or refused and why (French)."""
+
+    device_id: int
+    code: str
+    done: bool
+    message: str
+
+
+def _bulk(device_ids, run) -> list[BulkOutcome]:
+    """``run(device_id)`` for each device, each in its own transaction (the service's): a
+    refused device stays as it was and the others go on."""
+    device_ids = list(dict.fromkeys(device_ids))
+    if not device_ids:
+        raise InvalidInput(_("Aucun appareil sélectionné : cochez-en au moins un."))
+    if len(device_ids) > BULK_LIMIT:
+        raise InvalidInput(
+            _("Trop d'appareils sélectionnés : %(max)s au plus en une fois.") % {"max": BULK_LIMIT},
+            code="too_many_devices",
+        )
+    codes = dict(Device.objects.filter(pk__in=device_ids).values_list("pk", "public_code"))
+    outcomes = []
+    for device_id in device_ids:
+        code = codes.get(device_id, "")
+        try:
+            message = run(device_id)
+        except (DeviceActionError, ApplicationError, ValidationError) as error:
+            refusal = error.messages if isinstance(error, ValidationError) else [error.message]
+            outcomes.append(BulkOutcome(device_id, code, False, " ".join(refusal)))
+        else:
+            outcomes.append(BulkOutcome(device_id, code, True, message))
+    return outcomes
+
+
+def devices_bulk_transition(
+    device_ids, name: str, actor, *, expected_states: dict | None = None, note: str = ""
+) -> list[BulkOutcome]:
+    """Run one workshop transition on each device (``BULK_TRANSITIONS``), through
+    ``run_transition``: row lock, the state the user saw, permission, conditions, event."""
+    if name not in BULK_TRANSITIONS:
+        raise InvalidInput(_("Cette action ne s'applique pas à plusieurs appareils à la fois."))
+    info = TRANSITIONS[name]
+    expected_states = expected_states or {}
+
+    def run(device_id):
+        event = run_transition(
+            device_id, name, actor, expected_state=expected_states.get(device_id), note=note
+        )
+        return _("%(action)s : fait, l'appareil est maintenant « %(state)s ».") % {
+            "action": info.label,
+            "state": _state_label(event.target_state),
+        }
+
+    return _bulk(device_ids, run)
+
+
+def devices_bulk_move(device_ids, actor, location: StockLocation | None) -> list[BulkOutcome]:
+    """Move each device to ``location`` (None: no location), through ``device_move``."""
+
+    def run(device_id):
+        device_move(device_id, actor, location)
+        if location is None:
+            return _("Emplacement retiré.")
+        return _("Déplacé vers « %(location)s ».") % {"location": location.name}
+
+    return _bulk(device_ids, run)

@@ -71,6 +71,7 @@ class DeviceFactory(factory.django.DjangoModelFactory):
 class StorageMediumFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = StorageMedium
+        skip_postgeneration_save = True
 
     device = factory.SubFactory(DeviceFactory)
     media_type = "ssd"

@@ -211,6 +211,10 @@ class Device(ConcurrentTransitionMixin, models.Model):
                 fields=["owner", "state", "kind", "-id"], name="device_owner_state_kind_id"
             ),
             models.Index(fields=["state", "-id"], name="device_state_id"),
+            # The device list sorted by make and model, or by state then time in it: each
+            # sort walks its index from the row at the page's edge (core.keyset).
+            models.Index(fields=["brand", "model", "id"], name="device_brand_model_id"),
+            models.Index(fields=["state", "state_changed_at", "id"], name="device_state_since_id"),
             models.Index(fields=["location", "-id"], name="device_location_id"),
             models.Index(fields=["donation", "-id"], name="device_donation_id"),
             # The gisement report counts a donation's devices by kind and outcome: on
