@@ -24,11 +24,12 @@ class RememberedFilters:
     query: str  # this request's filters, as kept
     saved: str  # what was kept before this request
     path: str
+    bare: bool  # a visit with no parameter at all (not even an emptied filter)
 
     @property
     def redirect_url(self) -> str | None:
         """Where to send a visit without filters: the list with the kept ones, if any."""
-        if self.query or not self.saved:
+        if not self.bare or not self.saved:
             return None
         return f"{self.path}?{self.saved}"
 
@@ -38,7 +39,9 @@ class RememberedFilters:
         return bool(self.query)
 
     def remember(self) -> None:
-        services.list_filters_remember(self.user, self.list_name, self.query, saved=self.saved)
+        """Keep this request's filters (emptied ones: forget them)."""
+        if not self.bare:
+            services.list_filters_remember(self.user, self.list_name, self.query, saved=self.saved)
 
     def forget(self) -> None:
         services.list_filters_forget(self.user, self.list_name)
@@ -58,4 +61,5 @@ def remembered_filters(request, list_name: str, names) -> RememberedFilters:
         query=filters_query(request.GET, names),
         saved=selectors.saved_list_filters(request.user, list_name),
         path=request.path,
+        bare=not request.GET,
     )

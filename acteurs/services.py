@@ -216,8 +216,12 @@ def list_filters_remember(user, list_name: str, query: str, *, saved: str | None
     if not query:
         list_filters_forget(user, list_name)
         return
-    SavedListFilters.objects.update_or_create(
-        user=user, list_name=list_name, defaults={"query": query}
+    # One statement (INSERT … ON CONFLICT DO UPDATE): a list view writes only this.
+    SavedListFilters.objects.bulk_create(
+        [SavedListFilters(user=user, list_name=list_name, query=query)],
+        update_conflicts=True,
+        unique_fields=["user", "list_name"],
+        update_fields=["query", "updated_at"],
     )
 
 
