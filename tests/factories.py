@@ -6,7 +6,6 @@ from django.utils import timezone
 
 from acteurs.models import Membership, Organisation, User
 from parc.codes import generate_code
-from parc.search import DEVICE_TEXT_FIELDS, add_search_words, device_document
 from parc.models import (
     Device,
     DeviceKind,
@@ -14,6 +13,7 @@ from parc.models import (
     StockLocation,
     StorageMedium,
 )
+from parc.search import DEVICE_TEXT_FIELDS, add_search_words, device_document
 
 
 class OrganisationFactory(factory.django.DjangoModelFactory):
