@@ -32,6 +32,9 @@ run: demo
 	@echo "  Comptes de démonstration (mot de passe : filiere-demo) :"
 	@$(MANAGE) load_demo --list-accounts
 	@$(MANAGE) load_demo_rapports --list-accounts
+	@echo "  Double authentification : facultative dans cette démonstration (SECOND_FACTOR_REQUIRED=0),"
+	@echo "  obligatoire en production pour les administrateurs et la coordination ; à essayer dans « Mon compte »."
+	@echo "  Connexion bloquée 15 min après 5 mots de passe faux sur un compte (LOGIN_FAILURES_PER_ACCOUNT)."
 	@echo ""
 	$(MANAGE) runserver $(HOST):$(PORT)
 

@@ -283,3 +283,61 @@ class SavedListFilters(models.Model):
 
     def __str__(self):
         return f"{self.user} – {self.list_name}"
+
+
+class PersonalDataAccess(models.Model):
+    """Someone read a household's personal data: who, when, what, from which page.
+
+    Shown to the admins of the household's organisation (``acteurs.access_log``). Recorded for
+    every access by an operator (a superuser: they are not members of the organisation, so
+    the organisation must be able to see what they looked at); the log is named and shaped to
+    hold every person's reads later. No personal data of the household is copied here: the
+    household is a link, and the user's name is kept as it was (the account may go).
+    """
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("consultation")
+        LIST = "list", _("liste")
+        EXPORT = "export", _("export")
+
+    accessed_at = models.DateTimeField(_("le"), default=timezone.now)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("par"),
+    )
+    user_label = models.CharField(_("par (nom)"), max_length=300)
+    by_operator = models.BooleanField(
+        _("opérateur de la plateforme"),
+        default=False,
+        help_text=_("Superutilisateur : une personne qui exploite la plateforme."),
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="personal_data_accesses",
+        verbose_name=_("organisation du foyer"),
+    )
+    household = models.ForeignKey(
+        Household,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="accesses",
+        verbose_name=_("foyer"),
+    )
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    what = models.CharField(_("quoi"), max_length=200)
+    page = models.CharField(_("page"), max_length=500)
+
+    class Meta:
+        verbose_name = _("accès à des données personnelles")
+        verbose_name_plural = _("accès à des données personnelles")
+        ordering = ["-accessed_at", "-id"]
+        indexes = [
+            models.Index(fields=["organisation", "-accessed_at"], name="pd_access_org_recent"),
+        ]
+
+    def __str__(self):
+        return f"{self.user_label} – {self.what} ({self.accessed_at:%d/%m/%Y %H:%M})"

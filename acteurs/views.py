@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from . import selectors, services
+from .access_log import record_personal_data_access, should_record
 from .consent import CURRENT_CONSENT_VERSION, consent_text
 from .forms import HouseholdCreateForm, HouseholdForm, HouseholdSearchForm
 
@@ -80,6 +81,7 @@ def household_create(request):
 @require_http_methods(["GET", "POST"])
 def household_edit(request, pk):
     household = selectors.household_for(request.user, pk)
+    _record_operator_read(request, household, _("modification du foyer"))
     form = HouseholdForm(
         request.POST or None, instance=household, communes=selectors.communes_for(request.user)
     )
@@ -99,3 +101,14 @@ def household_edit(request, pk):
         "acteurs/household_form.html",
         {"form": form, "household": household, "wordings": []},
     )
+
+
+def _record_operator_read(request, household, what: str) -> None:
+    if should_record(request.user):
+        record_personal_data_access(
+            user=request.user,
+            households=[household],
+            action="view",
+            what=what,
+            page=request.get_full_path(),
+        )

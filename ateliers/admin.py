@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from acteurs.admin import HouseholdAccessRecordingMixin
+
 from .models import (
     Assessment,
     AssessmentLevel,
@@ -34,7 +36,7 @@ class SessionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(admin.ModelAdmin):
+class EnrolmentAdmin(HouseholdAccessRecordingMixin, admin.ModelAdmin):
     list_display = ["household", "session", "status", "attendance"]
     list_filter = ["status", "attendance"]
     list_select_related = ["household", "session", "session__workshop_type"]
@@ -59,7 +61,7 @@ class AssessmentLevelInline(admin.TabularInline):
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(admin.ModelAdmin):
+class AssessmentAdmin(HouseholdAccessRecordingMixin, admin.ModelAdmin):
     list_display = ["household", "moment", "assessed_on", "organisation"]
     list_filter = ["moment"]
     list_select_related = ["household", "organisation"]

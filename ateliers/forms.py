@@ -6,6 +6,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.bounds import BoundedDateField
+
 from . import ords, pix
 from .models import AssessmentMoment, Attendance, Session
 
@@ -295,9 +297,19 @@ class ProgressFilterForm(forms.Form):
 
 
 class WeekForm(forms.Form):
-    semaine = forms.DateField(required=False)
+    semaine = BoundedDateField(
+        required=False,
+        error_messages={
+            "invalid": _("Semaine invalide : la date attendue est du type 2026-03-02.")
+        },
+    )
 
     def day(self) -> dt.date:
+        """The day asked for, or today when the form has an error (``error`` says which)."""
         if self.is_valid() and self.cleaned_data.get("semaine"):
             return self.cleaned_data["semaine"]
         return timezone.localdate()
+
+    @property
+    def error(self) -> str:
+        return " ".join(self.errors.get("semaine", [])) if self.is_bound else ""

@@ -17,6 +17,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from acteurs.selectors import communes_for, household_for, households_visible_to
+from core.bounds import parse_id
 from core.errors import ApplicationError
 from documents.rendering import render_pdf
 
@@ -98,7 +99,10 @@ def session_list(request):
 @login_required
 def session_week(request):
     _require_sessions(request.user)
-    day = WeekForm(request.GET).day()
+    week_form = WeekForm(request.GET)
+    day = week_form.day()
+    if week_form.error:
+        messages.error(request, week_form.error + " " + _("Voici la semaine en cours."))
     days = selectors.week(request.user, day)
     monday = days[0][0]
     return _render(
@@ -506,11 +510,9 @@ def repairs_export(request, organisation_pk):
     if organisation is None:
         raise Http404
     session = None
-    if request.GET.get("seance"):
-        try:
-            session = selectors.team_session_for(request.user, int(request.GET["seance"]))
-        except ValueError:
-            session = None
+    session_id = parse_id(request.GET.get("seance"))
+    if session_id is not None:
+        session = selectors.team_session_for(request.user, session_id)
     imported = _include_imported(request)
     repairs = selectors.repairs_for_export(organisation, session=session, imported=imported)
     response = StreamingHttpResponse(

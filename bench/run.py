@@ -5,6 +5,7 @@ Stages, in this order (``BENCH_ONLY`` / ``BENCH_SKIP`` take a comma-separated li
   pages        device list and device page (bench/measure.py)
   transitions  workshop transitions through the services (bench/measure.py)
   labels       label sheets (bench/labels.py; no database)
+  evidence     nwipe log and hardware report parsing (bench/evidence.py; no database)
   scan         scan then device page (bench/scan.py; on the pool)
   search       full-text search of the device list (bench/search.py; on the pool)
   suggestions  devices suggested for a loan request (bench/prets.py; on the pool)
@@ -51,6 +52,7 @@ STAGES = (
     "pages",
     "transitions",
     "labels",
+    "evidence",
     "scan",
     "search",
     "suggestions",
@@ -128,7 +130,7 @@ def main(argv: list[str] | None = None) -> None:
     quiet = args.queries_only
     started_all = time.perf_counter()
     needs_pool = args.queries_only or any(
-        s not in ("labels", "intake", "ords", "reminders") for s in stages
+        s not in ("labels", "evidence", "intake", "ords", "reminders") for s in stages
     )
     pool = None
     if needs_pool:
@@ -255,6 +257,14 @@ class StageRunner:
         # WeasyPrint warns about nothing useful here.
         logging.getLogger("weasyprint").setLevel(logging.ERROR)
         figures = labels.measure(seed=self.seed)
+        for figure in figures.values():
+            figure["database"] = None  # no database involved
+        return figures
+
+    def stage_evidence(self) -> dict:
+        from . import evidence
+
+        figures = evidence.measure(seed=self.seed)
         for figure in figures.values():
             figure["database"] = None  # no database involved
         return figures

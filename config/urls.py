@@ -1,7 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 urlpatterns = [
+    # One login for everything: the site's (lockout, « poste partagé », second factor).
+    path(
+        "admin/login/",
+        RedirectView.as_view(pattern_name="login", query_string=True, permanent=False),
+    ),
     path("admin/", admin.site.urls),
     # The top floor: pages that compose several apps (home, household, donation, navigation).
     path("", include("www.urls")),

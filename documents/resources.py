@@ -9,7 +9,10 @@ a cell starting with ``+``, ``-`` or ``@`` still runs as a formula. Resources he
 text cells through ``documents.spreadsheets.neutralise`` like every other export.
 """
 
+from django.contrib import messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from import_export.formats.base_formats import CSV, XLSX
@@ -33,12 +36,25 @@ class NeutralisedExportMixin:
 
 class CoordinationExportMixin:
     """For a ``ModelAdmin`` with django-import-export's ``ExportMixin``: exports of the
-    filtered change list in CSV or XLSX, for superusers only (the coordination), bounded."""
+    filtered change list in CSV or XLSX, bounded, for operators (superusers) and whoever holds
+    the ``<app>.export_<model>`` permission (the coordination: acteurs.auth_backends)."""
 
     export_formats = [CSV, XLSX]
 
     def has_export_permission(self, request):
-        return request.user.is_active and request.user.is_superuser
+        user = request.user
+        opts = self.opts
+        return user.is_active and (
+            user.is_superuser or user.has_perm(f"{opts.app_label}.export_{opts.model_name}")
+        )
+
+    def export_action(self, request):
+        try:
+            return super().export_action(request)
+        except IncorrectLookupParameters:
+            # A filter that does not exist (an edited address): the change list's own answer.
+            messages.error(request, _("Ce filtre n'existe pas : la liste est affichée sans."))
+            return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
 
     def init_request_context_data(self, request, form):
         context = super().init_request_context_data(request, form)

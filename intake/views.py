@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRefresh
 
 from acteurs.permissions import POOL_MANAGER_ROLES, organisations_with_role
+from core.bounds import parse_id
 from documents.spreadsheets import csv_lines
 from dons.selectors import donations_open_for_registration
 from parc.labels import sheets as label_sheets
@@ -41,8 +42,9 @@ def _managed_donations(user):
 def intake_start(request):
     donations = _managed_donations(request.user)
     initial = {}
-    if request.GET.get("don", "").isdigit():
-        initial["donation"] = int(request.GET["don"])
+    donation_id = parse_id(request.GET.get("don"))
+    if donation_id is not None:
+        initial["donation"] = donation_id
     form = IntakeUploadForm(
         request.POST or None, request.FILES or None, donations=donations, initial=initial
     )

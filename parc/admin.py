@@ -3,7 +3,10 @@ writes the event log and respects every invariant."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_fsm.admin import FSMAdminMixin
 from import_export.admin import ExportMixin
 
@@ -14,6 +17,7 @@ from .models import (
     Device,
     DeviceEvent,
     ErasureRecord,
+    EvidenceFile,
     RefurbishmentRecord,
     StockLocation,
     StorageMedium,
@@ -109,11 +113,68 @@ class DeviceEventAdmin(admin.ModelAdmin):
         return False
 
 
+def _evidence_link(evidence: EvidenceFile | None) -> str:
+    """A link to the application's download of a kept file: storage is not served under
+    MEDIA_URL (it holds logs with serial numbers), so a FileField's own link is a 404."""
+    if evidence is None:
+        return "–"
+    url = reverse(
+        "parc:evidence_download",
+        kwargs={"code": evidence.device.public_code, "pk": evidence.pk},
+    )
+    return format_html(
+        '<a href="{}">{}</a><br><small>SHA-256 {}</small>',
+        url,
+        evidence.original_name,
+        evidence.sha256,
+    )
+
+
 @admin.register(ErasureRecord)
 class ErasureRecordAdmin(admin.ModelAdmin):
     list_display = ["serial", "media_type", "level", "method", "tool", "result", "ended_at"]
     list_filter = ["result", "level", "method"]
     raw_id_fields = ["medium"]
+    list_select_related = ["medium"]
+    # The stored path ("report") is replaced by a link that works.
+    exclude = ["report", "evidence"]
+    readonly_fields = ["tool_log"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("evidence__device")
+
+    @admin.display(description=gettext_lazy("journal de l'outil"))
+    def tool_log(self, obj):
+        return _evidence_link(obj.evidence)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(EvidenceFile)
+class EvidenceFileAdmin(admin.ModelAdmin):
+    list_display = ["original_name", "kind", "device", "tool", "size", "uploaded_at", "staged"]
+    list_filter = ["kind", "tool"]
+    list_select_related = ["device"]
+    search_fields = ["original_name", "sha256", "device__public_code"]
+    exclude = ["file"]
+    readonly_fields = ["download"]
+    raw_id_fields = ["device"]
+    show_full_result_count = False
+
+    @admin.display(description=gettext_lazy("fichier"))
+    def download(self, obj):
+        return _evidence_link(obj)
+
+    @admin.display(boolean=True, description=gettext_lazy("en attente"))
+    def staged(self, obj):
+        return obj.staged_until is not None
+
+    def has_add_permission(self, request):
+        return False
 
     def has_change_permission(self, request, obj=None):
         return False

@@ -2,7 +2,7 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
-FULL_TEXT_MIGRATION = ("parc", "0011_device_full_text_index")
+FULL_TEXT_MIGRATION = ("parc", "0014_device_full_text_index")
 
 
 def _full_text_after_migrate(sender, using, **kwargs):

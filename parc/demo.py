@@ -109,11 +109,13 @@ class DemoUser:
     last_name: str
     role: Role
     organisation: str
-    is_superuser: bool = False
+    # May open the admin (its permissions follow the role: acteurs.auth_backends). Nobody in
+    # the demo is a superuser: superusers are operators, created with `createsuperuser`.
+    is_staff: bool = False
 
 
 DEMO_USERS = (
-    DemoUser("admin", "Claire", "Marchand", Role.ADMIN, DEPARTEMENT, is_superuser=True),
+    DemoUser("admin", "Claire", "Marchand", Role.ADMIN, DEPARTEMENT, is_staff=True),
     DemoUser("equipe", "Julien", "Lefèvre", Role.STAFF, RNEL),
     DemoUser("technicien", "Karim", "Benali", Role.TECHNICIAN, RNEL),
     DemoUser("prescripteur", "Sophie", "Durand", Role.PRESCRIBER, CCAS_CHARTRES),
@@ -493,8 +495,8 @@ class _DemoBuilder:
             user.first_name = spec.first_name
             user.last_name = spec.last_name
             user.email = f"{spec.username}@demo.filiere.invalid"
-            user.is_superuser = spec.is_superuser
-            user.is_staff = spec.is_superuser
+            user.is_superuser = False
+            user.is_staff = spec.is_staff
             user.password = password_hash
             user.save()
             Membership.objects.update_or_create(

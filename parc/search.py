@@ -9,7 +9,7 @@ databases index exactly the same words and need no extension (PostgreSQL's ``una
 not required, hence no superuser). The services that change any of these rows rewrite the
 document in the same transaction (``refresh_search_document``).
 
-The databases index the document themselves (migration ``parc/0011``):
+The databases index the document themselves (migration ``parc/0014``):
 
 - PostgreSQL: a stored generated column ``search_vector`` = ``to_tsvector('simple',
   search_document)`` with a GIN index; a word typed is matched as a prefix (``'word':*``).
@@ -204,7 +204,7 @@ def sqlite_matching_ids(query: list[str]) -> tuple[str, str]:
     return f"SELECT rowid FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s", sqlite_query(query)
 
 
-# --- the databases' own structures (migration 0011; re-checked after every migrate) -----------
+# --- the databases' own structures (migration 0014; re-checked after every migrate) -----------
 
 POSTGRES_FORWARD = """
 ALTER TABLE parc_device ADD COLUMN IF NOT EXISTS search_vector tsvector

@@ -48,4 +48,14 @@ urlpatterns = [
     # Hardware and erasure evidence (parc/evidence/views.py)
     path("e/<str:code>/rapport-materiel/", evidence_views.hardware_report, name="hardware_report"),
     path("e/<str:code>/journal-effacement/", evidence_views.erasure_log, name="erasure_log"),
+    path(
+        "e/<str:code>/journal-effacement/<int:pk>/",
+        evidence_views.erasure_log_confirm,
+        name="erasure_log_confirm",
+    ),
+    path(
+        "e/<str:code>/justificatifs/<int:pk>/",
+        evidence_views.evidence_download,
+        name="evidence_download",
+    ),
 ]

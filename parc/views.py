@@ -14,11 +14,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from acteurs.list_filters import remembered_filters
 from acteurs.permissions import POOL_ROLES, organisations_with_role
+from core.bounds import parse_id
 from core.views import attempt
 from dons import selectors as dons_selectors
 from dons.models import Donation
 
 from . import register_selectors, selectors, services
+from .evidence import selectors as evidence_selectors
 from .forms import (
     BulkActionForm,
     BulkConfirmForm,
@@ -174,6 +176,7 @@ def device_detail(request, code):
         {
             "device": device,
             "events": selectors.device_history(device),
+            "evidence": evidence_selectors.evidence_for_device(device),
             "transitions": selectors.transitions_for(device, request.user),
             "move_form": move_form,
             "can_move": can_move,
@@ -361,8 +364,8 @@ def device_register(request):
     preselected = None
     if request.GET.get("don"):
         try:
-            preselected = donations.get(pk=int(request.GET["don"]))
-        except (ValueError, Donation.DoesNotExist):
+            preselected = donations.get(pk=parse_id(request.GET["don"]))
+        except Donation.DoesNotExist:
             raise Http404 from None
     initial = {}
     if preselected is not None:

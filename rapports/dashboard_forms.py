@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from acteurs.models import Commune, Departement, Epci
+from core.bounds import BoundedDateField
 from parc.models import WAITING_STATES
 
 DEFAULT_PERIOD_DAYS = 365
@@ -92,13 +93,13 @@ class PoolFilterForm(OrganisationChoiceMixin, forms.Form):
 class PeriodForm(forms.Form):
     """``debut`` and ``fin`` (inclusive). Both absent: the last twelve months."""
 
-    debut = forms.DateField(
+    debut = BoundedDateField(
         label=_("Du"),
         required=False,
         widget=DateInput(),
         error_messages={"invalid": _("La date de début n'est pas une date (jj/mm/aaaa).")},
     )
-    fin = forms.DateField(
+    fin = BoundedDateField(
         label=_("Au"),
         required=False,
         widget=DateInput(),

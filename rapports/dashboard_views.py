@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from parc.models import WAITING_STATES, State
 from prets.models import RequestState
 
-from . import charts
+from . import charts, disclosure
 from .access import report_scope
 from .dashboard_forms import LoanReportForm, PoolFilterForm, RoadmapForm
 from .dashboard_selectors import (
@@ -179,20 +179,25 @@ def loans(request):
     start, end = form.period()
     owner_ids = form.owner_ids(everything=scope.everything)
     report = loan_report(owner_ids, start, end, timezone.localdate())
-    by_state = [
-        {"label": label, "count": report.requests.by_state.get(value, 0)}
-        for value, label in RequestState.choices
-        if value != RequestState.DRAFT
+    states = [
+        (value, label) for value, label in RequestState.choices if value != RequestState.DRAFT
     ]
+    # Funders read this page: small counts hidden, and whatever would give them back.
+    shown = disclosure.loan_report(report, states)
     context = {
         "form": form,
         "start": start,
         "end": end,
         "report": report,
-        "by_state": by_state,
+        "shown": shown,
+        "secondary_legend": disclosure.SECONDARY_LEGEND,
         "requests_chart": charts.bar_chart(
             _("Demandes envoyées sur la période, par état"),
-            [(str(row["label"]), row["count"]) for row in by_state if row["count"] >= 5],
+            [
+                (str(label), count)
+                for label, count in shown.by_state
+                if not isinstance(count, disclosure.Hidden) and count >= disclosure.SMALL_COUNT
+            ],
         ),
     }
     return _private(render(request, "rapports/dashboards/loans.html", context))
@@ -218,6 +223,8 @@ def roadmap(request):
         "end": end,
         "territory": territory,
         "report": report,
+        "handovers": disclosure.handovers(report.handovers),
+        "secondary_legend": disclosure.SECONDARY_LEGEND,
         "conventions_chart": charts.column_chart(
             "conventions",
             _("Conventions signées par trimestre"),

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from documents.spreadsheets import csv_lines, neutralise
 
-from . import charts
+from . import charts, disclosure
 from .selectors import ANNEX_COLUMNS, GisementReport, Period, ReportSubject, annex_rows
 
 PDF_ANNEX_LIMIT = 300  # rows of the annex printed in the PDF built on the spot
@@ -103,13 +103,16 @@ def summary_rows(report: GisementReport) -> Iterator[list]:
         ]
     for row in report.failures:
         yield [_("échecs d'effacement : suite donnée"), row.label, "", row.count, ""]
-    yield [_("foyers équipés"), _("total"), "", report.households_shown, ""]
+    households = disclosure.gisement_households(report)
+    yield [_("foyers équipés"), _("total"), "", _cell_text(households.total), ""]
     for label, shown in report.households_by_category:
         yield [_("foyers équipés par public"), label, "", shown, ""]
-    for epci in report.territories:
-        yield [_("foyers équipés par EPCI"), epci.name, "", epci.shown, ""]
-        for commune in epci.communes:
-            yield [_("foyers équipés par commune"), commune.commune, epci.name, commune.shown, ""]
+    for epci in households.territories:
+        yield [_("foyers équipés par EPCI"), epci.name, "", _cell_text(epci.shown), ""]
+        for name, shown in epci.communes:
+            yield [_("foyers équipés par commune"), name, epci.name, _cell_text(shown), ""]
+    if households.secondary:
+        yield [_("secret statistique"), str(disclosure.SECONDARY_LEGEND), "", "", ""]
     yield [
         _("formation"),
         _("foyers ayant suivi au moins une séance"),
@@ -149,6 +152,11 @@ def summary_rows(report: GisementReport) -> Iterator[list]:
     yield [_("poids estimé"), _("source"), str(report.factors.weight_source), "", ""]
 
 
+def _cell_text(value):
+    """A figure for a file: the number, or the text of a hidden one ("< 5", "masqué")."""
+    return str(value) if isinstance(value, disclosure.Hidden) else value
+
+
 def _small(count):
     from .selectors import small
 
@@ -174,13 +182,17 @@ def annex_csv(subject: ReportSubject, period: Period) -> Iterator[str]:
     return csv_lines(rows())
 
 
-def report_xlsx(report: GisementReport) -> bytes:
+def report_xlsx(report: GisementReport, *, with_annex: bool = True) -> bytes:
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Synthèse"))
     for row in summary_rows(report):
         sheet.append([_cell(value) for value in row])
+    if not with_annex:
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        return buffer.getvalue()
     annex = workbook.create_sheet(_("Annexe effacements"))
     annex.append(annex_header())
     written = 0
@@ -212,20 +224,24 @@ def _cell(value):
     return neutralise(value)
 
 
-def pdf_context(report: GisementReport, *, annex_limit: int) -> dict:
+def pdf_context(report: GisementReport, *, annex_limit: int, with_annex: bool = True) -> dict:
     return {
         "report": report,
         "period_text": period_text(report.period),
         "chart": charts.bar_chart(_("Devenir des appareils reçus"), report.outcome_chart),
-        "annex": list(annex_rows(report.subject, report.period, limit=annex_limit)),
+        "annex": list(annex_rows(report.subject, report.period, limit=annex_limit))
+        if with_annex
+        else [],
         "annex_limit": annex_limit,
         "annex_columns": ANNEX_COLUMNS,
+        "with_annex": with_annex,
     }
 
 
-def report_pdf(report: GisementReport) -> bytes:
+def report_pdf(report: GisementReport, *, with_annex: bool = True) -> bytes:
     from documents.rendering import render_pdf
 
     return render_pdf(
-        "rapports/pdf/gisement_report.html", pdf_context(report, annex_limit=PDF_ANNEX_LIMIT)
+        "rapports/pdf/gisement_report.html",
+        pdf_context(report, annex_limit=PDF_ANNEX_LIMIT, with_annex=with_annex),
     )

@@ -5,6 +5,9 @@ from django.urls import path
 from . import views
 
 FORMATS = ("pdf", "xlsx", "csv", "annexe")
+# A shared link carries the report, not the certificate annex (device serials, operators'
+# names): that is for the people who may read the report when logged in.
+SHARED_FORMATS = ("pdf", "xlsx", "csv")
 
 urlpatterns = [
     path("", views.index, name="index"),
@@ -27,7 +30,7 @@ urlpatterns = [
     ),
 ]
 
-for fmt in FORMATS:
+for fmt in SHARED_FORMATS:
     urlpatterns.append(
         path(f"partage/<str:token>/{fmt}/", views.shared_file, {"fmt": fmt}, name=f"shared_{fmt}")
     )

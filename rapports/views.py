@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.bounds import parse_id
 from core.jobs import job_status
 from core.views import attempt
 from documents.responses import PDF_TYPE, file_response
@@ -124,8 +125,7 @@ def report(request, kind, pk):
 
 
 def _cursor(request) -> int | None:
-    value = request.GET.get("apres", "")
-    return int(value) if value.isdigit() else None
+    return parse_id(request.GET.get("apres"))
 
 
 def _period_or_none(request):
@@ -144,8 +144,10 @@ def report_file(request, kind, pk, fmt):
     return _report_file(subject, period, fmt)
 
 
-def _report_file(subject, period, fmt):
-    if fmt == "annexe":
+def _report_file(subject, period, fmt, *, with_annex=True):
+    """A report file. ``with_annex=False`` (shared links): no certificate annex at all, in any
+    format — no device serial, no operator's name."""
+    if fmt == "annexe" and with_annex:
         response = StreamingHttpResponse(exports.annex_csv(subject, period), content_type=CSV_TYPE)
         return _attachment(response, exports.filename(subject, period, "csv", "annexe"))
     data = selectors.gisement_report(subject, period)
@@ -153,10 +155,14 @@ def _report_file(subject, period, fmt):
         response = StreamingHttpResponse(exports.report_csv(data), content_type=CSV_TYPE)
         return _attachment(response, exports.filename(subject, period, "csv"))
     if fmt == "xlsx":
-        response = HttpResponse(exports.report_xlsx(data), content_type=XLSX_TYPE)
+        response = HttpResponse(
+            exports.report_xlsx(data, with_annex=with_annex), content_type=XLSX_TYPE
+        )
         return _attachment(response, exports.filename(subject, period, "xlsx"))
     if fmt == "pdf":
-        response = HttpResponse(exports.report_pdf(data), content_type="application/pdf")
+        response = HttpResponse(
+            exports.report_pdf(data, with_annex=with_annex), content_type="application/pdf"
+        )
         return _attachment(response, exports.filename(subject, period, "pdf"))
     raise Http404
 
@@ -211,8 +217,8 @@ def _shared_subject(request, token):
 
 
 def shared(request, token):
-    """The read-only page behind a signed link. No login; no personal data; no annex detail
-    beyond what the funder's report carries."""
+    """The read-only page behind a signed link. No login; no personal data; no certificate
+    annex (device serials, operators' names) on the page nor in its files."""
     found, error = _shared_subject(request, token)
     if error is not None:
         return _private(error)
@@ -239,7 +245,7 @@ def shared_file(request, token, fmt):
     if error is not None:
         return _private(error)
     payload, subject = found
-    return _report_file(subject, payload["period"], fmt)
+    return _report_file(subject, payload["period"], fmt, with_annex=False)
 
 
 # --- the full PDF in the background ------------------------------------------------------------

@@ -124,6 +124,12 @@ ENTRIES: tuple[tuple[str, str, Callable, Callable[[Here], bool]], ...] = (
         lambda user: user.is_staff,
         lambda here: here.namespace == "admin",
     ),
+    (
+        _("Mon compte"),
+        "account_security",
+        _everyone,
+        lambda here: here.namespace == "" and here.name == "account_security",
+    ),
 )
 
 

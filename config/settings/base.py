@@ -1,5 +1,6 @@
 """Settings shared by every environment. Values come from the environment (django-environ)."""
 
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -19,7 +20,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 SITE_BASE_URL = env.str("SITE_BASE_URL", default="http://localhost:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "core.admin_site.FiliereAdminConfig",  # django.contrib.admin, with the project's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -31,6 +32,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "csp",
     "import_export",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     # Filière, from the ground floor up (see docs/ARCHITECTURE.md)
     "core",
     "documents",
@@ -55,13 +60,20 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After the messages: an expired session says so on the login page.
+    "acteurs.middleware.SessionTimeoutMiddleware",
+    "acteurs.middleware.SecondFactorMiddleware",
+    "acteurs.middleware.PrivatePagesMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "core.views.ApplicationErrorMiddleware",
     # The database, the broker or the media disk gone: a French page, not a 500.
     "exploitation.middleware.ServiceFailureMiddleware",
+    # Last, as django-axes requires: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -130,6 +142,49 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "www:home"
 LOGOUT_REDIRECT_URL = "login"
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out account or address before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    # The admin permissions that follow from a Filière role (the coordination's settings).
+    "acteurs.auth_backends.RolePermissionBackend",
+]
+
+# --- login and sessions (docs/ARCHITECTURE.md, "Security") -------------------------------------
+# Lockout (django-axes): this many failed logins on one account within the cool-off lock that
+# account; an address (a CCAS desk is many people behind one address) is locked after more.
+LOGIN_FAILURES_PER_ACCOUNT = env.int("LOGIN_FAILURES_PER_ACCOUNT", default=5)
+LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=30)
+LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15)
+AXES_FAILURE_LIMIT = "acteurs.lockout.failure_limit"  # reads LOGIN_FAILURES_PER_ACCOUNT
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_COOLOFF_TIME = dt.timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_HANDLER = "acteurs.lockout.LoginLockoutHandler"
+AXES_LOCKOUT_CALLABLE = "acteurs.auth_views.lockout_response"
+# The login history is not needed for the lockout: keep no record of successful logins.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_RESET_ON_SUCCESS = False  # the handler resets the account's own failures itself
+AXES_VERBOSE = False
+# The client's address: REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT reverse proxies the address
+# the nearest one appended to X-Forwarded-For (production.py).
+AXES_CLIENT_IP_CALLABLE = "acteurs.lockout.client_address"
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Password reset: at most this many e-mails per address, and per client address, per hour.
+PASSWORD_RESET_PER_EMAIL_PER_HOUR = env.int("PASSWORD_RESET_PER_EMAIL_PER_HOUR", default=3)
+PASSWORD_RESET_PER_ADDRESS_PER_HOUR = env.int("PASSWORD_RESET_PER_ADDRESS_PER_HOUR", default=10)
+
+# Sessions: an idle timeout (shorter for the roles that see households and for operators)
+# and an absolute one; « poste partagé » at login ends the session when the browser closes.
+SESSION_IDLE_MINUTES_HOUSEHOLD_ROLES = env.int("SESSION_IDLE_MINUTES_HOUSEHOLD_ROLES", default=30)
+SESSION_IDLE_MINUTES_OTHER_ROLES = env.int("SESSION_IDLE_MINUTES_OTHER_ROLES", default=120)
+SESSION_MAX_HOURS = env.int("SESSION_MAX_HOURS", default=12)
+SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 3600
+
+# Second factor (django-otp: TOTP, and single-use recovery codes): required for the admins of
+# every organisation (the coordination included) and for superusers, optional for others.
+SECOND_FACTOR_REQUIRED = env.bool("SECOND_FACTOR_REQUIRED", default=True)
+OTP_TOTP_ISSUER = "Filière"
 
 LANGUAGE_CODE = "fr-fr"
 LANGUAGES = [("fr", _("Français"))]

@@ -23,3 +23,8 @@ SECRET_KEY = env.str("SECRET_KEY", default="") or _development_secret_key()
 # Serve static files straight from static/ in development, without collectstatic.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# The demo lets a newcomer in as every role without an authenticator app: the second factor
+# stays optional here (the login page and `make run` say so). SECOND_FACTOR_REQUIRED=1 turns
+# the requirement on, as in production.
+SECOND_FACTOR_REQUIRED = env.bool("SECOND_FACTOR_REQUIRED", default=False)

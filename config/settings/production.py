@@ -48,6 +48,12 @@ CACHES = {
 INTAKE_BACKGROUND_FROM = env.int("INTAKE_BACKGROUND_FROM", default=1000)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind the reverse proxy, the client's address is the one the proxy appends to
+# X-Forwarded-For (django-axes counts failed logins per address: acteurs.lockout.client_address).
+# TRUSTED_PROXY_COUNT is the number of proxies in front of Django, each appending the address it
+# received the request from; addresses further left were written by the client and are ignored.
+# Without a proxy, set TRUSTED_PROXY_COUNT=0 (REMOTE_ADDR is then the client).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 # A load balancer probes over plain HTTP.
 SECURE_REDIRECT_EXEMPT = [r"^health/$", r"^ready/$"]

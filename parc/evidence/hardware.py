@@ -1,6 +1,12 @@
-"""Hardware reports: read the JSON of ``lshw -json`` or of ``inxi --output json`` into the
-specs of a device and its storage media. Pure functions, no database: the service that
-applies a report to a device is ``parc.evidence.services.hardware_report_apply``.
+"""Hardware reports: read ``lshw -json``, ``inxi --output json``, ``smartctl -j`` and
+``dmidecode`` (text) into the specs of a device and its storage media. Pure functions, no
+database: the service that applies a report to a device is
+``parc.evidence.services.hardware_report_apply``; the French summary of what a report filled,
+lacked and looked like is ``parc.evidence.summary``.
+
+Every input is bounded before it is parsed (size here, JSON depth, item count and integer
+length in ``json_limits``): a refusal is a ``ReportError`` (``core.errors.InvalidInput``) with
+a French message and a stable code, never a Python error.
 
 What a report says and what it does not:
 
@@ -14,6 +20,13 @@ What a report says and what it does not:
 - USB sticks (the live system the report was taken from), optical drives and virtual disks
   (a virtual machine's ``/dev/vda``) are not the device's storage: they are left out, with a
   warning.
+- smartctl describes one disk (``smartctl -j -a /dev/sda``; several outputs may follow each
+  other in one file): model, serial, capacity and the SMART verdict. It says nothing of the
+  machine: ``smartctl.py``.
+- dmidecode describes the machine (system maker, product, serial, processor, memory) and no
+  disk: ``dmidecode.py``.
+- A virtual machine shows itself by its DMI strings (QEMU, VirtualBox, VMware…), a processor
+  flagged ``hypervisor`` or virtio disks: the report is still read, and the summary says so.
 """
 
 from __future__ import annotations
@@ -26,8 +39,27 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
 
+from core.errors import InvalidInput
+
+from . import json_limits
+
 # A report larger than this is not a hardware report (lshw's JSON is 10 to 200 kB).
 MAX_REPORT_BYTES = 5 * 1024 * 1024
+
+FORMAT_LABELS = {
+    "lshw": "lshw",
+    "inxi": "inxi",
+    "smartctl": "smartctl",
+    "dmidecode": "dmidecode",
+}
+
+# DMI strings of hypervisors (system vendor, product or version).
+VIRTUAL_MACHINE = re.compile(
+    r"qemu|kvm|virtualbox|innotek|vmware|bochs|\bxen\b|parallels|hyper-v|"
+    r"virtual machine|standard pc \(|firecracker|openstack|amazon ec2|google compute|"
+    r"cloud hypervisor",
+    re.I,
+)
 
 # DMI fields that manufacturers leave filled with a template value.
 PLACEHOLDERS = {
@@ -115,12 +147,13 @@ SSD_WORDS = re.compile(r"\b(SSD|SOLID STATE|FLASH)\b|^(SA400|MZ7|SDSSD|CT\d+MX|T
 VIRTUAL_DISKS = re.compile(r"virtual|vbox|qemu|vmware|virtio|msft", re.I)
 
 
-class ReportError(Exception):
-    """The file is not a hardware report this module can read; ``message`` is French."""
+class ReportError(InvalidInput):
+    """The file is not a hardware report this module can read: ``message`` is French,
+    ``code`` stable (``report_empty``, ``report_too_large``, ``report_not_json``,
+    ``report_too_deep``, ``report_too_many_items``, ``report_number_too_long``,
+    ``report_unknown_format``, ``report_tool_failed``, ``report_no_dmi``)."""
 
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+    code = "report_invalid"
 
 
 @dataclass
@@ -131,6 +164,8 @@ class MediumSpec:
     serial: str = ""
     capacity_gb: int | None = None
     path: str = ""
+    smart_status: str = ""  # parc.models.SmartStatus value, "" when the report does not say
+    power_on_hours: int | None = None
 
     def as_fields(self) -> dict:
         return {
@@ -139,12 +174,22 @@ class MediumSpec:
             "model": self.model[:150],
             "serial": self.serial[:100],
             "capacity_gb": self.capacity_gb,
+            "smart_status": self.smart_status,
         }
+
+
+# What a report describes: the machine and its disks (lshw, inxi), the disks only
+# (smartctl) or the machine only (dmidecode).
+SCOPE_ALL = "all"
+SCOPE_DISKS = "disks"
+SCOPE_SYSTEM = "system"
 
 
 @dataclass
 class HardwareReport:
-    format: str  # "lshw" or "inxi"
+    format: str  # a key of FORMAT_LABELS
+    scope: str = SCOPE_ALL
+    tool_version: str = ""
     brand: str = ""
     model: str = ""
     serial: str = ""
@@ -153,6 +198,27 @@ class HardwareReport:
     chassis: str = ""
     media: list[MediumSpec] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # Why the report looks taken in a virtual machine (French phrases), empty otherwise.
+    virtual: list[str] = field(default_factory=list)
+    # Disks left out (virtual, USB, optical): the summary counts them apart.
+    skipped_disks: int = 0
+
+    @property
+    def label(self) -> str:
+        return FORMAT_LABELS.get(self.format, self.format)
+
+    def note_virtual(self, reason: str) -> None:
+        if reason and reason not in self.virtual:
+            self.virtual.append(reason)
+
+    def note_dmi(self, *values) -> None:
+        text = " ".join(str(v) for v in values if v)
+        match = VIRTUAL_MACHINE.search(text)
+        if match:
+            self.note_virtual(
+                _("le fabricant ou le modèle annoncé est « %(value)s »")
+                % {"value": " ".join(text.split())[:80]}
+            )
 
     def specs(self) -> dict:
         return {
@@ -254,54 +320,106 @@ def media_type_for(path: str, model: str, declared: str = "") -> str:
 # --- entry point ---------------------------------------------------------------------------
 
 
-def parse_report(raw: bytes | str) -> HardwareReport:
-    """Read an lshw or inxi JSON report, or raise ReportError with a French message."""
+ACCEPTED = (
+    "« lshw -json », « inxi -Fxxx --output json --output-file print », « smartctl -j -a » "
+    "ou « dmidecode »"
+)
+
+
+def decode_report(raw: bytes | str) -> str:
+    """The text of a report, refused past ``MAX_REPORT_BYTES`` or when empty."""
     if isinstance(raw, bytes):
         if len(raw) > MAX_REPORT_BYTES:
             raise ReportError(
-                _("Ce fichier est trop gros pour un rapport matériel (plus de 5 Mo).")
+                _("Ce fichier est trop gros pour un rapport matériel (plus de %(max)s Mo).")
+                % {"max": MAX_REPORT_BYTES // 2**20},
+                code="report_too_large",
             )
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
             text = raw.decode("latin-1")
     else:
+        if len(raw) > MAX_REPORT_BYTES:
+            raise ReportError(
+                _("Ce fichier est trop gros pour un rapport matériel (plus de %(max)s Mo).")
+                % {"max": MAX_REPORT_BYTES // 2**20},
+                code="report_too_large",
+            )
         text = raw
     text = text.strip()
     if not text:
-        raise ReportError(_("Le fichier est vide."))
+        raise ReportError(_("Le fichier est vide."), code="report_empty")
+    if "\x00" in text[:4096]:
+        raise ReportError(
+            _(
+                "Ce fichier est binaire : ce n'est pas un rapport matériel. Joignez la sortie "
+                "texte de %(tools)s."
+            )
+            % {"tools": ACCEPTED},
+            code="report_not_json",
+        )
+    return text
+
+
+def parse_report(raw: bytes | str) -> HardwareReport:
+    """Read a hardware report of any accepted tool, or raise ReportError (French message,
+    stable code). Never raises anything else on any input."""
+    text = decode_report(raw)
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError:
-        data = _lshw_concatenated(text)
-        if data is None:
-            raise ReportError(
-                _(
-                    "Ce fichier n'est pas un JSON valide. Joignez la sortie de "
-                    "« lshw -json » ou de « inxi -Fxxx --output json --output-file print »."
-                )
-            ) from None
+        report = _parse_text(text)
+    except (TypeError, AttributeError, ValueError, ArithmeticError, LookupError):
+        # A report of a known tool whose values have the wrong types (edited by hand or
+        # truncated): refused as a whole rather than half read.
+        raise ReportError(
+            _(
+                "Ce rapport a la forme d'une sortie d'outil connu, mais certaines valeurs sont "
+                "d'un type inattendu (fichier modifié ou tronqué ?) : joignez la sortie "
+                "originale de l'outil."
+            ),
+            code="report_malformed",
+        ) from None
+    if report is None:
+        raise ReportError(
+            _("Format de rapport inconnu : joignez la sortie de %(tools)s.") % {"tools": ACCEPTED},
+            code="report_unknown_format",
+        )
+    return report
+
+
+def _parse_text(text: str) -> HardwareReport | None:
+    from . import dmidecode, smartctl
+
+    if text[0] not in "[{":
+        return dmidecode.parse(text) if dmidecode.looks_like(text) else None
+    data = _load_json(text)
+    if smartctl.looks_like(data):
+        return smartctl.parse(data)
     if _is_inxi(data):
         return parse_inxi(data)
     if _is_lshw(data):
         return parse_lshw(data)
-    raise ReportError(
-        _(
-            "Format de rapport inconnu : seuls les JSON de « lshw -json » et de "
-            "« inxi --output json » sont lus."
-        )
-    )
+    return None
 
 
-def _lshw_concatenated(text: str):
-    """Some lshw versions print several top-level objects without a list around them."""
-    if not text.startswith("{"):
-        return None
+def _load_json(text: str):
+    """One JSON value, or several printed one after the other (lshw on some versions,
+    ``smartctl -j`` run once per disk into one file): then a list of them."""
     try:
-        data = json.loads("[" + re.sub(r"}\s*{", "},{", text) + "]")
-    except json.JSONDecodeError:
-        return None
-    return data
+        try:
+            return json_limits.loads(text)
+        except json.JSONDecodeError:
+            pass
+        values = json_limits.loads_many(text)
+    except json_limits.JsonRefused as refusal:
+        raise ReportError(refusal.message, code=refusal.code) from None
+    if values is None:
+        raise ReportError(
+            _("Ce fichier n'est pas un JSON valide. Joignez la sortie de %(tools)s.")
+            % {"tools": ACCEPTED},
+            code="report_not_json",
+        )
+    return values
 
 
 def _is_lshw(data) -> bool:
@@ -325,11 +443,17 @@ def _is_inxi(data) -> bool:
 
 
 def _walk(node, parents=()):
+    """Every node under ``node`` (depth bounded by json_limits.MAX_DEPTH)."""
     if not isinstance(node, dict):
         return
     yield node, parents
-    for child in node.get("children") or []:
+    children = node.get("children")
+    for child in children if isinstance(children, list) else []:
         yield from _walk(child, (*parents, node))
+
+
+def _dict(value) -> dict:
+    return value if isinstance(value, dict) else {}
 
 
 def _logicalnames(node) -> list[str]:
@@ -347,11 +471,12 @@ def parse_lshw(data) -> HardwareReport:
         (r for r in roots if isinstance(r, dict) and r.get("class") == "system"), roots[0]
     )
     report = HardwareReport(format="lshw")
-    configuration = system.get("configuration") or {}
+    configuration = _dict(system.get("configuration"))
     report.chassis = clean(configuration.get("chassis"))
     report.brand = vendor_name(system.get("vendor"))
     report.model = _lshw_model(system)
     report.serial = clean(system.get("serial"))
+    report.note_dmi(system.get("vendor"), system.get("product"), system.get("version"))
 
     ram = 0
     cpus = []
@@ -364,6 +489,9 @@ def parse_lshw(data) -> HardwareReport:
         elif cls == "processor" and description.lower() != "logical cpu" and node.get("product"):
             if not node.get("disabled"):
                 cpus.append(clean_cpu(node.get("product")))
+            capabilities = node.get("capabilities")
+            if isinstance(capabilities, dict) and "hypervisor" in capabilities:
+                report.note_virtual(_("le processeur signale un hyperviseur"))
         elif cls == "storage" and (
             "nvme" in description.lower() or str(node.get("id", "")).startswith("nvme")
         ):
@@ -388,7 +516,7 @@ def parse_lshw(data) -> HardwareReport:
 
 def _lshw_model(system) -> str:
     product = clean(system.get("product"))
-    sku = clean((system.get("configuration") or {}).get("sku"))
+    sku = clean(_dict(system.get("configuration")).get("sku"))
     if sku and product.endswith(f"({sku})"):
         product = product[: -len(sku) - 2].strip()
     version = clean(system.get("version"))
@@ -440,16 +568,14 @@ def _lshw_disk(node, parents, report) -> MediumSpec | None:
     ):
         return None
     if _on_usb(node, parents):
+        report.skipped_disks += 1
         report.warnings.append(
             _("Clé ou disque USB ignoré (ce n'est pas un disque de l'appareil) : %(disk)s.")
             % {"disk": label}
         )
         return None
     if VIRTUAL_DISKS.search(f"{description} {model} {vendor}") or re.match(r"/dev/(vd|xvd)", path):
-        report.warnings.append(
-            _("Disque virtuel ignoré (rapport pris dans une machine virtuelle) : %(disk)s.")
-            % {"disk": label}
-        )
+        _skip_virtual_disk(report, label)
         return None
     if vendor.upper() in ("ATA", "SCSI", "") or vendor.lower() == "generic":
         vendor = vendor_from_model(model)
@@ -463,6 +589,15 @@ def _lshw_disk(node, parents, report) -> MediumSpec | None:
         capacity_gb=bytes_to_disk_gb(node.get("size")),
         path=path,
     )
+
+
+def _skip_virtual_disk(report: HardwareReport, label: str) -> None:
+    report.skipped_disks += 1
+    report.warnings.append(
+        _("Disque virtuel ignoré (rapport pris dans une machine virtuelle) : %(disk)s.")
+        % {"disk": label}
+    )
+    report.note_virtual(_("ses disques sont virtuels (%(disk)s)") % {"disk": label})
 
 
 # --- inxi ----------------------------------------------------------------------------------
@@ -500,6 +635,15 @@ def parse_inxi(data) -> HardwareReport:
     version = clean(machine.get("v"))
     report.model = version if report.brand == "Lenovo" and version else product
     report.serial = clean(machine.get("serial"))
+    report.note_dmi(machine.get("System"), machine.get("product"), machine.get("v"))
+    message = str(machine.get("Message", ""))
+    if "no machine data" in message.lower():
+        report.warnings.append(
+            _(
+                "inxi n'a trouvé aucune donnée de la machine (DMI) : machine virtuelle, ou inxi "
+                "lancé sans sudo."
+            )
+        )
     if str(machine.get("serial", "")).strip() == "<filter>":
         report.warnings.append(
             _("inxi a masqué le numéro de série (option -z) : relancez-le sans -z pour l'obtenir.")
@@ -521,12 +665,10 @@ def parse_inxi(data) -> HardwareReport:
         vendor = vendor_name(row.get("vendor")) or vendor_from_model(model)
         label = " ".join(part for part in (vendor, model, path) if part)
         if re.match(r"/dev/(vd|xvd)", path) or VIRTUAL_DISKS.search(f"{vendor} {model}"):
-            report.warnings.append(
-                _("Disque virtuel ignoré (rapport pris dans une machine virtuelle) : %(disk)s.")
-                % {"disk": label}
-            )
+            _skip_virtual_disk(report, label)
             continue
         if str(row.get("type", "")).upper() == "USB" or "usb" in str(row.get("tech", "")).lower():
+            report.skipped_disks += 1
             report.warnings.append(
                 _("Clé ou disque USB ignoré (ce n'est pas un disque de l'appareil) : %(disk)s.")
                 % {"disk": label}

@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from core.bounds import MAX_ID
+
 from .layouts import DEFAULT_LAYOUT, LAYOUTS
 from .sheets import MAX_COPIES, MAX_LABELS
 
@@ -25,7 +27,7 @@ class DeviceIdsField(forms.Field):
             ids = [int(item) for item in value]
         except (TypeError, ValueError):
             raise ValidationError(_("Sélection d'appareils invalide."), code="invalid") from None
-        if any(pk < 1 for pk in ids):
+        if any(not 1 <= pk <= MAX_ID for pk in ids):
             raise ValidationError(_("Sélection d'appareils invalide."), code="invalid")
         if len(ids) > MAX_LABELS:
             raise ValidationError(

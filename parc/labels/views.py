@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.bounds import parse_id
+
 from .. import selectors
 from ..forms import DeviceFilterForm
 from ..models import LabelJobStatus
@@ -65,11 +67,11 @@ def _selection(request) -> Selection:
             # Every ticked device must be visible: checked here already, not only when printing.
             selection.preview = sheets.devices_for_labels(user, selection.ids)[:PREVIEW]
         elif "don" in request.GET:
-            raw = request.GET["don"]
-            if not raw.isdigit():
+            donation_id = parse_id(request.GET["don"])
+            if donation_id is None:
                 selection.error = _("Don invalide : revenez à la page du don.")
                 return selection
-            selection.donation = sheets.donation_for_labels(user, int(raw))
+            selection.donation = sheets.donation_for_labels(user, donation_id)
             selection.ids = sheets.device_ids_from_donation(user, selection.donation)
             if not selection.ids:
                 selection.error = _(

@@ -6,6 +6,7 @@
 - ``media``: storage media and erasure records;
 - ``refurbishment``: functional tests;
 - ``events``: the append-only device event log;
+- ``evidence``: evidence files (hardware reports, erasure logs) with their checksum;
 - ``scanning``: scan batches and their lines;
 - ``labels``: label sheets built in the background.
 
@@ -29,6 +30,7 @@ from .device import (
     to_search_key,
 )
 from .events import DeviceEvent, EventQuerySet
+from .evidence import EvidenceFile, EvidenceKind
 from .labels import LabelJob, LabelJobStatus
 from .media import (
     ErasureRecord,
@@ -37,6 +39,7 @@ from .media import (
     PostSanitizationDestination,
     SanitizationLevel,
     SanitizationMethod,
+    SmartStatus,
     StorageMedium,
     Verification,
 )
@@ -54,6 +57,8 @@ __all__ = [
     "ErasureRecord",
     "ErasureResult",
     "EventQuerySet",
+    "EvidenceFile",
+    "EvidenceKind",
     "Grade",
     "LabelJob",
     "LabelJobStatus",
@@ -66,6 +71,7 @@ __all__ = [
     "ScanBatch",
     "ScanLine",
     "ScanOutcome",
+    "SmartStatus",
     "State",
     "StateChangeWithoutEvent",
     "StockLocation",

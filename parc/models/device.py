@@ -175,7 +175,7 @@ class Device(ConcurrentTransitionMixin, models.Model):
     created_at = models.DateTimeField(_("enregistré le"), default=timezone.now)
     # Every word of the device's specifications, media, tests and reports, folded (lower
     # case, no accents): what full-text search indexes (parc/search.py). Written by the
-    # services that change those rows; the database indexes it (migration 0011).
+    # services that change those rows; the database indexes it (migration 0014).
     search_document = models.TextField(
         _("mots de recherche"), blank=True, default="", editable=False
     )

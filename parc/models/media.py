@@ -14,6 +14,13 @@ class MediaType(models.TextChoices):
     FLASH = "flash", _("mémoire flash")
 
 
+class SmartStatus(models.TextChoices):
+    """The drive's own verdict (SMART overall health), as read by smartctl."""
+
+    PASSED = "passed", _("bon")
+    FAILED = "failed", _("défaillant")
+
+
 class StorageMedium(models.Model):
     # By name: device.py reads ErasureResult from this module.
     device = models.ForeignKey(
@@ -27,6 +34,10 @@ class StorageMedium(models.Model):
     model = models.CharField(_("modèle"), max_length=150, blank=True)
     serial = models.CharField(_("numéro de série"), max_length=100, blank=True)
     capacity_gb = models.PositiveIntegerField(_("capacité (Go)"), null=True, blank=True)
+    # db_default: bulk registration inserts media with raw SQL that does not name it.
+    smart_status = models.CharField(
+        _("état SMART"), max_length=10, choices=SmartStatus.choices, blank=True, db_default=""
+    )
 
     class Meta:
         verbose_name = _("support de stockage")
@@ -118,6 +129,15 @@ class ErasureRecord(models.Model):
     )
     report = models.FileField(
         _("rapport de l'outil"), upload_to="erasure-reports/%Y/%m/", blank=True
+    )
+    # The tool's log as kept evidence (name, checksum): what the certificate cites.
+    evidence = models.ForeignKey(
+        "parc.EvidenceFile",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="erasures",
+        verbose_name=_("journal de l'outil"),
     )
     recorded_at = models.DateTimeField(_("enregistré le"), auto_now_add=True)
 

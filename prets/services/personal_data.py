@@ -197,6 +197,7 @@ def anonymise_inactive_households(*, now=None, days: int | None = None) -> int:
             count += 1
     return count
 
+
 def household_anonymise_again(household_id: int, *, reason: str, at, by_id=None) -> bool:
     """Replay an anonymisation recorded outside the database (exploitation's journal) after
     a restore of an older backup: the data were erased once, they go again, whatever is open

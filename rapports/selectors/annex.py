@@ -36,6 +36,9 @@ ANNEX_COLUMNS = (
     ("ended_at", _("fin")),
     ("operator_name", _("opérateur")),
     ("destination", _("destination du support")),
+    # The tool's own log kept as evidence: its name and checksum let anyone check the copy.
+    ("evidence__original_name", _("journal de l'outil")),
+    ("evidence__sha256", _("SHA-256 du journal")),
 )
 _CHOICE_LABELS = {
     "media_type": dict(MediaType.choices),
@@ -76,6 +79,8 @@ def _annex_row(values: dict) -> dict:
             value = timezone.localtime(value).strftime("%d/%m/%Y %H:%M")
         elif name == "operator_name":
             value = value or values["operator_username"]
+        elif name.startswith("evidence__"):
+            value = value or ""
         row[name] = value
     row["pk"] = values["pk"]
     return row

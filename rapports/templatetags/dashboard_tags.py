@@ -4,7 +4,7 @@ funders may read."""
 from django import template
 from django.utils.formats import number_format
 
-from ..disclosure import small
+from ..disclosure import Hidden, small
 
 register = template.Library()
 
@@ -16,8 +16,8 @@ def under_five(count):
     shown = small(count)
     if shown is None:
         return "—"
-    if isinstance(shown, str):
-        return shown
+    if isinstance(shown, Hidden | str):
+        return str(shown)
     return number_format(shown, force_grouping=True)
 
 

@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.db import transaction
+from django.test import RequestFactory
 from django.utils import timezone
 
 from acteurs.models import Organisation, User
@@ -91,6 +92,10 @@ def test_second_run_creates_nothing(demo, capsys):
 
 @pytest.mark.parametrize("username", [account[0] for account in DEMO_ACCOUNTS])
 def test_demo_users_can_log_in(demo, username):
-    user = authenticate(username=username, password=DEMO_PASSWORD)
+    # The login lockout (django-axes) needs the request an attempt comes from.
+    request = RequestFactory().post("/comptes/login/")
+    user = authenticate(request, username=username, password=DEMO_PASSWORD)
     assert user is not None
     assert user.memberships.exists()
+    # Nobody in the demo is a superuser: superusers are operators (createsuperuser).
+    assert not user.is_superuser

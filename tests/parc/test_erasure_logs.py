@@ -1,6 +1,9 @@
-"""nwipe logs: real logs of Debian's nwipe 0.33 run on loop devices, and attaching a log to a
-device all or nothing. Fixtures and their origin: tests/fixtures/nwipe/README.md."""
+"""nwipe logs: real logs of nwipe 0.33 run on loop devices on this machine, a published
+nwipe 0.2x log, and attaching a log to a device in two steps (staged on the server, then
+confirmed) all or nothing. Fixtures and their origin: tests/fixtures/nwipe/README.md."""
 
+import gzip
+import html
 from pathlib import Path
 
 import pytest
@@ -18,10 +21,17 @@ ZERO = "nwipe-0.33-zero-loop-vm.log"
 TWO = "nwipe-0.33-dodshort-two-loops-vm.log"
 TWO_WITH_SERIALS = "nwipe-0.33-dodshort-two-loops-vm.serials-edited.log"
 ABORTED = "nwipe-0.33-prng-aborted-loop-vm.log"
+FAILED = "nwipe-0.33-zero-readonly-loop-failed.log"
+OPS2 = "nwipe-0.33-ops2-noverify-noblank-loop.log"
+VERBOSE = "nwipe-0.33-dodshort-verbose-3rounds-loop.log"
+FIRECRACKER = "nwipe-0.33-zero-loop-firecracker.log"
+OLD = "nwipe-0.2x-ops2-book-excerpt.log"
+LONG = "nwipe-0.33-zero-7000rounds-loop.log.gz"
 
 
 def fixture(name: str) -> bytes:
-    return (FIXTURES / name).read_bytes()
+    raw = (FIXTURES / name).read_bytes()
+    return gzip.decompress(raw) if name.endswith(".gz") else raw
 
 
 def local(text):
@@ -101,7 +111,7 @@ def test_quiet_logs_hide_serials():
     [
         (b"hello\nworld\n", "pas un journal nwipe"),
         (b"%PDF-1.7\x00\x00binary", "pas un journal texte"),
-        (b"x" * (6 * 1024 * 1024), "trop gros"),
+        (b"x" * (20 * 1024 * 1024 + 1), "trop gros"),
     ],
 )
 def test_files_that_are_not_nwipe_logs_are_refused(raw, message):
@@ -237,13 +247,91 @@ def test_one_medium_cannot_take_two_disks(laptop, technician):
         )
 
 
-# --- the page: read, check, then record -----------------------------------------------------
+# --- more real logs: every method, failure, verbosity and version we could produce or find --
+
+
+def test_real_failed_wipe_of_a_read_only_disk():
+    """nwipe could not write to a read-only loop device: -FAILED- with one pass error."""
+    (disk,) = parse_log(fixture(FAILED)).disks
+    assert (disk.status, disk.result, disk.pass_errors) == ("FAILED", "failed", 1)
+
+
+def test_real_ops2_without_verification_nor_blanking():
+    log = parse_log(fixture(OPS2))
+    assert (log.method_label, log.verify) == ("RCMP TSSIT OPS-II", "none")
+    assert log.disks[0].result == "erased"
+
+
+def test_real_verbose_log_with_three_rounds():
+    log = parse_log(fixture(VERBOSE))
+    assert (log.method_label, log.rounds, log.verify) == ("DoD Short", 3, "full")
+    assert log.disks[0].result == "erased"
+
+
+def test_real_zero_fill_on_another_vm_with_an_empty_serial():
+    (disk,) = parse_log(fixture(FIRECRACKER)).disks
+    assert (disk.serial, disk.bus, disk.size, disk.result) == ("", "VIRT", "67 MB", "erased")
+
+
+def test_real_log_of_4_megabytes_is_read():
+    """7,000 rounds on a 1 MB loop device: 4.3 MB of log, like the logs of the issue."""
+    raw = fixture(LONG)
+    assert len(raw) > 4 * 1024 * 1024
+    log = parse_log(raw)
+    (disk,) = log.disks
+    assert (log.rounds, disk.result) == (7000, "erased")
+    assert (disk.ended_at - disk.started_at).total_seconds() == 64
+
+
+def test_published_log_of_nwipe_before_0_28():
+    """The old format (``nwipe: notice:``, quoted devices, no banner, no tables), as printed
+    in a published forensics book: its excerpt stops after the first pass."""
+    log = parse_log(fixture(OLD))
+    assert (log.tool_version, log.method_name, log.method_label) == (
+        "",
+        "RCMP TSSIT OPS-II",
+        "RCMP TSSIT OPS-II",
+    )
+    (disk,) = log.disks
+    assert (disk.path, disk.capacity_gb) == ("/dev/sdj", 160)
+    assert local(disk.started_at) == "2016-01-15 23:14:56"
+    assert local(disk.ended_at) == "2016-01-15 23:57:00"
+    assert disk.result == "aborted"  # the excerpt ends mid-wipe
+    assert any("version de nwipe" in w for w in log.warnings)
+
+
+def test_old_format_completion_lines_decide_the_outcome():
+    """Derived from the published excerpt: nwipe 0.2x ends a run with one line for all its
+    disks, or names the disk that failed."""
+    base = fixture(OLD).decode()
+    done = base + "[2016/01/16 08:12:40] nwipe: info: Nwipe successfully completed.\n"
+    assert parse_log(done).disks[0].result == "erased"
+    failed = (
+        base + "[2016/01/16 08:12:40] nwipe: fatal: Nwipe exited with errors on device = /dev/sdj\n"
+    )
+    assert parse_log(failed).disks[0].result == "failed"
+
+
+def test_binary_garbage_is_refused():
+    hostile = Path(__file__).resolve().parent.parent / "fixtures" / "hostile" / "garbage.bin"
+    with pytest.raises(LogError) as error:
+        parse_log(hostile.read_bytes())
+    assert error.value.code in ("log_binary", "log_not_nwipe")
+
+
+# --- the page: upload (staged on the server), then confirm ---------------------------------
+
+
+def page_text(response) -> str:
+    return html.unescape(response.content.decode())
 
 
 @pytest.mark.django_db
-def test_the_page_reads_then_records(client, laptop, technician):
+def test_the_page_stages_the_log_then_records(client, laptop, technician):
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.urls import reverse
+
+    from parc.models import EvidenceFile
 
     device, nvme, _hdd = laptop
     client.force_login(technician)
@@ -256,25 +344,36 @@ def test_the_page_reads_then_records(client, laptop, technician):
         assert f'href="{url}"' in client.get(page_url).content.decode(), page_url
     assert client.get(url).status_code == 200
     response = client.post(url, {"log": SimpleUploadedFile("nwipe.log", fixture(TWO))})
-    page = response.content.decode()
-    assert response.status_code == 200
-    assert "/dev/loop0" in page and "Ignorer : disque d'une autre machine" in page
+    staged = EvidenceFile.objects.get()
+    assert staged.is_staged and staged.uploaded_by == technician
+    step2 = reverse(
+        "parc:erasure_log_confirm", kwargs={"code": device.public_code, "pk": staged.pk}
+    )
+    assert response.status_code == 302 and response["Location"] == step2
+    page = client.get(step2)
+    text = page_text(page)
+    assert "/dev/loop0" in text and "Ignorer : disque d'une autre machine" in text
+    assert staged.sha256 in text
+    # The log does not travel back through the browser.
+    assert 'type="hidden" name="contenu"' not in text and "nwipe 0.33" not in text.split("<form")[1]
     assert not ErasureRecord.objects.exists()  # read only
-    contenu = response.context["form"]["contenu"].value()
     response = client.post(
-        url,
+        step2,
         {
-            "contenu": contenu,
-            "nom": "nwipe.log",
             "disque__dev_loop0": str(nvme.pk),
             "disque__dev_loop1": evidence.IGNORE,
             "enregistrer": "1",
         },
     )
     assert response.status_code == 302
-    assert ErasureRecord.objects.get().medium == nvme
-    page = client.get(response["Location"]).content.decode()
+    record = ErasureRecord.objects.get()
+    assert record.medium == nvme and record.evidence == staged
+    staged.refresh_from_db()
+    assert not staged.is_staged
+    page = page_text(client.get(response["Location"]))
     assert "Journal d'effacement nwipe joint" in page[page.index('id="history-title"') :]
+    evidence_section = page[page.index('id="evidence-title"') : page.index('id="history-title"')]
+    assert "nwipe.log" in evidence_section and staged.sha256 in evidence_section
 
 
 @pytest.mark.django_db
@@ -282,11 +381,178 @@ def test_the_page_refuses_to_record_unassigned_disks(client, laptop, technician)
     from django.urls import reverse
 
     device, _nvme, _hdd = laptop
+    staged, _log = evidence.erasure_log_stage(device.pk, technician, fixture(TWO))
+    client.force_login(technician)
+    url = reverse("parc:erasure_log_confirm", kwargs={"code": device.public_code, "pk": staged.pk})
+    response = client.post(url, {"enregistrer": "1"})
+    assert response.status_code == 400
+    assert "ne correspondent à aucun support" in page_text(response)
+    assert not ErasureRecord.objects.exists()
+    staged.refresh_from_db()
+    assert staged.is_staged  # still there to choose and confirm
+
+
+@pytest.mark.django_db
+def test_a_device_without_media_gets_them_from_the_log_on_confirmation(
+    client, refurbisher, technician
+):
+    """The issue's case: a 4 MB log, a device with no medium on record."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from parc.models import StorageMedium
+
+    device = DeviceFactory(owner=refurbisher, state="triage")
     client.force_login(technician)
     url = reverse("parc:erasure_log", kwargs={"code": device.public_code})
+    response = client.post(url, {"log": SimpleUploadedFile("nwipe.log", fixture(LONG))})
+    assert response.status_code == 302
+    page = page_text(client.get(response["Location"]))
+    # Proposed, not done: nothing exists before the technician confirms.
+    assert "Support décrit par le journal : disque dur (HDD) Loopback device 1 Go." in page
+    assert "Fichier « nwipe.log » (4,1 Mo)" in page
+    assert 'value="creer" selected' in page
+    assert not StorageMedium.objects.filter(device=device).exists()
     response = client.post(
-        url,
-        {"contenu": evidence.encode_for_form(fixture(TWO)), "nom": "n.log", "enregistrer": "1"},
+        response["Location"], {"disque__dev_loop2": evidence.CREATE, "enregistrer": "1"}
     )
+    assert response.status_code == 302
+    medium = StorageMedium.objects.get(device=device)
+    assert (medium.media_type, medium.model, medium.capacity_gb) == ("hdd", "Loopback device", 1)
+    assert ErasureRecord.objects.get().medium == medium
+    assert device.media_lacking_erasure() == []
+
+
+@pytest.mark.django_db
+def test_a_log_past_20_mb_is_dropped_unread(client, refurbisher, technician):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from parc.evidence.erasure_logs import MAX_LOG_BYTES
+    from parc.models import EvidenceFile
+
+    device = DeviceFactory(owner=refurbisher, state="triage")
+    client.force_login(technician)
+    url = reverse("parc:erasure_log", kwargs={"code": device.public_code})
+    big = SimpleUploadedFile("nwipe.log", b"x" * (MAX_LOG_BYTES + 1))
+    response = client.post(url, {"log": big})
     assert response.status_code == 400
-    assert not ErasureRecord.objects.exists()
+    assert "dépasse 20 Mo" in page_text(response)
+    assert not EvidenceFile.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_staged_log_is_its_uploaders_only_and_expires(
+    client, laptop, technician, staff, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.urls import reverse
+
+    from parc.models import EvidenceFile
+
+    device, _nvme, _hdd = laptop
+    staged, _log = evidence.erasure_log_stage(device.pk, technician, fixture(TWO))
+    url = reverse("parc:erasure_log_confirm", kwargs={"code": device.public_code, "pk": staged.pk})
+    client.force_login(staff)  # same organisation, another person
+    assert client.get(url).status_code == 404
+    with pytest.raises(evidence.EvidenceError):
+        evidence.erasure_log_confirm(staged.pk, staff, assignments={})
+    client.force_login(technician)
+    assert client.get(url).status_code == 200
+    EvidenceFile.objects.filter(pk=staged.pk).update(
+        staged_until=timezone.now() - timedelta(seconds=1)
+    )
+    assert client.get(url).status_code == 404
+    name = staged.file.name
+    with django_capture_on_commit_callbacks(execute=True):
+        assert evidence.staged_evidence_purge() == 1
+    assert not EvidenceFile.objects.exists() and not default_storage.exists(name)
+
+
+@pytest.mark.django_db
+def test_a_log_is_confirmed_once(laptop, technician):
+    device, _nvme, _hdd = laptop
+    staged, _log = evidence.erasure_log_stage(device.pk, technician, fixture(TWO_WITH_SERIALS))
+    evidence.erasure_log_confirm(staged.pk, technician)
+    with pytest.raises(evidence.EvidenceError) as error:
+        evidence.erasure_log_confirm(staged.pk, technician)
+    assert error.value.code == "staged_log_gone"
+    assert ErasureRecord.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_another_organisation_sees_no_staged_log_nor_kept_log(client, laptop, technician, outsider):
+    from django.urls import reverse
+
+    device, _nvme, _hdd = laptop
+    outcome = evidence.erasure_log_attach(device.pk, technician, fixture(TWO_WITH_SERIALS))
+    staged, _log = evidence.erasure_log_stage(device.pk, technician, fixture(TWO))
+    client.force_login(outsider)
+    for url in (
+        reverse("parc:erasure_log_confirm", kwargs={"code": device.public_code, "pk": staged.pk}),
+        reverse(
+            "parc:evidence_download",
+            kwargs={"code": device.public_code, "pk": outcome.evidence.pk},
+        ),
+    ):
+        assert client.get(url).status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_log_is_downloadable_as_sent_and_the_admin_links_to_it(
+    client, laptop, technician, django_user_model
+):
+    import hashlib
+
+    from django.urls import reverse
+
+    device, _nvme, _hdd = laptop
+    raw = fixture(TWO_WITH_SERIALS)
+    outcome = evidence.erasure_log_attach(device.pk, technician, raw, filename="station 3.log")
+    kept = outcome.evidence
+    assert (kept.size, kept.sha256) == (len(raw), hashlib.sha256(raw).hexdigest())
+    client.force_login(technician)
+    download = reverse("parc:evidence_download", kwargs={"code": device.public_code, "pk": kept.pk})
+    response = client.get(download)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == raw
+    admin = django_user_model.objects.create_superuser("ops", "ops@example.org", "x")
+    client.force_login(admin)
+    record = outcome.records[0]
+    page = client.get(reverse("admin:parc_erasurerecord_change", args=[record.pk]))
+    assert page.status_code == 200
+    assert download in page.content.decode()
+    assert client.get(download).status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_erasure_certificate_cites_the_log(refurbisher, technician):
+    from django.db.models import Q
+
+    from rapports.models import ReportSubjectKind
+    from rapports.selectors.annex import ANNEX_COLUMNS, annex_rows
+    from rapports.selectors.scope import Period, ReportSubject
+    from tests.factories import DonationFactory
+
+    donation = DonationFactory()
+    device = DeviceFactory(owner=refurbisher, state="triage", donation=donation)
+    StorageMediumFactory(device=device, media_type="nvme", serial="S4DPNF0M612345")
+    StorageMediumFactory(device=device, media_type="hdd", serial="WGS1AB2C")
+    outcome = evidence.erasure_log_attach(
+        device.pk, technician, fixture(TWO_WITH_SERIALS), filename="nwipe.log"
+    )
+    subject = ReportSubject(
+        kind=ReportSubjectKind.DONATION,
+        pk=donation.pk,
+        title="",
+        donor="",
+        refurbishers="",
+        gisement_q=Q(),
+    )
+    rows = list(annex_rows(subject, Period()))
+    assert len(rows) == 2
+    labels = [str(label) for _name, label in ANNEX_COLUMNS]
+    assert labels[-2:] == ["journal de l'outil", "SHA-256 du journal"]
+    for row in rows:
+        assert row["evidence__original_name"] == "nwipe.log"
+        assert row["evidence__sha256"] == outcome.evidence.sha256

@@ -1,6 +1,9 @@
-"""Hardware reports (lshw, inxi): parsing real captures, and applying a report to a device
-all or nothing. Fixtures and their origin: tests/fixtures/hardware/README.md."""
+"""Hardware reports (lshw, inxi, smartctl, dmidecode): parsing real captures, refusing hostile
+files in French, and applying a report to a device all or nothing with a French summary kept
+in its history. Fixtures and their origin: tests/fixtures/hardware/README.md and
+tests/fixtures/hostile/README.md."""
 
+import html
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -15,6 +18,7 @@ from parc.models import DeviceEvent, StorageMedium
 from tests.factories import DeviceFactory, StorageMediumFactory
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "hardware"
+HOSTILE = FIXTURES.parent / "hostile"
 
 
 def fixture(name: str) -> bytes:
@@ -92,7 +96,7 @@ def test_lshw_list_wrapper_and_concatenated_objects_are_read():
         (b"{not json", "pas un JSON valide"),
         (b'{"hello": "world"}', "Format de rapport inconnu"),
         (b"[1, 2, 3]", "Format de rapport inconnu"),
-        (b"%PDF-1.7 binary", "pas un JSON valide"),
+        (b"%PDF-1.7 binary", "Format de rapport inconnu"),
         (b" " * (6 * 1024 * 1024), "trop gros"),
     ],
 )
@@ -236,10 +240,14 @@ def test_the_page_applies_a_report_and_shows_its_warnings(client, refurbisher, t
     report = SimpleUploadedFile("lshw.json", fixture("lshw-vm-debian12-kvm.json"))
     response = client.post(url, {"report": report}, follow=True)
     assert response.redirect_chain[-1][0].endswith(f"/e/{device.public_code}/")
-    page = response.content.decode()
-    assert "Disque virtuel ignoré" in page
+    page = html.unescape(response.content.decode())
     history = page[page.index('id="history-title"') :]
     assert "Rapport matériel joint" in history
+    # The summary stays in the history, in French, without internal field names.
+    assert "Disque virtuel ignoré" in history
+    assert "Absent du rapport : marque, modèle, numéro de série" in history
+    assert "machine virtuelle" in history
+    assert "ram_gb" not in history and "cpu," not in history
     device.refresh_from_db()
     assert device.cpu == "AMD EPYC"
 
@@ -254,7 +262,7 @@ def test_the_page_explains_a_bad_report(client, refurbisher, technician):
     url = reverse("parc:hardware_report", kwargs={"code": device.public_code})
     response = client.post(url, {"report": SimpleUploadedFile("x.json", b"<html>")})
     assert response.status_code == 400
-    assert "pas un JSON valide" in response.content.decode()
+    assert "Format de rapport inconnu" in response.content.decode()
 
 
 @pytest.mark.django_db
@@ -265,3 +273,275 @@ def test_another_organisations_device_page_is_a_404(client, refurbisher, outside
     client.force_login(outsider)
     for name in ("parc:hardware_report", "parc:erasure_log"):
         assert client.get(reverse(name, kwargs={"code": device.public_code})).status_code == 404
+
+
+# --- smartctl and dmidecode -----------------------------------------------------------------
+
+
+def test_smartctl_nvme_drive():
+    """smartctl 7.1 JSON of an Intel 660p NVMe drive (scrutiny's test data)."""
+    report = parse_report(fixture("smartctl-7.1-nvme-intel-660p-scrutiny.json"))
+    assert (report.format, report.tool_version) == ("smartctl", "7.1")
+    (drive,) = report.media
+    assert (drive.media_type, drive.manufacturer, drive.serial) == (
+        "nvme",
+        "Intel",
+        "BTNH93710FS91P0B",
+    )
+    assert (drive.capacity_gb, drive.smart_status, drive.power_on_hours) == (1024, "passed", 2401)
+    # smartctl says nothing of the machine: no spec is filled from it.
+    assert report.specs() == {"brand": "", "model": "", "serial": "", "cpu": "", "ram_gb": None}
+
+
+def test_smartctl_sata_hard_disk():
+    report = parse_report(fixture("smartctl-7.0-sata-hdd-wd140edfz-scrutiny.json"))
+    (drive,) = report.media
+    assert (drive.media_type, drive.manufacturer, drive.model) == (
+        "hdd",  # it spins at 5,400 rpm
+        "Western Digital",
+        "WDC WD140EDFZ-11A0VA0",
+    )
+    assert drive.capacity_gb == 14001
+
+
+def test_smartctl_of_this_virtual_machine_is_refused_with_its_reason():
+    """Real: smartctl 7.3 -j -a /dev/vda on the VM these tests were written on."""
+    with pytest.raises(ReportError) as error:
+        parse_report(fixture("smartctl-7.3-vm-virtio-unsupported.json"))
+    assert error.value.code == "report_tool_failed"
+    assert "Unable to detect device type" in error.value.message
+    assert "machine virtuelle" in error.value.message
+
+
+def test_smartctl_that_could_not_open_the_disk_is_refused():
+    with pytest.raises(ReportError) as error:
+        parse_report(fixture("smartctl-7.0-windows-open-failed-scrutiny.json"))
+    assert error.value.code == "report_tool_failed"
+
+
+def test_smartctl_failing_drive_is_flagged():
+    data = json.loads(fixture("smartctl-7.0-sata-hdd-wd140edfz-scrutiny.json"))
+    data["smart_status"]["passed"] = False
+    report = parse_report(json.dumps(data))
+    assert report.media[0].smart_status == "failed"
+    assert any("défaillant" in warning for warning in report.warnings)
+
+
+def test_smartctl_outputs_of_several_disks_in_one_file():
+    text = (
+        fixture("smartctl-7.1-nvme-intel-660p-scrutiny.json").decode()
+        + fixture("smartctl-7.0-sata-hdd-wd140edfz-scrutiny.json").decode()
+    )
+    assert [m.media_type for m in parse_report(text).media] == ["nvme", "hdd"]
+
+
+def test_dmidecode_of_a_real_thinkpad():
+    """linuxhw's dmidecode 3.4 of a ThinkPad 13 2nd Gen (serials masked by the project)."""
+    report = parse_report(fixture("dmidecode-3.4-thinkpad-13-2nd-gen-linuxhw.txt"))
+    assert (report.format, report.tool_version) == ("dmidecode", "3.4")
+    assert (report.brand, report.model, report.chassis) == (
+        "Lenovo",
+        "ThinkPad 13 2nd Gen",
+        "Notebook",
+    )
+    assert report.serial == ""  # "--" in the dump
+    assert report.cpu == "Intel Core i3-7100U @ 2.40GHz"
+    assert report.ram_gb == Decimal("8.0")  # one 8 GB module, the other slot empty
+    assert report.media == [] and report.virtual == []
+
+
+def test_dmidecode_of_this_virtual_machine_is_refused_with_its_reason():
+    """Real: this VM has no DMI tables; dmidecode 3.4 prints its banner only."""
+    with pytest.raises(ReportError) as error:
+        parse_report(fixture("dmidecode-3.4-vm-no-dmi.txt"))
+    assert error.value.code == "report_no_dmi"
+    assert "aucune table DMI" in error.value.message
+
+
+def test_dmidecode_of_a_qemu_guest_looks_virtual():
+    report = parse_report(fixture("dmidecode-3.3-qemu-q35-excerpt.txt"))
+    assert report.brand == "QEMU"
+    assert report.virtual and "QEMU" in report.virtual[0]
+
+
+def test_virtual_machine_signs_in_lshw():
+    report = parse_report(fixture("lshw-vm-debian12-firecracker.json"))
+    assert report.virtual == [
+        "le processeur signale un hyperviseur",
+        "ses disques sont virtuels (/dev/vda)",
+    ]
+
+
+# --- hostile files (issue 17): a French refusal, never a 500 --------------------------------
+
+
+@pytest.mark.parametrize(
+    "name, code",
+    [
+        ("deep-1100-brackets.json", "report_too_deep"),
+        ("integer-5000-digits.json", "report_number_too_long"),
+        ("garbage.bin", "report_not_json"),
+    ],
+)
+def test_hostile_reports_are_refused_with_a_stable_code(name, code):
+    with pytest.raises(ReportError) as error:
+        parse_report((HOSTILE / name).read_bytes())
+    assert error.value.code == code
+    assert "rapport" in error.value.message
+
+
+def test_brackets_inside_strings_do_not_count_as_depth():
+    data = json.loads(fixture("lshw-handwritten-latitude-5490-nvme-hdd.json"))
+    (data[0] if isinstance(data, list) else data)["description"] = "[{" * 5000
+    assert parse_report(json.dumps(data)).serial == "4KZ7NP2"
+
+
+def test_a_json_with_too_many_values_is_refused():
+    from parc.evidence.json_limits import MAX_ITEMS
+
+    with pytest.raises(ReportError) as error:
+        parse_report("[" + "0," * (MAX_ITEMS + 1) + "0]")
+    assert error.value.code == "report_too_many_items"
+
+
+def test_a_known_shape_with_wrong_values_is_refused_whole():
+    text = fixture("inxi-handwritten-thinkpad-t480-nvme.json").decode()
+    text = text.replace("476.94 GiB", "4.7.6 GiB")
+    with pytest.raises(ReportError) as error:
+        parse_report(text)
+    assert error.value.code == "report_malformed"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["deep-1100-brackets.json", "integer-5000-digits.json"])
+def test_the_page_refuses_hostile_json_with_a_400(client, refurbisher, technician, name):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    device = DeviceFactory(owner=refurbisher)
+    client.force_login(technician)
+    url = reverse("parc:hardware_report", kwargs={"code": device.public_code})
+    response = client.post(url, {"report": SimpleUploadedFile(name, (HOSTILE / name).read_bytes())})
+    assert response.status_code == 400
+    assert "ce n'est pas un rapport matériel" in html.unescape(response.content.decode())
+    assert not DeviceEvent.objects.filter(device=device).exists()
+
+
+@pytest.mark.django_db
+def test_the_page_drops_a_report_past_its_limit_unread(client, refurbisher, technician):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from parc.evidence.hardware import MAX_REPORT_BYTES
+    from parc.models import EvidenceFile
+
+    device = DeviceFactory(owner=refurbisher)
+    client.force_login(technician)
+    url = reverse("parc:hardware_report", kwargs={"code": device.public_code})
+    big = SimpleUploadedFile("big.json", b" " * (MAX_REPORT_BYTES + 1))
+    response = client.post(url, {"report": big})
+    assert response.status_code == 400
+    assert "dépasse 5 Mo" in response.content.decode()
+    assert not EvidenceFile.objects.exists()
+
+
+# --- the summary, the evidence, the device page ---------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_summary_says_what_was_filled_kept_added_and_missing(refurbisher, technician):
+    device = DeviceFactory(
+        owner=refurbisher, brand="DELL", model="", serial="", cpu="", ram_gb=None
+    )
+    outcome = evidence.hardware_report_apply(
+        device.pk, technician, fixture("lshw-handwritten-latitude-5490-nvme-hdd.json")
+    )
+    summary = outcome.summary
+    assert summary[0] == "Rapport lshw lu."
+    assert summary[1] == (
+        "Complété : modèle (Latitude 5490), numéro de série (4KZ7NP2), "
+        "processeur (Intel Core i5-8350U @ 1.70GHz), mémoire vive (8 Go)."
+    )
+    assert summary[2] == "Déjà renseigné, gardé tel quel : marque."
+    assert summary[3] == (
+        "Supports ajoutés : SSD NVMe Samsung PM981 NVMe Samsung 256GB 256 Go (n° S4DPNF0M612345) ; "
+        "disque dur (HDD) Seagate ST500LM034-2GH17 500 Go (n° WGS1AB2C)."
+    )
+    event = outcome.event
+    assert event.data["summary"] == summary and event.note == " ".join(summary)
+
+
+@pytest.mark.django_db
+def test_a_sparse_dmidecode_report_says_what_it_lacked(refurbisher, technician):
+    device = DeviceFactory(owner=refurbisher, brand="", model="", serial="", cpu="", ram_gb=None)
+    outcome = evidence.hardware_report_apply(
+        device.pk,
+        technician,
+        fixture("dmidecode-3.3-qemu-q35-excerpt.txt"),
+        filename="dmidecode.txt",
+    )
+    text = " ".join(outcome.summary)
+    assert "Absent du rapport : numéro de série, processeur, mémoire vive, disques" in text
+    assert "machine virtuelle (le fabricant ou le modèle annoncé est « QEMU" in text
+    assert outcome.evidence.tool == "dmidecode"
+
+
+@pytest.mark.django_db
+def test_smartctl_updates_the_health_of_a_known_medium(refurbisher, technician):
+    device = DeviceFactory(owner=refurbisher)
+    medium = StorageMediumFactory(device=device, media_type="hdd", serial="9RK1XXXX")
+    data = json.loads(fixture("smartctl-7.0-sata-hdd-wd140edfz-scrutiny.json"))
+    data["smart_status"]["passed"] = False
+    outcome = evidence.hardware_report_apply(device.pk, technician, json.dumps(data).encode())
+    medium.refresh_from_db()
+    assert medium.smart_status == "failed" and outcome.media_created == []
+    assert any("État SMART défaillant" in line for line in outcome.summary)
+
+
+@pytest.mark.django_db
+def test_the_device_page_lists_the_report_with_its_checksum_and_capacities(
+    client, refurbisher, technician, django_assert_max_num_queries
+):
+    import hashlib
+
+    from django.urls import reverse
+
+    device = DeviceFactory(owner=refurbisher, serial="")
+    raw = fixture("smartctl-7.1-nvme-intel-660p-scrutiny.json")
+    outcome = evidence.hardware_report_apply(device.pk, technician, raw, filename="nvme.json")
+    StorageMediumFactory(device=device, media_type="hdd", serial="X1", capacity_gb=256)
+    client.force_login(technician)
+    with django_assert_max_num_queries(16):
+        page = client.get(reverse("parc:device", kwargs={"code": device.public_code}))
+    text = html.unescape(page.content.decode())
+    section = text[text.index('id="evidence-title"') : text.index('id="history-title"')]
+    assert "Justificatifs" in section and "nvme.json" in section
+    assert hashlib.sha256(raw).hexdigest() in section
+    download = reverse(
+        "parc:evidence_download", kwargs={"code": device.public_code, "pk": outcome.evidence.pk}
+    )
+    assert download in section
+    specs = text[text.index('id="details-title"') : text.index('id="evidence-title"')]
+    assert "1 To" in specs and "256 Go" in specs and "état SMART : bon" in specs
+    response = client.get(download)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == raw
+    assert "nvme.json" in response["Content-Disposition"]
+    assert response["Cache-Control"] == "private, no-store"
+
+
+@pytest.mark.django_db
+def test_another_organisation_cannot_download_the_evidence(
+    client, refurbisher, technician, outsider
+):
+    from django.urls import reverse
+
+    device = DeviceFactory(owner=refurbisher, serial="")
+    outcome = evidence.hardware_report_apply(
+        device.pk, technician, fixture("inxi-handwritten-thinkpad-t480-nvme.json")
+    )
+    client.force_login(outsider)
+    url = reverse(
+        "parc:evidence_download", kwargs={"code": device.public_code, "pk": outcome.evidence.pk}
+    )
+    assert client.get(url).status_code == 404

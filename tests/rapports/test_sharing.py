@@ -37,9 +37,11 @@ def test_a_valid_link_opens_the_read_only_page_and_its_files_without_login(
     assert "Dons reçus du 01/01/2026 au 31/01/2026" in text
     assert page.context["report"].devices == 14  # the period travels in the link
     token = page.context["token"]
-    for fmt in ("pdf", "xlsx", "csv", "annexe"):
+    for fmt in ("pdf", "xlsx", "csv"):
         response = client.get(reverse(f"rapports:shared_{fmt}", args=[token]))
         assert response.status_code == 200, fmt
+    # The certificate annex is not shared: no address serves it.
+    assert client.get(path.rstrip("/") + "/annexe/").status_code == 404
 
 
 def test_a_tampered_link_is_a_clear_404(client, funder_user, scenario):
@@ -141,3 +143,64 @@ def test_a_gisement_with_no_device_yet_renders_in_every_format(client, refurbish
         assert (
             client.get(reverse(f"rapports:gisement_{fmt}", args=[gisement.pk])).status_code == 200
         )
+
+
+# --- what a shared link shows ------------------------------------------------------------------
+
+
+def test_a_shared_link_shows_what_the_page_promises_and_nothing_more(client, funder_user, scenario):
+    """No device serial, no operator's name, no annex, in the page or any of its files —
+    while the same report, logged in, does carry them (so the search is not vacuous)."""
+    from parc.models import ErasureRecord
+
+    from .test_gisement_report_exports import body, pdf_text, xlsx_text
+
+    records = ErasureRecord.objects.filter(
+        medium__device__donation__gisement=scenario["gisement"]
+    ).select_related("medium__device", "operator")
+    serials = {r.medium.serial for r in records if r.medium.serial}
+    codes = {r.medium.device.public_code for r in records}
+    operators = {r.operator.get_full_name() for r in records}
+    assert serials and operators  # the scenario has some
+    client.force_login(funder_user)
+    pk = scenario["gisement"].pk
+    logged_in_annex = body(client.get(reverse("rapports:gisement_annexe", args=[pk]))).decode()
+    assert all(serial in logged_in_annex for serial in serials)
+    url = _share(client, funder_user, scenario["gisement"])
+    path = "/" + url.split("/", 3)[3]
+    page = client.get(path)
+    token = page.context["token"]
+    texts = {
+        "page": page.content.decode(),
+        "pdf": pdf_text(client.get(reverse("rapports:shared_pdf", args=[token])).content),
+        "xlsx": xlsx_text(client.get(reverse("rapports:shared_xlsx", args=[token])).content),
+        "csv": body(client.get(reverse("rapports:shared_csv", args=[token]))).decode(),
+    }
+    assert "aucune donnée personnelle" in texts["page"]
+    assert "annexe des certificats" in texts["page"]
+    assert "Annexe des effacements (CSV)" not in texts["page"]
+    for name, text in texts.items():
+        assert "Banque du Centre" in text, name  # the report is there
+        for needle in serials | codes | operators:
+            assert needle not in text, f"{needle!r} in the shared {name}"
+    assert "Annexe effacements" not in texts["xlsx"]
+    assert "réservée aux personnes connectées" in texts["pdf"]
+
+
+def test_the_donors_own_link_shows_counts_only(client, staff, scenario):
+    """The donor's follow-up page (dons signed link) promises progress by counts and no
+    personal data: no serial, no code, no name of a person."""
+    from dons.signing import donor_url
+    from parc.models import ErasureRecord
+
+    donation = scenario["gisement"].donations.order_by("pk").first()
+    records = ErasureRecord.objects.filter(medium__device__donation=donation).select_related(
+        "medium__device", "operator"
+    )
+    text = client.get("/" + donor_url(donation).split("/", 3)[3]).content.decode()
+    assert "Ce que deviennent les appareils" in text and "aucune donnée personnelle" in text
+    for record in records:
+        for needle in (record.medium.serial, record.medium.device.public_code):
+            if needle:
+                assert needle not in text
+        assert record.operator.last_name not in text

@@ -2,7 +2,7 @@
 
 Written by chunks of 2,000 devices read with their media and functional tests (three queries
 and a bulk UPDATE per chunk). The indexes over
-the document come in 0011, after the documents, so that filling them does not update an
+the document come in 0014, after the documents, so that filling them does not update an
 index row by row.
 """
 
@@ -52,7 +52,7 @@ def fill_documents(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("parc", "0009_import_models_to_intake"),
+        ("parc", "0010_evidence_files"),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('acteurs', '0002_households'),
+        ('acteurs', '0003_personal_data_access'),
     ]
 
     operations = [

@@ -29,6 +29,6 @@ def backward(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("parc", "0010_device_search_document")]
+    dependencies = [("parc", "0013_device_search_document")]
 
     operations = [migrations.RunPython(forward, backward)]

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('acteurs', '0002_households'),
         ('dons', '0003_event_kernel'),
-        ('parc', '0011_device_full_text_index'),
+        ('parc', '0014_device_full_text_index'),
     ]
 
     operations = [
