@@ -2,6 +2,7 @@
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
 from .models import Commune, Household, Organisation, SavedListFilters
 from .permissions import HOUSEHOLD_ROLES, organisations_with_role
@@ -16,13 +17,27 @@ def households_visible_to(user) -> QuerySet[Household]:
     return Household.objects.filter(organisation_id__in=household_organisation_ids(user))
 
 
-def household_list(user, *, q: str = "", organisation_id: int | None = None):
+# The sorts the household list offers (``?tri=``): {key: (label, columns)}. A household list
+# is one organisation's (hundreds, a few thousand rows): pages by offset.
+HOUSEHOLD_ORDERINGS = {
+    "nom": (_("Nom (A → Z)"), ("name", "id")),
+    "-nom": (_("Nom (Z → A)"), ("-name", "-id")),
+    "-contact": (_("Dernier contact, le plus récent d'abord"), ("-last_contact_at", "-id")),
+    "contact": (_("Dernier contact, le plus ancien d'abord"), ("last_contact_at", "id")),
+    "commune": (_("Commune"), ("commune__name", "name", "id")),
+}
+
+
+def household_list(
+    user, *, q: str = "", organisation_id: int | None = None, order: str = "nom"
+) -> QuerySet[Household]:
     queryset = households_visible_to(user).select_related("commune", "organisation")
     if q:
         queryset = queryset.filter(name__icontains=q.strip())
     if organisation_id:
         queryset = queryset.filter(organisation_id=organisation_id)
-    return queryset.order_by("name", "id")
+    _label, columns = HOUSEHOLD_ORDERINGS.get(order) or HOUSEHOLD_ORDERINGS["nom"]
+    return queryset.order_by(*columns)
 
 
 def household_for(user, pk: int) -> Household:

@@ -16,6 +16,7 @@ from core.keyset import COUNT_CAP, KeysetPage, Ordering, Orderings, keyset_page 
 from . import search
 from .codes import MistypedCode, NotACode, normalize_code
 from .models import (
+    WAITING_STATES,
     Device,
     DeviceEvent,
     DeviceKind,
@@ -343,3 +344,48 @@ def devices_for_bulk(user, device_ids) -> list[Device]:
         .only(*LIST_COLUMNS)
     }
     return [devices[pk] for pk in device_ids if pk in devices]
+
+
+# --- the technician's home (composed in www) -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StageCount:
+    """Devices of the user's organisations waiting at one stage, counted up to COUNT_CAP."""
+
+    state: str
+    label: str
+    count: int
+    capped: bool
+
+
+def waiting_counts(user) -> list[StageCount]:
+    """For the user's own pools (their organisations, not the whole département): the
+    devices waiting at each stage of ``WAITING_STATES``, each counted up to COUNT_CAP along
+    the index ``(owner, state, …)``. One query whatever the size of the pool."""
+    org_ids = organisations_with_role(user, POOL_ROLES)
+    if not org_ids:
+        return []
+    parts, params = [], []
+    for state in WAITING_STATES:
+        capped = (
+            Device.objects.filter(owner_id__in=org_ids, state=state)
+            .order_by()
+            .values("pk")[: COUNT_CAP + 1]
+        )
+        sql, capped_params = capped.query.sql_with_params()
+        parts.append(f"SELECT %s, (SELECT COUNT(*) FROM ({sql}) AS counted_{len(parts)})")
+        params += [str(state), *capped_params]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        counts = dict(cursor.fetchall())
+    labels = dict(State.choices)
+    return [
+        StageCount(
+            state=state,
+            label=str(labels[state]),
+            count=min(counts.get(state, 0), COUNT_CAP),
+            capped=counts.get(state, 0) > COUNT_CAP,
+        )
+        for state in WAITING_STATES
+    ]
