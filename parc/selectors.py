@@ -44,10 +44,10 @@ DEVICE_ORDERINGS = Orderings(
         Ordering(
             "-appareil", _("Marque et modèle (Z → A)"), ("brand", "model", "id"), descending=True
         ),
-        Ordering("etat", _("État, le plus ancien d'abord"), ("state", "state_changed_at", "id")),
+        Ordering("etat", _("État, puis le plus ancien"), ("state", "state_changed_at", "id")),
         Ordering(
             "-etat",
-            _("État (ordre inverse), le plus récent d'abord"),
+            _("État inversé, puis le plus récent"),
             ("state", "state_changed_at", "id"),
             descending=True,
         ),
