@@ -290,8 +290,8 @@ def extra_columns() -> dict[str, list[tuple[str, object]]]:
             )
         extras[model._meta.db_table] = []
         for f in fields:
-            if f.column in columns or f.null:
-                continue
+            if f.column in columns or f.null or f.has_db_default():
+                continue  # NULL, or the database's own default
             if not f.has_default():
                 raise SystemExit(
                     f"bench: {model._meta.db_table}.{f.column} is required and has no "
