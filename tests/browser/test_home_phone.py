@@ -13,6 +13,7 @@ from parc.models import Device, DeviceEvent
 from tests.factories import (
     DeviceFactory,
     ErasureRecordFactory,
+    HouseholdFactory,
     MembershipFactory,
     OrganisationFactory,
     StorageMediumFactory,
@@ -119,3 +120,37 @@ def test_a_technician_goes_from_the_home_to_a_bulk_wipe_on_a_phone(
     assert [states[d.pk] for d in erased] == ["wiped", "wiped"]
     assert states[unerased.pk] == "triage"
     assert DeviceEvent.objects.filter(action="wipe", note="Lot du matin").count() == 2
+
+    # The list kept its filter (one device still in triage); reset it: every device again.
+    expect(page.get_by_text("1 appareil", exact=False).first).to_be_visible()
+    page.get_by_role("button", name="Réinitialiser les filtres").click()
+    expect(page.get_by_text("5 appareils")).to_be_visible()
+    expect(page.get_by_role("button", name="Réinitialiser les filtres")).to_have_count(0)
+
+
+def test_a_prescriber_sorts_the_households_and_resets_the_list_on_a_phone(
+    live_server, page, axe_check
+):
+    ccas = OrganisationFactory(name="CCAS du Perche", short_name="CCAS", is_prescriber=True)
+    prescriber = UserFactory(username="theo", first_name="Théo")
+    MembershipFactory(user=prescriber, organisation=ccas, role="prescriber")
+    for name in ("Mme Aubert", "Mme Zola", "Mme Martin"):
+        HouseholdFactory(organisation=ccas, name=name)
+    log_in(page, live_server)
+    expect(page.get_by_role("region", name="Foyers suivis")).to_be_visible()
+    page.get_by_role("link", name="Tous vos foyers").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Foyers")
+    names = page.locator("table .row-link")
+    expect(names).to_have_text(["Mme Aubert", "Mme Martin", "Mme Zola"])
+    page.get_by_label("Trier par").select_option(label="Nom (Z → A)")
+    page.get_by_role("button", name="Rechercher").click()
+    expect(names).to_have_text(["Mme Zola", "Mme Martin", "Mme Aubert"])
+    axe_check(page, "household list sorted")
+    assert_no_horizontal_scroll(page)
+    assert_tap_targets(page, ".rows-linked .row-link")
+    # Kept for the next visit…
+    page.goto(f"{live_server.url}/foyers/")
+    expect(names).to_have_text(["Mme Zola", "Mme Martin", "Mme Aubert"])
+    # …until reset.
+    page.get_by_role("button", name="Réinitialiser les filtres").click()
+    expect(names).to_have_text(["Mme Aubert", "Mme Martin", "Mme Zola"])
