@@ -133,9 +133,11 @@ def keyset_page(
     ordering: Ordering | None = None,
     after: int | None = None,
     before: int | None = None,
+    count_cap: int = COUNT_CAP,
 ) -> KeysetPage:
     """The page of ``queryset`` in ``ordering`` (newest first by default) after the row
-    ``after`` or before the row ``before``; a row that no longer exists starts over."""
+    ``after`` or before the row ``before``; a row that no longer exists starts over. Rows
+    are counted up to ``count_cap`` ("more than" beyond)."""
     ordering = ordering or Ordering("recents", "", ("id",), descending=True)
     following = "<" if ordering.descending else ">"
     preceding = ">" if ordering.descending else "<"
@@ -161,12 +163,12 @@ def keyset_page(
         # The whole result fits on this first page (a search, a narrow filter): counted.
         count = len(rows)
     else:
-        count = queryset.order_by()[: COUNT_CAP + 1].count()
+        count = queryset.order_by()[: count_cap + 1].count()
     return KeysetPage(
         rows=rows,
         has_next=has_next,
         has_previous=has_previous,
-        count=min(count, COUNT_CAP),
-        count_is_capped=count > COUNT_CAP,
+        count=min(count, count_cap),
+        count_is_capped=count > count_cap,
         ordering=ordering,
     )

@@ -180,6 +180,9 @@ class FullTextMatch(Lookup):
 
     lookup_name = "full_text"
     prepare_rhs = False
+    # False: the same test written so that PostgreSQL cannot answer it from the GIN index
+    # (the function behind ``@@``), for a walk of the newest devices (parc.selectors).
+    indexed = True
 
     def as_sql(self, compiler, connection):
         raise NotImplementedError(f"full-text search is not set up for {connection.vendor}")
@@ -187,10 +190,18 @@ class FullTextMatch(Lookup):
     def as_postgresql(self, compiler, connection):
         lhs, params = self.process_lhs(compiler, connection)
         table = lhs.rsplit(".", 1)[0]
-        return (
-            f"{table}.search_vector @@ to_tsquery('simple'::regconfig, %s)",
-            [*params, postgres_query(self.rhs)],
-        )
+        query = "to_tsquery('simple'::regconfig, %s)"
+        if self.indexed:
+            sql = f"{table}.search_vector @@ {query}"
+        else:
+            sql = f"ts_match_vq({table}.search_vector, {query})"
+        return sql, [*params, postgres_query(self.rhs)]
+
+
+class FullTextMatchByWalk(FullTextMatch):
+    """``FullTextMatch`` tested row by row (PostgreSQL; the same as FullTextMatch elsewhere)."""
+
+    indexed = False
 
     def as_sqlite(self, compiler, connection):
         lhs, params = self.process_lhs(compiler, connection)

@@ -77,6 +77,7 @@ def device_list(request):
         ordering=ordering,
         after=cursor_data.get("apres"),
         before=cursor_data.get("avant"),
+        count_cap=selectors.SEARCH_COUNT_CAP if filters.get("q") else selectors.COUNT_CAP,
     )
     _prepare_rows_for_display(page.rows)
     query = request.GET.copy()

@@ -196,3 +196,21 @@ def test_sqlite_triggers_come_back_after_a_table_rebuild(refurbisher, technician
     other = register(refurbisher, technician, cpu="Intel Pentium Gold 4425Y")
     assert found(technician, "pentium") == {device.public_code, other.public_code}
     assert Device.objects.filter(search_document__contains="n5000").count() == 1
+
+
+@pytest.mark.parametrize("page_hint", [2, 25])
+def test_frequent_and_rare_words_find_the_same_devices(
+    page_hint, monkeypatch, refurbisher, technician, outsider
+):
+    """PostgreSQL walks the newest devices for a word frequent among them, asks the index
+    for a rarer one (parc.selectors._postgres_search): both give every match, and only
+    those of the user's organisation."""
+    monkeypatch.setattr(selectors, "PAGE_HINT", page_hint)
+    ryzen = [register(refurbisher, technician, cpu="AMD Ryzen 5 3500U") for _ in range(4)]
+    celeron = register(refurbisher, technician, cpu="Intel Celeron N4000")
+    other = outsider.memberships.get().organisation
+    register(other, outsider, cpu="AMD Ryzen 7")
+    assert found(technician, "ryzen") == {device.public_code for device in ryzen}
+    assert found(technician, "ryzen 3500u") == {device.public_code for device in ryzen}
+    assert found(technician, "celeron") == {celeron.public_code}
+    assert found(technician, "ryzen celeron") == set()
