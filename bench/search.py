@@ -93,16 +93,9 @@ def search_texts(pool, count: int, rng: random.Random) -> list[tuple[str, str]]:
 
 
 def _client(pool):
-    from django.conf import settings
-    from django.test import Client
+    from .measure import technician_client
 
-    from acteurs.models import User
-
-    if "testserver" not in settings.ALLOWED_HOSTS:
-        settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-    client = Client()
-    client.force_login(User.objects.get(pk=pool.technician_id))
-    return client
+    return technician_client(pool)
 
 
 def _search_once(client, text: str) -> tuple[float, float]:
