@@ -4,7 +4,7 @@ import csv
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -216,13 +216,16 @@ def list_filters_remember(user, list_name: str, query: str, *, saved: str | None
     if not query:
         list_filters_forget(user, list_name)
         return
-    # One statement (INSERT … ON CONFLICT DO UPDATE): a list view writes only this.
-    SavedListFilters.objects.bulk_create(
-        [SavedListFilters(user=user, list_name=list_name, query=query)],
-        update_conflicts=True,
-        unique_fields=["user", "list_name"],
-        update_fields=["query", "updated_at"],
-    )
+    # One statement, committed on its own (bulk_create would wrap it in BEGIN … COMMIT): a
+    # list view writes only this, and only when the filters change.
+    table = SavedListFilters._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (user_id, list_name, query, updated_at) "
+            "VALUES (%s, %s, %s, %s) ON CONFLICT (user_id, list_name) "
+            "DO UPDATE SET query = excluded.query, updated_at = excluded.updated_at",
+            [user.pk, list_name, query, connection.ops.adapt_datetimefield_value(timezone.now())],
+        )
 
 
 def list_filters_forget(user, list_name: str) -> None:
