@@ -108,6 +108,9 @@ def test_filters_are_kept_for_the_next_visit_until_reset(client, refurbisher, te
     DeviceFactory(owner=refurbisher, state="triage")
     client.force_login(technician)
     assert codes(client, state="ready", tri="code") == [ready.public_code]
+    saved = SavedListFilters.objects.get(user=technician, list_name="parc.devices")
+    assert saved.query == "state=ready&tri=code"
+    assert abs(saved.updated_at - timezone.now()) < dt.timedelta(minutes=1)
 
     # Another day, another session: the bare list comes back filtered.
     client.logout()
