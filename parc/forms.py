@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.bounds import MAX_ID
+
 from .checklists import checklist_for
 from .models import (
     DeviceKind,
@@ -78,7 +80,7 @@ class DeviceIdsField(forms.Field):
             ids = [int(item) for item in value]
         except (TypeError, ValueError):
             raise ValidationError(_("Sélection d'appareils invalide."), code="invalid") from None
-        if any(pk < 1 for pk in ids):
+        if any(pk < 1 or pk > MAX_ID for pk in ids):
             raise ValidationError(_("Sélection d'appareils invalide."), code="invalid")
         ids = list(dict.fromkeys(ids))
         if len(ids) > self.limit:
@@ -145,8 +147,9 @@ class BulkConfirmForm(BulkActionForm):
 
 
 class CursorForm(forms.Form):
-    apres = forms.IntegerField(required=False, min_value=1)
-    avant = forms.IntegerField(required=False, min_value=1)
+    # Ids the database can hold: a bigger number in an address is ignored (first page).
+    apres = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    avant = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
 
 
 class NoteForm(forms.Form):

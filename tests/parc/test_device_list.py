@@ -287,3 +287,13 @@ def test_bulk_confirmation_query_budget(
     client.force_login(technician)
     with django_assert_max_num_queries(8):
         client.get(BULK, {"action": "start_triage", "appareil": [d.pk for d in devices]})
+
+
+def test_ids_beyond_the_database_s_range_are_ignored_not_500(client, refurbisher, technician):
+    DeviceFactory(owner=refurbisher)
+    client.force_login(technician)
+    huge = "9" * 23
+    for params in ({"apres": huge}, {"avant": huge, "tri": "code"}):
+        assert client.get(LIST, params).status_code == 200
+    response = client.get(BULK, {"action": "start_triage", "appareil": huge})
+    assert response.status_code == 302 and response["Location"] == LIST
