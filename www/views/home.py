@@ -64,19 +64,14 @@ def _households(user, roles: set, today):
     return None
 
 
-def _if_workshop(section, user, roles: set):
-    """The pool and the desk: for technicians and staff always, for an admin unless the
-    admin is the coordination's (whose organisation has no pool): then only with work."""
+def _workshop(section, has_work: bool, user, roles: set):
+    """The pool and the desk: for technicians and staff always; for an admin too, unless
+    the admin is the coordination's (whose organisation has no pool): then only with work."""
     if section is None:
         return None
-    if roles & {Role.TECHNICIAN, Role.STAFF} or not is_coordinator(user):
+    if roles & {Role.TECHNICIAN, Role.STAFF} or not is_coordinator(user) or has_work:
         return section
-    has_work = (
-        any(stage.count for stage in section["stages"]) or section["scans"]
-        if isinstance(section, dict)
-        else section.to_answer_count or section.balance or section.overdue_count
-    )
-    return section if has_work else None
+    return None
 
 
 @login_required
@@ -84,9 +79,21 @@ def home(request):
     user = request.user
     today = timezone.localdate()
     roles = set(roles_by_organisation(user).values())
+    desk = prets_selectors.desk_work(user, today=today)
+    pool = _pool(user)
     sections = {
-        "desk": _if_workshop(prets_selectors.desk_work(user, today=today), user, roles),
-        "pool": _if_workshop(_pool(user), user, roles),
+        "desk": _workshop(
+            desk,
+            bool(desk and (desk.to_answer_count or desk.balance or desk.overdue_count)),
+            user,
+            roles,
+        ),
+        "pool": _workshop(
+            pool,
+            bool(pool and (any(stage.count for stage in pool["stages"]) or pool["scans"])),
+            user,
+            roles,
+        ),
         "sessions": _sessions(user, roles, today),
         "households": _households(user, roles, today),
         "funder": rapports_selectors.funder_home(user),
