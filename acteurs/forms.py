@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import HOUSEHOLD_CATEGORY_FIELDS, Household
+from .selectors import HOUSEHOLD_ORDERINGS
 
 
 class HouseholdForm(forms.ModelForm):
@@ -59,3 +60,11 @@ class HouseholdCreateForm(HouseholdForm):
 
 class HouseholdSearchForm(forms.Form):
     q = forms.CharField(label=_("Rechercher un foyer"), required=False, max_length=100)
+    tri = forms.ChoiceField(
+        label=_("Trier par"),
+        required=False,
+        choices=[(key, label) for key, (label, _columns) in HOUSEHOLD_ORDERINGS.items()],
+    )
+
+    # The parameters of the list's filters and sort, in the order they are remembered.
+    NAMES = ("q", "tri")

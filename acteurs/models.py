@@ -334,6 +334,32 @@ class Household(models.Model):
         ]
 
 
+class SavedListFilters(models.Model):
+    """The filters and sort a user last chose on a list (its query string, cursor aside),
+    brought back at their next visit, on any device they log in from. Written and read by
+    the list's own view through ``acteurs.services``/``acteurs.selectors``; nothing else."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("utilisateur"),
+    )
+    list_name = models.CharField(_("liste"), max_length=40)
+    query = models.CharField(_("filtres"), max_length=1000)
+    updated_at = models.DateTimeField(_("mis à jour le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("filtres mémorisés")
+        verbose_name_plural = _("filtres mémorisés")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "list_name"], name="saved_filters_one_per_list")
+        ]
+
+    def __str__(self):
+        return f"{self.user} – {self.list_name}"
+
+
 class PersonalDataAccess(models.Model):
     """Someone read a household's personal data: who, when, what, from which page.
 

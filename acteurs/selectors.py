@@ -2,8 +2,9 @@
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
-from .models import Commune, Epci, Household, Organisation, to_name_key
+from .models import Commune, Epci, Household, Organisation, SavedListFilters, to_name_key
 from .permissions import HOUSEHOLD_ROLES, organisations_with_role
 
 
@@ -16,13 +17,27 @@ def households_visible_to(user) -> QuerySet[Household]:
     return Household.objects.filter(organisation_id__in=household_organisation_ids(user))
 
 
-def household_list(user, *, q: str = "", organisation_id: int | None = None):
+# The sorts the household list offers (``?tri=``): {key: (label, columns)}. A household list
+# is one organisation's (hundreds, a few thousand rows): pages by offset.
+HOUSEHOLD_ORDERINGS = {
+    "nom": (_("Nom (A → Z)"), ("name", "id")),
+    "-nom": (_("Nom (Z → A)"), ("-name", "-id")),
+    "-contact": (_("Dernier contact, le plus récent d'abord"), ("-last_contact_at", "-id")),
+    "contact": (_("Dernier contact, le plus ancien d'abord"), ("last_contact_at", "id")),
+    "commune": (_("Commune"), ("commune__name", "name", "id")),
+}
+
+
+def household_list(
+    user, *, q: str = "", organisation_id: int | None = None, order: str = "nom"
+) -> QuerySet[Household]:
     queryset = households_visible_to(user).select_related("commune", "organisation")
     if q:
         queryset = queryset.filter(name__icontains=q.strip())
     if organisation_id:
         queryset = queryset.filter(organisation_id=organisation_id)
-    return queryset.order_by("name", "id")
+    _label, columns = HOUSEHOLD_ORDERINGS.get(order) or HOUSEHOLD_ORDERINGS["nom"]
+    return queryset.order_by(*columns)
 
 
 def household_for(user, pk: int) -> Household:
@@ -106,3 +121,11 @@ def communes_named(text: str, *, departement: str = "") -> list[Commune]:
 def epcis_named(text: str) -> list[Epci]:
     """The EPCI whose whole name is ``text``."""
     return list(Epci.objects.filter(name_key=to_name_key(text.strip()))[:TERRITORY_MATCHES])
+
+
+def saved_list_filters(user, list_name: str) -> str:
+    """The query string the user last filtered ``list_name`` with ("" if none). One query."""
+    if not user.is_authenticated:
+        return ""
+    row = SavedListFilters.objects.filter(user=user, list_name=list_name).values("query").first()
+    return row["query"] if row else ""

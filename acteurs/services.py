@@ -4,7 +4,7 @@ import csv
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,6 +17,7 @@ from .models import (
     Departement,
     Epci,
     Household,
+    SavedListFilters,
     to_name_key,
 )
 from .permissions import HOUSEHOLD_ROLES, has_role
@@ -204,3 +205,33 @@ def household_update(household_id: int, *, actor, **fields) -> Household:
         household.full_clean()
         household.save()
         return household
+
+
+# --- filters remembered per list --------------------------------------------------------------
+
+MAX_SAVED_QUERY = SavedListFilters._meta.get_field("query").max_length
+
+
+def list_filters_remember(user, list_name: str, query: str, *, saved: str | None = None) -> None:
+    """Keep ``query`` (a list's query string) as the user's filters of ``list_name``; an
+    empty query forgets them. ``saved``: what the caller already read, to write only on a
+    change. A query too long to keep is not kept (the list still shows it)."""
+    if not user.is_authenticated or query == saved or len(query) > MAX_SAVED_QUERY:
+        return
+    if not query:
+        list_filters_forget(user, list_name)
+        return
+    # One statement, committed on its own (bulk_create would wrap it in BEGIN … COMMIT): a
+    # list view writes only this, and only when the filters change.
+    table = SavedListFilters._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (user_id, list_name, query, updated_at) "
+            "VALUES (%s, %s, %s, %s) ON CONFLICT (user_id, list_name) "
+            "DO UPDATE SET query = excluded.query, updated_at = excluded.updated_at",
+            [user.pk, list_name, query, connection.ops.adapt_datetimefield_value(timezone.now())],
+        )
+
+
+def list_filters_forget(user, list_name: str) -> None:
+    SavedListFilters.objects.filter(user=user, list_name=list_name).delete()

@@ -8,36 +8,76 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from . import selectors, services
+from . import household_columns, selectors, services
 from .access_log import record_personal_data_access, should_record
 from .consent import CURRENT_CONSENT_VERSION, consent_text
 from .forms import HouseholdCreateForm, HouseholdForm, HouseholdSearchForm
+from .list_filters import remembered_filters
 
 # --- households -------------------------------------------------------------------------------
 
 
+HOUSEHOLD_LIST = "acteurs.households"
+
+
 @login_required
+@require_http_methods(["GET", "POST"])
 def household_list(request):
+    remembered = remembered_filters(request, HOUSEHOLD_LIST, HouseholdSearchForm.NAMES)
+    if request.method == "POST":
+        # « Réinitialiser les filtres »
+        remembered.forget()
+        return redirect("households")
+    if remembered.redirect_url:
+        return HttpResponseRedirect(remembered.redirect_url)
     form = HouseholdSearchForm(request.GET or None)
-    q = form.cleaned_data["q"] if form.is_valid() else ""
-    paginator = Paginator(selectors.household_list(request.user, q=q), settings.PAGE_SIZE)
+    data = form.cleaned_data if form.is_valid() else {}
+    if form.is_valid():
+        remembered.remember()
+    order = data.get("tri") or "nom"
+    households = selectors.household_list(request.user, q=data.get("q", ""), order=order)
+    paginator = Paginator(households, settings.PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    rows = list(page.object_list)
+    # Columns of the apps above (the loan scheme's request and loan): one cell per row.
+    extra = household_columns.cells_for(rows, request.user) if rows else []
     return render(
         request,
         "acteurs/household_list.html",
         {
             "form": form,
             "page": page,
+            "rows": [
+                (h, [(column.label, cells.get(h.pk, "")) for column, cells in extra]) for h in rows
+            ],
+            "extra_columns": [column for column, _cells in extra],
             "query": query.urlencode(),
+            "sort_links": _sort_links(query, order),
+            "filtered": remembered.active,
             "can_create": bool(selectors.household_organisation_ids(request.user)),
         },
     )
+
+
+# Column headers that sort the household list: (column, ascending key, descending key).
+SORTABLE = {"name": ("nom", "-nom"), "contact": ("contact", "-contact")}
+
+
+def _sort_links(query, order: str) -> dict:
+    links = {}
+    for column, (ascending, descending) in SORTABLE.items():
+        params = query.copy()
+        state = {ascending: "ascending", descending: "descending"}.get(order, "none")
+        params["tri"] = descending if order == ascending else ascending
+        links[column] = {"url": "?" + params.urlencode(), "aria_sort": state}
+    return links
 
 
 @login_required

@@ -531,3 +531,35 @@ def repairs_by_status(
     for row in queryset.values("status").annotate(n=Count("id")).order_by():
         counts[row["status"]] = row["n"]
     return counts
+
+
+# --- the facilitator's home (composed in www) -------------------------------------------------
+
+NEXT_SESSIONS = 5
+
+
+@dataclass
+class SessionsAhead:
+    today: list[Session]
+    next: list[Session]  # after today, soonest first (NEXT_SESSIONS)
+
+
+def sessions_ahead(user, *, today: dt.date | None = None) -> SessionsAhead | None:
+    """Today's sessions and the next ones of the organisations whose workshops the user runs
+    (admins, staff, facilitators), and any the user facilitates; with their seats taken and
+    waiting list. None for anyone else. Two queries (index ``session_org_starts``)."""
+    org_ids = team_organisation_ids(user)
+    if not org_ids:
+        return None
+    today = today or timezone.localdate()
+    start = timezone.make_aware(dt.datetime.combine(today, dt.time.min))
+    tomorrow = start + dt.timedelta(days=1)
+    sessions = with_figures(
+        Session.objects.filter(Q(organisation_id__in=org_ids) | Q(facilitator=user)).select_related(
+            "workshop_type", "organisation", "commune", "facilitator"
+        )
+    ).order_by("starts_at", "id")
+    return SessionsAhead(
+        today=list(sessions.filter(starts_at__gte=start, starts_at__lt=tomorrow)),
+        next=list(sessions.filter(starts_at__gte=tomorrow)[:NEXT_SESSIONS]),
+    )

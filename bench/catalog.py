@@ -187,6 +187,18 @@ STAFF_ACTIONS = frozenset(
 )
 # Transitions that clear the stock location.
 LEAVES_SHELVES = frozenset({"lend", "sell", "dismantle", "recycle", "declare_lost"})
+# Remarks written at registration on one device in seven (searchable words, with accents).
+REMARKS = (
+    "Écran rayé en bas à gauche",
+    "Charnière gauche fêlée",
+    "Batterie faible, autonomie une heure",
+    "Clavier AZERTY, touche É manquante",
+    "Chargeur non fourni",
+    "Coque arrière marquée",
+    "Ventilateur bruyant au démarrage",
+    "Étiquette d'inventaire du donateur à retirer",
+)
+REMARK_SHARE = 1 / 7
 # What mark_ready installs (it becomes the device's OS).
 OS_INSTALLED = {"laptop": "Linux Mint 22", "desktop": "Linux Mint 22"}
 NOTES = {

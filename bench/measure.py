@@ -54,10 +54,14 @@ def _percentile(values: list[float], percent: int) -> float:
 
 
 def technician_client(pool: Pool) -> Client:
-    from acteurs.models import User
+    from acteurs.models import SavedListFilters, User
 
     if "testserver" not in settings.ALLOWED_HOSTS:
         settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    # The lists keep each user's last filters and send a bare visit back to them: every run
+    # starts without any (the variants then change the filters at each request, so four
+    # requests in five also write them, as a user changing filters would).
+    SavedListFilters.objects.filter(user_id=pool.technician_id).delete()
     client = Client()
     client.force_login(User.objects.get(pk=pool.technician_id))
     return client

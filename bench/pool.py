@@ -31,7 +31,8 @@ from .database import BenchDatabase, create_if_missing, drop
 # Bump when the shape of the generated pool changes: pools of an older version are rebuilt.
 # 3: each batch of devices has its own seeded generator, ids and codes derive from the device
 # id, so that batches can be built in parallel processes (PostgreSQL) with the same result.
-GENERATOR_VERSION = 3
+# 4: remarks on one device in seven, and each device's full-text search document.
+GENERATOR_VERSION = 4
 MARKER_TABLE = "bench_pool"
 BENCH_TECHNICIAN = "bench-technicien"
 HISTORY_YEARS = 4
@@ -207,6 +208,7 @@ DEVICE_COLUMNS = [
     "location_id",
     "received_without_storage",
     "notes",
+    "search_document",
     "state",
     "cycle",
     "state_changed_at",
@@ -288,8 +290,8 @@ def extra_columns() -> dict[str, list[tuple[str, object]]]:
             )
         extras[model._meta.db_table] = []
         for f in fields:
-            if f.column in columns or f.null:
-                continue
+            if f.column in columns or f.null or f.has_db_default():
+                continue  # NULL, or the database's own default
             if not f.has_default():
                 raise SystemExit(
                     f"bench: {model._meta.db_table}.{f.column} is required and has no "
@@ -315,6 +317,16 @@ HOUR = 3600.0
 DAY = 24 * HOUR
 
 
+def _document_function():
+    from parc.search import document
+
+    return document
+
+
+# In the order of parc.search.DEVICE_TEXT_FIELDS (brand, model, serial, cpu, os, notes).
+DOCUMENT_DEVICE_FIELDS = ("brand", "model", "serial", "cpu", "os", "notes")
+
+
 class PoolBuilder:
     def __init__(self, devices: int, *, seed: int, log: Log):
         from parc.checklists import checklist_for
@@ -332,6 +344,7 @@ class PoolBuilder:
             kind: json.dumps({key: True for key, _label in checklist_for(kind)})
             for kind, _weight in catalog.KINDS
         }
+        self.document = _document_function()
         self.now = time.time()
         self.start = self.now - HISTORY_YEARS * 365 * DAY
         if self.vendor == "postgresql":
@@ -446,6 +459,7 @@ class PoolBuilder:
         grade = ""
         cycle = 1
         os_name = rng.choice(catalog.OS[kind]) if kind in catalog.OS else ""
+        registered_os = os_name
         for step, gap in zip(path, gaps, strict=True):
             at += gap
             if step == "erase":
@@ -482,22 +496,37 @@ class PoolBuilder:
         assert current == state, (path, state)
 
         stocked = not catalog.LEAVES_SHELVES.intersection(path)
+        model = rng.choice(models)
+        serial = self._serial(serial_prefix, serial_length)
+        cpu = rng.choice(catalog.CPUS[kind]) if kind in catalog.CPUS else ""
+        remark = rng.choice(catalog.REMARKS) if rng.random() < catalog.REMARK_SHARE else ""
+        # The words the services would have written: those of the registration (the system
+        # the donor left, media included), then the system installed by mark_ready.
+        registered = {"brand": brand, "model": model, "serial": serial, "cpu": cpu}
+        registered.update(os=registered_os, notes=remark)
+        document = self.document(
+            [registered[name] for name in DOCUMENT_DEVICE_FIELDS]
+            + [text for medium in media for text in medium[3:6]]
+            + ([os_name] if os_name != registered_os else []),
+            [serial] + [medium[5] for medium in media],
+        )
         rows["devices"].append(
             (
                 device_id,
                 self.codes.code_for(device_id),
                 kind,
                 brand,
-                rng.choice(models),
-                self._serial(serial_prefix, serial_length),
-                rng.choice(catalog.CPUS[kind]) if kind in catalog.CPUS else "",
+                model,
+                serial,
+                cpu,
                 rng.choice(catalog.RAM_GB[kind]) if kind in catalog.RAM_GB else None,
                 os_name,
                 grade,
                 organisation["id"],
                 rng.choice(organisation["locations"]) if stocked else None,
                 without_storage,
-                "",
+                remark,
+                document,
                 state,
                 cycle,
                 ts(at),
@@ -689,11 +718,21 @@ class RowWriter:
 
 
 class _SqliteLoading:
+    """``synchronous=OFF`` while loading; the full-text triggers off too (one FTS5 insert per
+    device row), the index then rebuilt once from the documents (``install_full_text``)."""
+
     def __enter__(self):
+        from parc.search import SQLITE_TRIGGERS
+
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA synchronous=OFF")
+            for name in SQLITE_TRIGGERS:
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
 
     def __exit__(self, *exc):
+        from parc.search import install_full_text
+
+        install_full_text(connection)
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")

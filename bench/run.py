@@ -7,6 +7,7 @@ Stages, in this order (``BENCH_ONLY`` / ``BENCH_SKIP`` take a comma-separated li
   labels       label sheets (bench/labels.py; no database)
   evidence     nwipe log and hardware report parsing (bench/evidence.py; no database)
   scan         scan then device page (bench/scan.py; on the pool)
+  search       full-text search of the device list (bench/search.py; on the pool)
   suggestions  devices suggested for a loan request (bench/prets.py; on the pool)
   gisement     the gisement report (bench/rapports_gisement.py, when it exists; on the pool)
   dashboard    the pool dashboard (bench/rapports_dashboard.py, when it exists; on the pool)
@@ -55,6 +56,7 @@ STAGES = (
     "labels",
     "evidence",
     "scan",
+    "search",
     "suggestions",
     "gisement",
     "dashboard",
@@ -275,6 +277,12 @@ class StageRunner:
 
         figure = scan.scan_lookup_p95_ms(self.pool, requests=self.requests, seed=self.seed)
         return {"scan_lookup_p95_ms": {**figure, **self._pool_fields()}}
+
+    def stage_search(self) -> dict:
+        from . import search
+
+        figure = search.search_fulltext_p95_ms(self.pool, requests=self.requests, seed=self.seed)
+        return {"search_fulltext_p95_ms": {**figure, **self._pool_fields()}}
 
     def stage_suggestions(self) -> dict:
         from . import prets

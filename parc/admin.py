@@ -24,6 +24,7 @@ from .models import (
     StorageMedium,
 )
 from .resources import DeviceResource
+from .search import refresh_search_document
 from .transitions import DEVICE
 
 
@@ -88,6 +89,11 @@ class DeviceAdmin(CoordinationExportMixin, ExportMixin, FSMAdminMixin, admin.Mod
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def save_related(self, request, form, formsets, change):
+        # The device's fields and media may have changed here: its search words follow.
+        super().save_related(request, form, formsets, change)
+        refresh_search_document(form.instance.pk)
 
 
 @admin.register(DeviceEvent)

@@ -25,6 +25,7 @@ from core.errors import InvalidInput
 from . import events
 from .codes import generate_code
 from .models import Device, DeviceEvent, DeviceKind, MediaType, State, StockLocation, StorageMedium
+from .search import DEVICE_TEXT_FIELDS, MEDIUM_TEXT_FIELDS, device_document
 
 # Devices written per round of statements (and per savepoint, retried on a taken code).
 CHUNK = 500
@@ -208,6 +209,7 @@ DEVICE_FIELDS = [
     "donation",
     "received_without_storage",
     "notes",
+    "search_document",
     "state",
     "cycle",
     "state_changed_at",
@@ -223,6 +225,14 @@ MEDIUM_FIELDS = [
     "capacity_gb",
     "smart_status",
 ]
+
+
+def _document(row: DeviceRow) -> str:
+    """The row's search document, as ``parc.search.refresh_search_document`` would write it."""
+    return device_document(
+        {name: getattr(row, name) for name in DEVICE_TEXT_FIELDS},
+        [{name: getattr(medium, name) for name in MEDIUM_TEXT_FIELDS} for medium in row.media],
+    )
 
 
 def _insert_chunk(
@@ -255,6 +265,7 @@ def _insert_chunk(
             donation_id,
             row.received_without_storage,
             row.notes,
+            _document(row),
             State.REGISTERED,
             1,
             now,

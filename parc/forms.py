@@ -1,8 +1,11 @@
 """Forms of the pool pages. They validate input; services decide and write."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from core.bounds import MAX_ID
 
 from .checklists import checklist_for
 from .models import (
@@ -13,6 +16,8 @@ from .models import (
     State,
     StorageMedium,
 )
+from .selectors import DEVICE_ORDERINGS
+from .services import BULK_LIMIT, BULK_TRANSITIONS, TRANSITIONS
 
 MAX_NOTE_LENGTH = 2000
 
@@ -41,6 +46,12 @@ class DeviceFilterForm(forms.Form):
     location = forms.ModelChoiceField(
         label=_("Emplacement"), required=False, queryset=None, empty_label=_("Tous")
     )
+    tri = forms.ChoiceField(
+        label=_("Trier par"), required=False, choices=DEVICE_ORDERINGS.form_choices()
+    )
+
+    # The parameters of the list's filters and sort, in the order they are remembered.
+    NAMES = ("q", "state", "kind", "grade", "owner", "location", "tri")
 
     def __init__(self, *args, organisations, locations, **kwargs):
         super().__init__(*args, **kwargs)
@@ -48,9 +59,94 @@ class DeviceFilterForm(forms.Form):
         self.fields["location"].queryset = locations
 
 
+class DeviceIdsField(forms.Field):
+    """Ticked devices, as repeated ``appareil=<id>`` parameters, at most ``limit``."""
+
+    widget = forms.MultipleHiddenInput
+
+    def __init__(self, *, limit: int, **kwargs):
+        self.limit = limit
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if not value:
+            return []
+        if isinstance(value, str):
+            value = [value]
+        try:
+            ids = [int(item) for item in value]
+        except (TypeError, ValueError):
+            raise ValidationError(_("Sélection d'appareils invalide."), code="invalid") from None
+        if any(pk < 1 or pk > MAX_ID for pk in ids):
+            raise ValidationError(_("Sélection d'appareils invalide."), code="invalid")
+        ids = list(dict.fromkeys(ids))
+        if len(ids) > self.limit:
+            raise ValidationError(
+                _("Trop d'appareils cochés : %(max)s au plus en une fois."),
+                code="max",
+                params={"max": self.limit},
+            )
+        return ids
+
+
+MOVE = "deplacer"
+
+
+def bulk_action_choices() -> list[tuple[str, str]]:
+    return [(name, TRANSITIONS[name].label) for name in BULK_TRANSITIONS] + [
+        (MOVE, _("Déplacer vers un emplacement"))
+    ]
+
+
+class BulkActionForm(forms.Form):
+    """The ticked devices of the list and the action chosen for them (the confirmation page
+    reads it from the address; the confirmation itself posts it back with its own fields)."""
+
+    appareil = DeviceIdsField(limit=BULK_LIMIT, required=True)
+    action = forms.ChoiceField(label=_("Action sur les appareils cochés"), choices=())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = bulk_action_choices()
+        self.fields["appareil"].error_messages["required"] = _(
+            "Aucun appareil coché : cochez-en au moins un dans la liste."
+        )
+
+    @property
+    def is_move(self) -> bool:
+        return self.cleaned_data.get("action") == MOVE
+
+
+class BulkConfirmForm(BulkActionForm):
+    note = forms.CharField(
+        label=_("Note (ajoutée à l'historique de chaque appareil)"),
+        required=False,
+        max_length=MAX_NOTE_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    location = forms.ModelChoiceField(
+        label=_("Nouvel emplacement"), queryset=None, required=False, empty_label=_("Aucun")
+    )
+
+    def __init__(self, *args, locations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["location"].queryset = locations
+
+    def expected_states(self) -> dict[int, str]:
+        """The state of each device when the user confirmed (``etat_<id>``), valid only."""
+        states = set(State.values)
+        found = {}
+        for device_id in self.cleaned_data.get("appareil", []):
+            state = self.data.get(f"etat_{device_id}", "")
+            if state in states:
+                found[device_id] = state
+        return found
+
+
 class CursorForm(forms.Form):
-    apres = forms.IntegerField(required=False, min_value=1)
-    avant = forms.IntegerField(required=False, min_value=1)
+    # Ids the database can hold: a bigger number in an address is ignored (first page).
+    apres = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    avant = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
 
 
 class NoteForm(forms.Form):

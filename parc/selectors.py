@@ -3,16 +3,21 @@
 import contextlib
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Count, F, Lookup, Prefetch, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from acteurs.models import Organisation
 from acteurs.permissions import POOL_ROLES, is_coordinator, organisations_with_role
+from core.keyset import COUNT_CAP, KeysetPage, Ordering, Orderings, keyset_page  # noqa: F401
 from core.transitions import TransitionInfo
 
+from . import search
 from .codes import MistypedCode, NotACode, normalize_code
 from .models import (
+    WAITING_STATES,
     Device,
     DeviceEvent,
     DeviceKind,
@@ -24,8 +29,31 @@ from .models import (
 )
 from .transitions import DEVICE, WORKSHOP_TRANSITIONS
 
-# Counting a million rows is not flat; past this many we say "more than".
-COUNT_CAP = 1000
+# The sorts the device list offers (``?tri=``), each read along an index at any depth:
+# the newest first (the primary key, or (owner, -id) and its state/kind variants), the code
+# (unique index), make and model (``device_brand_model_id``), the state then the longest in
+# it (``device_state_since_id``). The indexes do not begin with the owner: the walk drops the
+# devices of other organisations, cheap while the user's share of the filtered pool is not
+# tiny (see docs/ARCHITECTURE.md, "Lists at scale").
+DEVICE_ORDERINGS = Orderings(
+    (
+        Ordering("recents", _("Les plus récents"), ("id",), descending=True),
+        Ordering("anciens", _("Les plus anciens"), ("id",)),
+        Ordering("code", _("Code (A → Z)"), ("public_code",)),
+        Ordering("-code", _("Code (Z → A)"), ("public_code",), descending=True),
+        Ordering("appareil", _("Marque et modèle (A → Z)"), ("brand", "model", "id")),
+        Ordering(
+            "-appareil", _("Marque et modèle (Z → A)"), ("brand", "model", "id"), descending=True
+        ),
+        Ordering("etat", _("État, puis le plus ancien"), ("state", "state_changed_at", "id")),
+        Ordering(
+            "-etat",
+            _("État inversé, puis le plus récent"),
+            ("state", "state_changed_at", "id"),
+            descending=True,
+        ),
+    )
+)
 
 
 def visible_organisation_ids(user) -> list[int] | None:
@@ -87,7 +115,10 @@ class StartsWithByIndex(Lookup):
 
 
 def device_search(queryset: QuerySet[Device], text: str) -> QuerySet[Device]:
-    """Match a code exactly, or the start of a serial, brand or model (index ranges)."""
+    """Devices matching what a user typed: a code exactly, the start of a serial, brand or
+    model (index ranges on the search keys), or every word typed found among the words of
+    the device's specifications, media, remarks and reports, accents and case aside, each
+    word as the start of a word (full-text index: parc/search.py)."""
     text = text.strip()
     if not text:
         return queryset
@@ -98,60 +129,26 @@ def device_search(queryset: QuerySet[Device], text: str) -> QuerySet[Device]:
     if key:
         for column in ("serial_key", "brand_key", "model_key"):
             condition |= Q(StartsWithByIndex(F(column), key))
-    # The matches are found by the search indexes in a subquery of their own: next to the
-    # organisation filter, a planner without statistics (SQLite) would rather walk the
-    # organisation's devices one by one and test each.
-    return queryset.filter(pk__in=Device.objects.filter(condition).values("pk"))
-
-
-@dataclass
-class KeysetPage:
-    """One page of a list ordered by descending id, addressed by the ids at its edges.
-
-    Offsets get slower the deeper one goes; an id range costs the same on page 1 and 10,000.
-    """
-
-    rows: list
-    has_next: bool
-    has_previous: bool
-    count: int
-    count_is_capped: bool
-
-    @property
-    def next_after(self):
-        return self.rows[-1].pk if self.rows and self.has_next else None
-
-    @property
-    def previous_before(self):
-        return self.rows[0].pk if self.rows and self.has_previous else None
-
-
-def keyset_page(
-    queryset: QuerySet, *, size: int, after: int | None = None, before: int | None = None
-) -> KeysetPage:
-    if before is not None:
-        rows = list(queryset.filter(pk__gt=before).order_by("id")[: size + 1])
-        has_previous = len(rows) > size
-        rows = list(reversed(rows[:size]))
-        has_next = True
-    else:
-        page = queryset.filter(pk__lt=after) if after is not None else queryset
-        rows = list(page.order_by("-id")[: size + 1])
-        has_next = len(rows) > size
-        rows = rows[:size]
-        has_previous = after is not None
-    if after is None and before is None and not has_next:
-        # The whole result fits on this first page (a search, a narrow filter): counted.
-        count = len(rows)
-    else:
-        count = queryset.order_by()[: COUNT_CAP + 1].count()
-    return KeysetPage(
-        rows=rows,
-        has_next=has_next,
-        has_previous=has_previous,
-        count=min(count, COUNT_CAP),
-        count_is_capped=count > COUNT_CAP,
-    )
+    query = search.query_words(text)
+    full_text = Q(search.FullTextMatch(F("id"), query)) if query else Q()
+    if not condition and not full_text:
+        return queryset.none()
+    if connection.vendor == "postgresql":
+        return _postgres_search(queryset, condition, query)
+    # SQLite, without statistics, would rather walk the organisation's devices one by one
+    # and test each: the matches are listed first, in one subquery (the prefix ranges and
+    # code, UNION the FTS table's row ids), then looked up by id.
+    parts, params = [], []
+    if condition:
+        prefixes = Device.objects.filter(condition).order_by().values("pk")
+        sql, prefix_params = prefixes.query.sql_with_params()
+        parts.append(sql)
+        params += prefix_params
+    if query:
+        sql, match = search.sqlite_matching_ids(query)
+        parts.append(sql)
+        params.append(match)
+    return queryset.filter(pk__in=RawSQL(" UNION ".join(parts), params))
 
 
 def device_list(user, *, filters: dict) -> QuerySet[Device]:
@@ -342,4 +339,95 @@ def devices_received_by_kind(donation) -> list[dict]:
         {"kind": kind, "label": label, "devices": rows[kind]}
         for kind, label in DeviceKind.choices
         if kind in rows
+    ]
+
+
+def devices_for_bulk(user, device_ids) -> list[Device]:
+    """The ticked devices the user may see, in the order ticked (others are left out: a
+    device of another organisation is not disclosed). One query."""
+    devices = {
+        device.pk: device
+        for device in devices_visible_to(user)
+        .filter(pk__in=list(device_ids))
+        .select_related("owner", "location")
+        .only(*LIST_COLUMNS)
+    }
+    return [devices[pk] for pk in device_ids if pk in devices]
+
+
+# --- the technician's home (composed in www) -------------------------------------------------
+
+
+# Newest devices of the list looked at to tell a frequent search from a rare one.
+SEARCH_SAMPLE = 2000
+# A page of matches among them: the word is frequent enough to walk.
+PAGE_HINT = 25
+# A search's matches are counted up to this many ("plus de 100"): counting a thousand
+# matches of a word found in 2 % of the pool walks 50,000 rows; a hundred, 5,000.
+SEARCH_COUNT_CAP = 100
+
+
+def _postgres_search(queryset: QuerySet[Device], prefixes: Q, words: list) -> QuerySet[Device]:
+    """The list's matches on PostgreSQL, flat whether a word is frequent or rare.
+
+    Ordered by id and limited to a page, the planner walks the newest devices testing each
+    as soon as it expects a few thousand matches, and its estimates for prefixes are rough:
+    for a word found once in a million rows that walk reads every row (1.7 s), while for a
+    frequent word the GIN index would hand over a hundred thousand rows to sort (0.2–0.4 s).
+    So the selector looks first at the newest SEARCH_SAMPLE devices of the list (one query,
+    by primary key): if a page of them matches, the word is frequent and the list walks the
+    newest devices testing each, without the index; otherwise the index lists the matches
+    (up to COUNT_CAP + 1, no order), which the list then reads by primary key. A word rare
+    among the newest devices but frequent among older ones (more than COUNT_CAP of them)
+    falls back to the walk."""
+    by_walk = prefixes | (Q(search.FullTextMatchByWalk(F("id"), words)) if words else Q())
+    newest = queryset.order_by("-id").values("pk")[:SEARCH_SAMPLE]
+    if queryset.filter(pk__in=newest).filter(by_walk).order_by()[:PAGE_HINT].count() >= PAGE_HINT:
+        return queryset.filter(by_walk)
+    by_index = prefixes | (Q(search.FullTextMatch(F("id"), words)) if words else Q())
+    ids = list(queryset.filter(by_index).order_by().values_list("pk", flat=True)[: COUNT_CAP + 1])
+    if len(ids) <= COUNT_CAP:
+        return queryset.filter(pk__in=ids)
+    return queryset.filter(by_walk)
+
+
+@dataclass(frozen=True)
+class StageCount:
+    """Devices of the user's organisations waiting at one stage, counted up to COUNT_CAP."""
+
+    state: str
+    label: str
+    count: int
+    capped: bool
+
+
+def waiting_counts(user) -> list[StageCount]:
+    """For the user's own pools (their organisations, not the whole département): the
+    devices waiting at each stage of ``WAITING_STATES``, each counted up to COUNT_CAP along
+    the index ``(owner, state, …)``. One query whatever the size of the pool."""
+    org_ids = organisations_with_role(user, POOL_ROLES)
+    if not org_ids:
+        return []
+    parts, params = [], []
+    for state in WAITING_STATES:
+        capped = (
+            Device.objects.filter(owner_id__in=org_ids, state=state)
+            .order_by()
+            .values("pk")[: COUNT_CAP + 1]
+        )
+        sql, capped_params = capped.query.sql_with_params()
+        parts.append(f"SELECT %s, (SELECT COUNT(*) FROM ({sql}) AS counted_{len(parts)})")
+        params += [str(state), *capped_params]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        counts = dict(cursor.fetchall())
+    labels = dict(State.choices)
+    return [
+        StageCount(
+            state=state,
+            label=str(labels[state]),
+            count=min(counts.get(state, 0), COUNT_CAP),
+            capped=counts.get(state, 0) > COUNT_CAP,
+        )
+        for state in WAITING_STATES
     ]

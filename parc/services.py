@@ -12,8 +12,10 @@ workshops ``device_repair_record``. Refusals are ``core.errors`` (French message
 """
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
@@ -21,7 +23,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from acteurs.permissions import POOL_ROLES, has_role
-from core.errors import InvalidInput, NotFound, NotPermitted, Refused
+from core.errors import ApplicationError, InvalidInput, NotFound, NotPermitted, Refused
 
 from . import events
 from .bulk import DeviceRow, MediumRow, devices_register_bulk  # noqa: F401 (re-exported)
@@ -37,6 +39,7 @@ from .models import (
     StockLocation,
     StorageMedium,
 )
+from .search import DEVICE_TEXT_FIELDS, add_search_words, device_document
 from .transitions import (
     DEVICE,
     ERASURE_STATES,
@@ -113,6 +116,9 @@ def device_register(*, owner, actor, media: list[dict] | None = None, **fields) 
         try:
             with transaction.atomic():
                 device = Device(owner=owner, public_code=generate_code(), **fields)
+                device.search_document = device_document(
+                    {name: getattr(device, name) for name in DEVICE_TEXT_FIELDS}, media or ()
+                )
                 device.full_clean(exclude=["public_code", "state"])
                 device.save()
                 for medium in media or []:
@@ -164,6 +170,9 @@ def storage_medium_add(device_id: int, actor, **fields) -> StorageMedium:
         medium = StorageMedium(device=device, **fields)
         medium.full_clean()
         medium.save()
+        add_search_words(
+            device, [medium.manufacturer, medium.model, medium.serial], [medium.serial]
+        )
         events.medium_added(device, actor, medium)
         return medium
 
@@ -263,7 +272,7 @@ def device_mark_ready(
         )
         # The test just recorded is among those the transition's condition reads.
         prefetch_related_objects([device], "refurbishments")
-        return DEVICE.run_locked(
+        event = DEVICE.run_locked(
             device,
             "mark_ready",
             actor,
@@ -272,6 +281,9 @@ def device_mark_ready(
             grade=grade,
             os_installed=os_installed,
         )
+        # The system installed and the test's remarks are searchable words of the device.
+        add_search_words(device, [os_installed, parts_replaced, note])
+        return event
 
 
 def device_dismantle(device_id, actor, *, expected_state=None, note=""):
@@ -421,3 +433,80 @@ def device_repair_record(
             barrier=barrier,
             at=at,
         )
+
+
+# --- actions on several devices (the list's ticked rows) ---------------------------------------
+
+# Transitions the list applies to ticked devices: those with no form of their own per device
+# (a functional test's checklist, a loss's circumstances are written device by device).
+BULK_TRANSITIONS = ("start_triage", "wipe", "start_refurbishment", "dismantle", "recycle")
+BULK_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    """What became of one device of a bulk action: done, or refused and why (French)."""
+
+    device_id: int
+    code: str
+    done: bool
+    message: str
+
+
+def _bulk(device_ids, run) -> list[BulkOutcome]:
+    """``run(device_id)`` for each device, each in its own transaction (the service's): a
+    refused device stays as it was and the others go on."""
+    device_ids = list(dict.fromkeys(device_ids))
+    if not device_ids:
+        raise InvalidInput(_("Aucun appareil sélectionné : cochez-en au moins un."))
+    if len(device_ids) > BULK_LIMIT:
+        raise InvalidInput(
+            _("Trop d'appareils sélectionnés : %(max)s au plus en une fois.") % {"max": BULK_LIMIT},
+            code="too_many_devices",
+        )
+    codes = dict(Device.objects.filter(pk__in=device_ids).values_list("pk", "public_code"))
+    outcomes = []
+    for device_id in device_ids:
+        code = codes.get(device_id, "")
+        try:
+            message = run(device_id)
+        except (ApplicationError, ValidationError) as error:
+            refusal = error.messages if isinstance(error, ValidationError) else [error.message]
+            outcomes.append(BulkOutcome(device_id, code, False, " ".join(refusal)))
+        else:
+            outcomes.append(BulkOutcome(device_id, code, True, message))
+    return outcomes
+
+
+def devices_bulk_transition(
+    device_ids, name: str, actor, *, expected_states: dict | None = None, note: str = ""
+) -> list[BulkOutcome]:
+    """Run one workshop transition on each device (``BULK_TRANSITIONS``), through
+    ``run_transition``: row lock, the state the user saw, permission, conditions, event."""
+    if name not in BULK_TRANSITIONS:
+        raise InvalidInput(_("Cette action ne s'applique pas à plusieurs appareils à la fois."))
+    info = TRANSITIONS[name]
+    expected_states = expected_states or {}
+
+    def run(device_id):
+        event = _run(
+            device_id, name, actor, expected_state=expected_states.get(device_id), note=note
+        )
+        return _("%(action)s : fait, l'appareil est maintenant « %(state)s ».") % {
+            "action": info.label,
+            "state": DEVICE.state_label(event.target_state),
+        }
+
+    return _bulk(device_ids, run)
+
+
+def devices_bulk_move(device_ids, actor, location: StockLocation | None) -> list[BulkOutcome]:
+    """Move each device to ``location`` (None: no location), through ``device_move``."""
+
+    def run(device_id):
+        device_move(device_id, actor, location)
+        if location is None:
+            return _("Emplacement retiré.")
+        return _("Déplacé vers « %(location)s ».") % {"location": location.name}
+
+    return _bulk(device_ids, run)

@@ -10,6 +10,8 @@ app_name = "parc"
 urlpatterns = [
     path("appareils/", views.device_list, name="list"),
     path("appareils/nouveau/", views.device_register, name="register"),
+    # Ticked devices of the list: confirm, then one action device by device.
+    path("appareils/action/", views.device_bulk, name="bulk"),
     # The filtered list as a spreadsheet (parc/export_views.py)
     path(
         "appareils/export.csv",

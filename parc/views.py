@@ -12,6 +12,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from acteurs.list_filters import remembered_filters
 from acteurs.permissions import POOL_ROLES, organisations_with_role
 from core.bounds import parse_id
 from core.errors import ApplicationError
@@ -23,6 +24,8 @@ from . import register_selectors, selectors, services
 from .evidence import selectors as evidence_selectors
 from .extensions import device_page_links
 from .forms import (
+    BulkActionForm,
+    BulkConfirmForm,
     CursorForm,
     DeviceFilterForm,
     DeviceRegisterForm,
@@ -38,21 +41,37 @@ from .models import DeviceKind, State
 TRANSITION_FORMS = {"mark_ready": MarkReadyForm, "declare_lost": LossForm}
 
 
+DEVICE_LIST = "parc.devices"
+
+
 @login_required
+@require_http_methods(["GET", "POST"])
 def device_list(request):
+    remembered = remembered_filters(request, DEVICE_LIST, DeviceFilterForm.NAMES)
+    if request.method == "POST":
+        # « Réinitialiser les filtres »: forget them, back to the list as it first shows.
+        remembered.forget()
+        return redirect("parc:list")
+    if remembered.redirect_url and not request.htmx:
+        return HttpResponseRedirect(remembered.redirect_url)
     organisations = selectors.organisations_for_filter(request.user)
     locations = selectors.stock_locations_for(request.user)
     form = DeviceFilterForm(request.GET or None, organisations=organisations, locations=locations)
     filters = form.cleaned_data if form.is_valid() else {}
+    if form.is_valid():
+        remembered.remember()
     for name in ("owner", "location"):
         _read_choices_once(form.fields[name])
+    ordering = selectors.DEVICE_ORDERINGS.get(filters.get("tri"))
     cursor = CursorForm(request.GET)
     cursor_data = cursor.cleaned_data if cursor.is_valid() else {}
     page = selectors.keyset_page(
         selectors.device_list_rows(request.user, filters=filters),
         size=settings.PAGE_SIZE,
+        ordering=ordering,
         after=cursor_data.get("apres"),
         before=cursor_data.get("avant"),
+        count_cap=selectors.SEARCH_COUNT_CAP if filters.get("q") else selectors.COUNT_CAP,
     )
     _prepare_rows_for_display(page.rows)
     query = request.GET.copy()
@@ -69,9 +88,37 @@ def device_list(request):
             "form": form,
             "page": page,
             "query": query.urlencode(),
+            "sort_links": _sort_links(query, ordering),
+            "filtered": remembered.active,
             "can_register": can_register,
+            "can_act": can_register,
+            "bulk_form": BulkActionForm(),
         },
     )
+
+
+# Column headers that sort the list: (column, its ordering key ascending, descending).
+SORTABLE_COLUMNS = {
+    "code": ("code", "-code"),
+    "device": ("appareil", "-appareil"),
+    "state": ("etat", "-etat"),
+}
+
+
+def _sort_links(query, ordering) -> dict:
+    """For each sortable column: the address sorting by it (the other way round if it is
+    the current sort) and its ``aria-sort`` value."""
+    links = {}
+    for column, (ascending, descending) in SORTABLE_COLUMNS.items():
+        params = query.copy()
+        if ordering.key == ascending:
+            params["tri"], state = descending, "ascending"
+        elif ordering.key == descending:
+            params["tri"], state = ascending, "descending"
+        else:
+            params["tri"], state = ascending, "none"
+        links[column] = {"url": "?" + params.urlencode(), "aria_sort": state}
+    return links
 
 
 def _read_choices_once(field) -> None:
@@ -361,5 +408,79 @@ def device_register(request):
             "donation": preselected,
             "brands": register_selectors.brand_suggestions(suggestion_orgs),
             "models": register_selectors.model_suggestions(suggestion_orgs),
+        },
+    )
+
+
+# --- actions on the ticked devices of the list ------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def device_bulk(request):
+    """The ticked devices and the action chosen on the list: a confirmation page listing
+    them (GET), then the action device by device (POST), one message per device."""
+    if not (request.user.is_superuser or organisations_with_role(request.user, POOL_ROLES)):
+        raise PermissionDenied
+    locations = selectors.stock_locations_for(request.user)
+    if request.method == "POST":
+        form = BulkConfirmForm(request.POST, locations=locations)
+    else:
+        form = BulkConfirmForm(request.GET, locations=locations)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("parc:list")
+    devices = selectors.devices_for_bulk(request.user, form.cleaned_data["appareil"])
+    if not devices:
+        raise Http404
+    action = form.cleaned_data["action"]
+    if request.method == "POST":
+        ids = [device.pk for device in devices]
+        if form.is_move:
+            outcome = attempt(
+                request,
+                services.devices_bulk_move,
+                ids,
+                request.user,
+                form.cleaned_data["location"],
+            )
+        else:
+            outcome = attempt(
+                request,
+                services.devices_bulk_transition,
+                ids,
+                action,
+                request.user,
+                expected_states=form.expected_states(),
+                note=form.cleaned_data["note"],
+            )
+        for result in outcome.value or []:
+            text = result.message
+            if result.code not in text:
+                text = f"{result.code} : {text}"
+            (messages.success if result.done else messages.error)(request, text)
+        return redirect("parc:list")
+    info = None if form.is_move else services.TRANSITIONS[action]
+    rows = [
+        {
+            "device": device,
+            "applies": True if info is None else device.state in info.sources,
+        }
+        for device in devices
+    ]
+    _prepare_rows_for_display(devices)
+    if form.is_move:
+        _read_choices_once(form.fields["location"])
+    return render(
+        request,
+        "parc/device_bulk.html",
+        {
+            "form": form,
+            "rows": rows,
+            "action_label": dict(form.fields["action"].choices)[action],
+            "is_move": form.is_move,
+            "applicable": sum(row["applies"] for row in rows),
         },
     )

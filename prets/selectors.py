@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import (
+    Case,
     Count,
     DurationField,
     Exists,
@@ -21,12 +22,15 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
+    Value,
+    When,
 )
 from django.http import Http404
 from django.utils import timezone
 
 from acteurs.models import Household, Organisation
-from parc.models import Device, State
+from parc.models import Device, DeviceKind, State
 
 from .models import (
     Allocation,
@@ -443,3 +447,177 @@ def handover_counts(*, scope: Q, territory: Q, start: dt.date, end: dt.date) -> 
         sales=Count("id", filter=Q(price__gt=0)), gifts=Count("id", filter=Q(price=0))
     )
     return HandoverCounts(loans=loans.count(), sales=sales["sales"], gifts=sales["gifts"])
+
+
+# --- homes (composed in www) -------------------------------------------------------------------
+
+HOME_ROWS = 5
+# Loans due within this many days are shown as "due soon" on the team's home.
+DUE_SOON_DAYS = 14
+
+
+@dataclass
+class KindBalance:
+    kind: str
+    label: str
+    waiting: int  # accepted requests without a device yet
+    ready: int  # devices ready on the shelves
+
+
+@dataclass
+class DeskWork:
+    """The association's side: what the team has to do."""
+
+    to_answer: list  # requests sent, most urgent then oldest first (HOME_ROWS)
+    to_answer_count: int
+    balance: list[KindBalance]  # by kind: requests waiting for a device, devices ready
+    overdue: list  # open loans past their due date, oldest due first (HOME_ROWS)
+    overdue_count: int
+    due_soon: list  # open loans due within DUE_SOON_DAYS (HOME_ROWS)
+    due_soon_count: int
+    due_soon_until: dt.date
+
+
+def desk_work(user, *, today: dt.date | None = None) -> DeskWork | None:
+    """For staff and admins of refurbishing organisations; None for anyone else. Seven
+    queries whatever the number of requests, loans and devices (the counts read the
+    indexes ``request_queue``, ``loan_org_state_due`` and the device pick index)."""
+    org_ids = desk_organisation_ids(user)
+    if not org_ids:
+        return None
+    today = today or timezone.localdate()
+    soon = today + dt.timedelta(days=DUE_SOON_DAYS)
+    sent = DeviceRequest.objects.filter(refurbisher_id__in=org_ids, state=RequestState.SUBMITTED)
+    to_answer = list(
+        sent.select_related("household", "prescriber_org").order_by(
+            "-urgency", "submitted_at", "id"
+        )[:HOME_ROWS]
+    )
+    waiting = dict(
+        DeviceRequest.objects.filter(refurbisher_id__in=org_ids, state=RequestState.APPROVED)
+        .exclude(allocations__status=AllocationStatus.ACTIVE)
+        .order_by()
+        .values_list("device_kind")
+        .annotate(n=Count("id"))
+    )
+    ready = dict(
+        Device.objects.filter(owner_id__in=org_ids, state=State.READY)
+        .order_by()
+        .values_list("kind")
+        .annotate(n=Count("id"))
+    )
+    kinds = dict(DeviceKind.choices)
+    balance = [
+        KindBalance(kind, str(label), waiting.get(kind, 0), ready.get(kind, 0))
+        for kind, label in kinds.items()
+        if waiting.get(kind) or ready.get(kind)
+    ]
+    open_loans = Loan.objects.filter(organisation_id__in=org_ids, state=LoanState.OPEN)
+    counts = open_loans.aggregate(
+        overdue=Count("id", filter=Q(due_on__lt=today)),
+        due_soon=Count("id", filter=Q(due_on__gte=today, due_on__lte=soon)),
+    )
+    rows = open_loans.select_related("household", "device").order_by("due_on", "id")
+    return DeskWork(
+        to_answer=to_answer,
+        to_answer_count=sent.count(),
+        balance=balance,
+        overdue=list(rows.filter(due_on__lt=today)[:HOME_ROWS]),
+        overdue_count=counts["overdue"],
+        due_soon=list(rows.filter(due_on__gte=today, due_on__lte=soon)[:HOME_ROWS]),
+        due_soon_count=counts["due_soon"],
+        due_soon_until=soon,
+    )
+
+
+@dataclass
+class FollowUp:
+    """Where a household stands in the loan scheme: its latest request, its current (or
+    latest) loan. Either may be None."""
+
+    request: DeviceRequest | None = None
+    loan: Loan | None = None
+
+
+def follow_ups(household_ids, user) -> dict[int, FollowUp]:
+    """{household id: FollowUp} for a page of households, as the user's side sees them (the
+    requests and loans ``requests_visible_to`` / ``loans_visible_to`` let through). Two
+    queries whatever the page (one row per household kept, the latest by id)."""
+    household_ids = list(household_ids)
+    result = {pk: FollowUp() for pk in household_ids}
+    if not household_ids:
+        return result
+    latest_request = (
+        DeviceRequest.objects.filter(household_id=OuterRef("household_id"))
+        .order_by("-id")
+        .values("id")[:1]
+    )
+    for request in (
+        requests_visible_to(user)
+        .filter(household_id__in=household_ids, pk=Subquery(latest_request))
+        .select_related("refurbisher")
+    ):
+        result[request.household_id].request = request
+    # The open loan if there is one, else the latest.
+    latest_loan = (
+        Loan.objects.filter(household_id=OuterRef("household_id"))
+        .order_by(
+            Case(When(state=LoanState.OPEN, then=Value(0)), default=Value(1)),
+            "-id",
+        )
+        .values("id")[:1]
+    )
+    for loan in (
+        loans_visible_to(user)
+        .filter(household_id__in=household_ids, pk=Subquery(latest_loan))
+        .select_related("device")
+    ):
+        result[loan.household_id].loan = loan
+    return result
+
+
+@dataclass
+class PrescriberWork:
+    """The household's side: the households followed, latest activity first, with their
+    request and loan, and what is waiting on whom."""
+
+    households: list  # [(household, FollowUp)] (HOME_ROWS * 2)
+    drafts: int  # requests written but not sent
+    sent: int  # waiting for the association's answer
+    approved: int  # accepted, waiting for a device or its handover
+    overdue_loans: int
+
+
+def prescriber_work(user, *, today: dt.date | None = None) -> PrescriberWork | None:
+    """For the prescribing roles of an organisation (its own households only); None for
+    anyone else. Five queries whatever the number of households."""
+    org_ids = prescribing_organisation_ids(user)
+    if not org_ids:
+        return None
+    today = today or timezone.localdate()
+    requests = DeviceRequest.objects.filter(prescriber_org_id__in=org_ids)
+    counts = requests.aggregate(
+        drafts=Count("id", filter=Q(state=RequestState.DRAFT)),
+        sent=Count("id", filter=Q(state=RequestState.SUBMITTED)),
+        approved=Count("id", filter=Q(state=RequestState.APPROVED)),
+    )
+    overdue = Loan.objects.filter(
+        request__prescriber_org_id__in=org_ids, state=LoanState.OPEN, due_on__lt=today
+    ).count()
+    # The households of the latest requests (index request_prescriber, by id).
+    latest = (
+        requests.filter(household__organisation_id__in=org_ids)
+        .order_by("-id")
+        .values_list("household_id", flat=True)[: HOME_ROWS * 8]
+    )
+    household_ids = list(dict.fromkeys(latest))[: HOME_ROWS * 2]
+    households = Household.objects.filter(pk__in=household_ids).select_related("commune")
+    by_id = {household.pk: household for household in households}
+    found = follow_ups(household_ids, user)
+    return PrescriberWork(
+        households=[(by_id[pk], found[pk]) for pk in household_ids if pk in by_id],
+        drafts=counts["drafts"],
+        sent=counts["sent"],
+        approved=counts["approved"],
+        overdue_loans=overdue,
+    )

@@ -142,3 +142,36 @@ class DonationSummary(models.Model):
 
     def __str__(self):
         return f"{self.donation_id} ({self.computed_at:%d/%m/%Y %H:%M})"
+
+
+class SharedLink(models.Model):
+    """A signed link to a report made by someone (``rapports.sharing``): kept so its author
+    finds it again on their home page (copy it, see when it expires). The link itself stays
+    valid by its signature alone, and is refused as soon as its author may no longer read
+    the report, whatever this row says."""
+
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("créé par"),
+    )
+    subject_kind = models.CharField(
+        _("objet du rapport"), max_length=10, choices=ReportSubjectKind.choices
+    )
+    subject_id = models.PositiveIntegerField(_("identifiant de l'objet"))
+    title = models.CharField(_("intitulé"), max_length=300)
+    starts_on = models.DateField(_("du"), null=True, blank=True)
+    ends_on = models.DateField(_("au"), null=True, blank=True)
+    token = models.TextField(_("jeton signé"))
+    created_at = models.DateTimeField(_("créé le"))
+    expires_at = models.DateTimeField(_("expire le"))
+
+    class Meta:
+        verbose_name = _("lien de partage")
+        verbose_name_plural = _("liens de partage")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["author", "-expires_at"], name="sharedlink_author_expiry")]
+
+    def __str__(self):
+        return self.title

@@ -3,6 +3,7 @@ then built in the background (rapports.tasks) and kept for download; the donatio
 summaries that big gisement reports sum (refreshed by rapports.tasks)."""
 
 import logging
+from datetime import timedelta
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -13,7 +14,7 @@ from core.errors import Refused
 from core.jobs import run_job
 
 from .exports import BACKGROUND_ANNEX_LIMIT, filename, period_text
-from .models import DonationSummary, ReportJob
+from .models import DonationSummary, ReportJob, SharedLink
 from .selectors import (
     GisementReport,
     Period,
@@ -177,3 +178,26 @@ def stale_donation_ids() -> list[int]:
         if row["last"] > seen_up_to.get(row["device__donation_id"], row["last"])
     ]
     return missing + sorted(stale)
+
+
+def shared_link_create(user, subject: ReportSubject, period: Period, days: int) -> SharedLink:
+    """Make a signed link to the report of ``subject`` over ``period``, valid ``days`` days,
+    and keep it for its author's home page."""
+    from . import sharing
+
+    days = min(int(days), sharing.MAX_DAYS)
+    token = sharing.make_token(
+        kind=subject.kind, pk=subject.pk, period=period, days=days, user_id=user.pk
+    )
+    now = timezone.now()
+    return SharedLink.objects.create(
+        author=user,
+        subject_kind=subject.kind,
+        subject_id=subject.pk,
+        title=subject.title[: SharedLink._meta.get_field("title").max_length],
+        starts_on=period.start,
+        ends_on=period.end,
+        token=token,
+        created_at=now,
+        expires_at=now + timedelta(days=days),
+    )

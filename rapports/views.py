@@ -27,7 +27,7 @@ from . import charts, exports, selectors, sharing
 from .access import report_scope
 from .forms import PeriodForm, ShareForm
 from .models import ReportJob, ReportSubjectKind
-from .services import ReportRefused, report_job_start
+from .services import ReportRefused, report_job_start, shared_link_create
 
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -182,14 +182,14 @@ def share(request, kind, pk):
         messages.error(request, _("Choisissez une durée de validité proposée."))
         return redirect(reverse(f"rapports:{kind}", args=[pk]) + _query(period))
     days = share_form.cleaned_data["days"]
-    token = sharing.make_token(kind=kind, pk=pk, period=period, days=days, user_id=request.user.pk)
+    link = shared_link_create(request.user, subject, period, days)
     return _private(
         render(
             request,
             "rapports/share_link.html",
             {
                 "subject": subject,
-                "url": sharing.share_url(token),
+                "url": sharing.share_url(link.token),
                 "days": days,
                 "period_text": exports.period_text(period),
                 "back": reverse(f"rapports:{kind}", args=[pk]) + _query(period),

@@ -13,6 +13,7 @@ from parc.models import (
     StockLocation,
     StorageMedium,
 )
+from parc.search import DEVICE_TEXT_FIELDS, add_search_words, device_document
 
 
 class OrganisationFactory(factory.django.DjangoModelFactory):
@@ -61,11 +62,16 @@ class DeviceFactory(factory.django.DjangoModelFactory):
     model = "Latitude E5470"
     serial = factory.Sequence(lambda n: f"SN{n:06d}")
     owner = factory.SubFactory(OrganisationFactory)
+    # What the registration service writes (parc.search): the device's own words.
+    search_document = factory.LazyAttribute(
+        lambda d: device_document({name: getattr(d, name, "") for name in DEVICE_TEXT_FIELDS})
+    )
 
 
 class StorageMediumFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = StorageMedium
+        skip_postgeneration_save = True
 
     device = factory.SubFactory(DeviceFactory)
     media_type = "ssd"
@@ -73,6 +79,12 @@ class StorageMediumFactory(factory.django.DjangoModelFactory):
     model = "PM871"
     serial = factory.Sequence(lambda n: f"S2{n:08d}")
     capacity_gb = 256
+
+    @factory.post_generation
+    def searchable(medium, create, extracted, **kwargs):
+        """Its words join the device's search document, as ``storage_medium_add`` does."""
+        if create:
+            add_search_words(medium.device, [medium.manufacturer, medium.model, medium.serial])
 
 
 class ErasureRecordFactory(factory.django.DjangoModelFactory):

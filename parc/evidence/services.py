@@ -43,6 +43,7 @@ from ..models import (
     StorageMedium,
 )
 from ..models import to_search_key as key
+from ..search import hardware_report_text, refresh_search_document
 from ..transitions import DEVICE, check_pool_access
 from .erasure_logs import MAX_LOG_BYTES, DiskErasure, LogError, NwipeLog, parse_log
 from .hardware import MAX_REPORT_BYTES, HardwareReport, MediumSpec, ReportError, parse_report
@@ -242,8 +243,11 @@ def hardware_report_apply(
                     "virtual": report.virtual,
                     "warnings": report.warnings,
                     "summary": outcome.summary,
+                    # What the report says of the machine, for the full-text search.
+                    "text": hardware_report_text(report),
                 },
             )
+            refresh_search_document(device.pk)
             return outcome
     except Exception:
         if stored:

@@ -188,6 +188,12 @@ class Device(StatefulModel):
     # state_changed_at (core.statemachine.StatefulModel): when the last transition ran.
     last_seen_at = models.DateTimeField(_("vu en inventaire le"), null=True, blank=True)
     created_at = models.DateTimeField(_("enregistré le"), default=timezone.now)
+    # Every word of the device's specifications, media, tests and reports, folded (lower
+    # case, no accents): what full-text search indexes (parc/search.py). Written by the
+    # services that change those rows; the database indexes it (migration 0014).
+    search_document = models.TextField(
+        _("mots de recherche"), blank=True, default="", editable=False
+    )
     # Search keys computed by the database (upper case, no spaces or dashes), so a prefix
     # search is an index range whoever wrote the row.
     serial_key = models.GeneratedField(
@@ -220,6 +226,10 @@ class Device(StatefulModel):
                 fields=["owner", "state", "kind", "-id"], name="device_owner_state_kind_id"
             ),
             models.Index(fields=["state", "-id"], name="device_state_id"),
+            # The device list sorted by make and model, or by state then time in it: each
+            # sort walks its index from the row at the page's edge (core.keyset).
+            models.Index(fields=["brand", "model", "id"], name="device_brand_model_id"),
+            models.Index(fields=["state", "state_changed_at", "id"], name="device_state_since_id"),
             models.Index(fields=["location", "-id"], name="device_location_id"),
             models.Index(fields=["donation", "-id"], name="device_donation_id"),
             # The gisement report counts a donation's devices by kind and outcome: on

@@ -145,3 +145,18 @@ def scanned_device(user, code: str) -> Device | None:
         return devices_visible_to(user).only("id", "public_code", "state").get(public_code=code)
     except Device.DoesNotExist:
         return None
+
+
+def recent_scans(user, *, limit: int = 8) -> list[ScanLine]:
+    """The user's latest scans (their five latest batches), newest first, with the device
+    and the batch. Two queries."""
+    batches = list(
+        ScanBatch.objects.filter(user=user).order_by("-id").values_list("pk", flat=True)[:5]
+    )
+    if not batches:
+        return []
+    return list(
+        ScanLine.objects.filter(batch_id__in=batches)
+        .select_related("device", "batch")
+        .order_by("-id")[:limit]
+    )

@@ -7,7 +7,8 @@ so ``from rapports.selectors import X`` works whichever module holds X.
   ``DonationSummary`` stores);
 - ``gisement``: the gisement report itself (``gisement_report``) and its rows;
 - ``annex``: the certificate annex, one line per erasure;
-- ``open_data``: the open data device rows.
+- ``open_data``: the open data device rows;
+- ``home``: what the home page shows a funder and the coordination.
 """
 
 from ..disclosure import SMALL_COUNT, small
@@ -33,6 +34,7 @@ from .gisement import (
     analytical_session,
     gisement_report,
 )
+from .home import CoordinationHome, FunderHome, coordination_home, funder_home
 from .open_data import open_data_devices
 from .scope import (
     Period,
@@ -48,6 +50,10 @@ from .scope import (
 )
 
 __all__ = [
+    "CoordinationHome",
+    "FunderHome",
+    "coordination_home",
+    "funder_home",
     "ANNEX_COLUMNS",
     "ANNEX_PAGE_SIZE",
     "FAILURE_FOLLOW_UP",

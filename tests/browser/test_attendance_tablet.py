@@ -95,7 +95,12 @@ def test_facilitator_takes_attendance_on_a_tablet(
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
 
-    # A facilitator lands on the workshops.
+    # A facilitator's home shows today's session; the list of sessions is one tap away.
+    today = page.get_by_role("region", name="Ateliers")
+    expect(today.get_by_role("listitem").first).to_contain_text("Premiers pas avec la tablette")
+    expect(today.get_by_role("listitem").first).to_contain_text("4 inscrits sur 6 places")
+    axe_check(page, "facilitator's home (tablet)")
+    today.get_by_role("link", name="Toutes les séances").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Ateliers")
     row = page.get_by_role("row").filter(has_text="Premiers pas avec la tablette")
     expect(row).to_contain_text("4 / 6")

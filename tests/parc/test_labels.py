@@ -267,9 +267,11 @@ def test_the_list_offers_labelled_check_boxes_and_the_filter(client, refurbisher
     device = DeviceFactory(owner=refurbisher)
     client.force_login(technician)
     content = client.get(reverse("parc:list"), {"kind": "laptop"}).content.decode()
-    assert f'<label for="etiquette-{device.pk}" class="visually-hidden">' in content
-    assert f"Sélectionner {device.public_code}</label>" in content
-    assert 'form="selection-etiquettes"' in content
+    assert f'<label for="coche-{device.pk}" class="visually-hidden">' in content
+    assert f"Cocher {device.public_code}</label>" in content
+    assert 'form="selection"' in content
+    # The ticked rows' form prints their labels, or goes on to an action on them.
+    assert f'formaction="{reverse("parc:labels")}"' in content
     assert f'href="{reverse("parc:labels")}?kind=laptop"' in content
 
 

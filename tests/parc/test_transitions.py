@@ -276,3 +276,8 @@ def test_transitions_query_budget(media, refurbisher, technician, django_assert_
     with django_assert_max_num_queries(9):
         run("mark_ready", device, technician)
     assert Device.objects.get(pk=device.pk).state == "ready"
+    # A system installed is a new word of the device's search document: one more UPDATE.
+    other = make(refurbisher, "refurbishing", media=media, erased=True)
+    with django_assert_max_num_queries(10):
+        run("mark_ready", other, technician, os_installed="Linux Mint 22")
+    assert "mint" in Device.objects.get(pk=other.pk).search_document.split()

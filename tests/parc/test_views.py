@@ -395,9 +395,12 @@ def test_device_list_query_budget(
     shelf = StockLocationFactory(organisation=refurbisher)
     DeviceFactory.create_batch(rows, owner=refurbisher, location=shelf)
     client.force_login(technician)
-    with django_assert_max_num_queries(8):
+    # The filters the user keeps for the next visit: read, and written when they change.
+    with django_assert_max_num_queries(10):
         response = client.get(reverse("parc:list"), {"kind": "laptop"})
     assert len(response.context["page"].rows) == min(rows, 25)
+    with django_assert_max_num_queries(9):
+        client.get(reverse("parc:list"), {"kind": "laptop"})
 
 
 @pytest.mark.parametrize("events", [3, 30])
@@ -452,6 +455,7 @@ def test_search_matches_whole_prefixes_only(client, refurbisher, technician):
 
     assert codes("abz") == {ending_in_z.public_code}
     assert codes("ABY") == {neighbour.public_code}
-    assert codes("AB") == {ending_in_z.public_code, neighbour.public_code}
+    # (and the full-text search finds "A%B_1" typed without its separators, "ab1…")
+    assert codes("AB") == {ending_in_z.public_code, neighbour.public_code, underscore.public_code}
     assert codes("A%") == {underscore.public_code}  # a LIKE wildcard is matched literally
     assert codes("A%C") == set()
