@@ -11,8 +11,17 @@ from django.utils.translation import gettext as _
 from core.errors import ApplicationError, InvalidInput, NotFound, NotPermitted
 
 from .consent import CURRENT_CONSENT_VERSION
-from .models import HOUSEHOLD_CATEGORY_FIELDS, Commune, Departement, Epci, Household
+from .models import (
+    HOUSEHOLD_CATEGORY_FIELDS,
+    Commune,
+    Departement,
+    Epci,
+    Household,
+    Organisation,
+    Role,
+)
 from .permissions import HOUSEHOLD_ROLES, has_role
+from .personal_data import require_not_anonymised
 
 TERRITORIES_DIR = Path(__file__).resolve().parent / "data" / "territoires"
 BATCH_SIZE = 2000
@@ -187,9 +196,33 @@ def household_update(household_id: int, *, actor, **fields) -> Household:
             raise NotFound(_("Ce foyer n'existe pas.")) from None
         if not has_role(actor, household.organisation_id, HOUSEHOLD_ROLES):
             raise NotFound(_("Ce foyer n'existe pas."))
+        # Anonymised is final: its name cannot be typed back (acteurs.personal_data).
+        require_not_anonymised(household.pk)
         for name, value in fields.items():
             setattr(household, name, value)
         household.last_contact_at = timezone.now()
         household.full_clean()
         household.save()
         return household
+
+
+# --- the organisation's data-protection contacts ------------------------------------------------
+
+PRIVACY_CONTACT_FIELDS = ("postal_address", "privacy_email", "dpo_contact")
+
+
+def organisation_privacy_contact_update(organisation_id: int, *, actor, **fields) -> Organisation:
+    """The contacts printed on the organisation's information notice (its admins set them)."""
+    unknown = set(fields) - set(PRIVACY_CONTACT_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown contact fields: {sorted(unknown)}")
+    with transaction.atomic():
+        organisation = Organisation.objects.select_for_update().filter(pk=organisation_id).first()
+        if organisation is None or not has_role(actor, organisation_id, {Role.ADMIN}):
+            raise NotFound(_("Cette organisation n'existe pas."))
+        for name, value in fields.items():
+            setattr(organisation, name, (value or "").strip())
+        others = [f.name for f in Organisation._meta.fields if f.name not in fields]
+        organisation.full_clean(exclude=others, validate_unique=False, validate_constraints=False)
+        organisation.save(update_fields=list(fields))
+        return organisation

@@ -6,3 +6,16 @@ class PretsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "prets"
     verbose_name = _("Prêts et ventes solidaires")
+
+    def ready(self):
+        from acteurs import personal_data
+        from parc import history
+
+        from . import history_links
+        from .services.personal_data import SOURCE
+
+        # What the loan scheme keeps about a household: exported, anonymised and described
+        # in the record of processing by acteurs.personal_data.
+        personal_data.register(SOURCE)
+        # The device's history links its loan events to the loan, for those who may see it.
+        history.register_link("prets.loan", history_links.loan_links)

@@ -329,8 +329,17 @@ def test_take_back_inspects_and_sends_the_device_to_returned(loan, staff):
     assert loan.state == LoanState.RETURNED and loan.closed_on == today()
     # The lifecycle now forces a new erasure: the borrower's data are on the device.
     assert device.state == "returned" and device.cycle == cycle + 1
+    # The damage stays with the loan (its inspection); the device's history, which
+    # technicians read, says a return note exists there and copies no text.
+    assert inspection.damage == "coque fendue"
     event = DeviceEvent.objects.filter(device=device).first()
-    assert event.action == "take_back" and event.data["damage"] == "coque fendue"
+    assert event.action == "take_back" and event.note == ""
+    assert event.data == {
+        "loan": loan.pk,
+        "complete": True,
+        "accessories": False,
+        "note_on_loan": True,
+    }
     with pytest.raises(services.Refused, match="terminé"):
         services.loan_take_back(loan.pk, staff, complete=True, accessories_returned=True)
 
