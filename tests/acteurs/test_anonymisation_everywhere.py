@@ -160,9 +160,7 @@ def scene(client):
     purchase = _approved(s, mode="purchase")
     s.sold_device = _device(s)
     services.device_allocate(purchase.pk, s.sold_device.pk, s.staff)
-    s.sale = services.sale_create(
-        purchase.pk, s.staff, price=Decimal("50"), payment_method="cash"
-    )
+    s.sale = services.sale_create(purchase.pk, s.staff, price=Decimal("50"), payment_method="cash")
     # A request refused, another cancelled: the reason and the note name her.
     refused = services.request_create(
         s.prescriber,
@@ -197,7 +195,7 @@ def scene(client):
         actor=s.facilitator,
         household_id=s.household.pk,
         moment="after",
-        levels={code: 2 for code in ("1", "2", "3", "4", "5")},
+        levels=dict.fromkeys(("1", "2", "3", "4", "5"), 2),
         session_id=s.session.pk,
     )
     # An operator deletes a stale enrolment in the admin: the admin's log keeps its str().
@@ -317,9 +315,7 @@ def test_after_anonymisation_no_copy_of_the_name_or_phone_is_left(scene, client,
 
     if how == "erased_on_request":
         client.force_login(s.prescriber)
-        response = client.post(
-            reverse("household_erase", args=[s.household.pk]), {"confirm": "on"}
-        )
+        response = client.post(reverse("household_erase", args=[s.household.pk]), {"confirm": "on"})
         assert response.status_code == 302
     else:
         Household.objects.filter(pk=s.household.pk).update(

@@ -159,3 +159,62 @@ def test_history_notes_are_erased_through_the_audited_redaction(
         "transferred",
         staff,
     )
+
+
+def test_an_anonymised_household_is_final_for_every_service_of_the_loan_scheme(
+    household, make_request, ready_device, prescriber, staff, refurbisher, eligibility
+):
+    """Anonymised after a restore (the replay erases whatever is open): nothing more is
+    written about the household — request, eligibility, approval, allocation, handover,
+    follow-up, renewal — each refused with the code ``household_anonymised``; the device it
+    holds can still come back and its requests be closed."""
+    from acteurs.models import AnonymisationReason
+
+    draft = make_request(state="draft")
+    submitted = make_request(state="submitted")
+    to_lend = make_request(state="approved")
+    services.device_allocate(to_lend.pk, ready_device().pk, staff)
+    to_sell = make_request(state="approved", mode="purchase")
+    services.device_allocate(to_sell.pk, ready_device().pk, staff)
+    loan = LoanFactory(request=make_request(state="fulfilled"))
+    bare = make_request(state="approved")
+    assert personal_data.household_anonymise_again(
+        household.pk, reason=AnonymisationReason.REQUEST, at=timezone.now()
+    )
+
+    from prets.models import EligibilityCriterion
+
+    refused = [
+        lambda: services.request_create(
+            prescriber,
+            household=household,
+            refurbisher=refurbisher,
+            device_kind="laptop",
+            purpose="school",
+            mode="loan",
+        ),
+        lambda: services.eligibility_check_record(
+            household.pk,
+            prescriber,
+            criterion=EligibilityCriterion.objects.get(code="rsa"),
+            proof_kind="notification de droits",
+        ),
+        lambda: services.request_consent(draft.pk, prescriber),
+        lambda: services.request_submit(submitted.pk, prescriber),
+        lambda: services.request_approve(submitted.pk, staff),
+        lambda: services.device_allocate(bare.pk, ready_device().pk, staff),
+        lambda: services.loan_start(to_lend.pk, staff),
+        lambda: services.sale_create(to_sell.pk, staff, price=Decimal("10"), payment_method="cash"),
+        lambda: services.loan_follow_up(loan.pk, staff, kind="call", note="appel"),
+        lambda: services.loan_renew(loan.pk, staff, due_on=loan.due_on + dt.timedelta(days=30)),
+    ]
+    for attempt in refused:
+        with pytest.raises(Refused) as error:
+            attempt()
+        assert error.value.code == "household_anonymised"
+    # What ends things is still possible: the device comes back, the requests close.
+    services.loan_take_back(loan.pk, staff, complete=True, accessories_returned=True)
+    services.request_cancel(submitted.pk, prescriber)
+    services.allocation_release(to_lend.pk, staff)
+    household.refresh_from_db()
+    assert household.name == "Foyer anonymisé"
