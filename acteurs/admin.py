@@ -3,8 +3,8 @@
 Least privilege: the coordination manages organisations, users and roles here without being a
 superuser (its permissions come from its role: acteurs.auth_backends). Households are shown
 only to the admins of their own organisation, read-only and without a delete page (a household
-is erased through the erase service, on its file); an operator (superuser) may open them, and
-every such read is recorded (acteurs.access_log) for the organisation's admins to see.
+is erased through the erase service, on its file); an operator (superuser) may open them.
+Every read is recorded (acteurs.access_log) for the organisation's admins to see.
 """
 
 from django import forms
@@ -13,7 +13,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
-from .access_log import record_personal_data_access, should_record
+from . import access_log
 from .models import (
     Commune,
     Departement,
@@ -28,7 +28,8 @@ from .permissions import organisations_with_role
 
 
 class HouseholdAccessRecordingMixin:
-    """Records each household an operator sees on a list or a change page of this admin.
+    """Records the households a person sees on a list or a change page of this admin
+    (acteurs.access_log: every person, operators one row per household listed).
 
     ``household_path`` leads from the admin's object to its household (``None`` for the
     household itself)."""
@@ -43,30 +44,24 @@ class HouseholdAccessRecordingMixin:
         response = super().changelist_view(request, extra_context)
         context = getattr(response, "context_data", None) or {}
         changelist = context.get("cl")
-        if changelist is not None and should_record(request.user):
-            households = [self._household_of(obj) for obj in changelist.result_list]
-            record_personal_data_access(
-                user=request.user,
-                households=[h for h in households if h is not None],
-                action="list",
+        if changelist is not None:
+            access_log.record_list(
+                request,
+                [self._household_of(obj) for obj in changelist.result_list],
                 what=f"{self.access_label} : {self.model._meta.verbose_name_plural}",
-                page=request.get_full_path(),
             )
         return response
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)
         obj = (getattr(response, "context_data", None) or {}).get("original")
-        if obj is not None and should_record(request.user):
-            household = self._household_of(obj)
-            if household is not None:
-                record_personal_data_access(
-                    user=request.user,
-                    households=[household],
-                    action="view",
-                    what=f"{self.access_label} : {self.model._meta.verbose_name}",
-                    page=request.get_full_path(),
-                )
+        household = self._household_of(obj) if obj is not None else None
+        if household is not None:
+            access_log.record_access(
+                request,
+                household,
+                what=f"{self.access_label} : {self.model._meta.verbose_name}",
+            )
         return response
 
 
@@ -271,4 +266,4 @@ class HouseholdAdmin(HouseholdAccessRecordingMixin, admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
-        return False  # erasure goes through the erase service (prets), which keeps the rules
+        return False  # erasure goes through acteurs.personal_data, which keeps the rules

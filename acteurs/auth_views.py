@@ -1,6 +1,6 @@
 """Login, lockout, password reset (throttled), the second factor (verify, set up, recovery
-codes) and the organisation admins' page of personal-data accesses. Thin: the rules live in
-acteurs.second_factor, acteurs.lockout and acteurs.throttling."""
+codes). Thin: the rules live in acteurs.second_factor, acteurs.lockout and
+acteurs.throttling. (The page of personal-data accesses is in acteurs.privacy_views.)"""
 
 import hashlib
 
@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -259,15 +258,3 @@ def second_factor_disable(request):
     else:
         messages.success(request, _("Double authentification désactivée."))
     return redirect("account_security")
-
-
-# --- the organisation admins' record of personal-data accesses --------------------------------
-
-
-@login_required
-def personal_data_accesses(request):
-    if not access_log.admin_organisation_ids(request.user):
-        return render(request, "acteurs/personal_data_accesses.html", {"page": None}, status=403)
-    paginator = Paginator(access_log.accesses_visible_to(request.user), settings.PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
-    return render(request, "acteurs/personal_data_accesses.html", {"page": page, "query": ""})

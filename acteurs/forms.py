@@ -3,7 +3,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import HOUSEHOLD_CATEGORY_FIELDS, Household
+from core.bounds import BoundedDateField
+
+from .models import HOUSEHOLD_CATEGORY_FIELDS, Household, Organisation
 from .selectors import HOUSEHOLD_ORDERINGS
 
 
@@ -68,3 +70,42 @@ class HouseholdSearchForm(forms.Form):
 
     # The parameters of the list's filters and sort, in the order they are remembered.
     NAMES = ("q", "tri")
+
+
+class EraseForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_(
+            "Je confirme que la personne a demandé l'effacement de ses données. Son nom, son "
+            "téléphone, son courriel et les notes la concernant seront effacés définitivement, "
+            "partout où Filière les garde."
+        ),
+        error_messages={"required": _("Cochez la case pour confirmer l'effacement.")},
+    )
+
+
+class AccessFilterForm(forms.Form):
+    """Filters of the page of accesses (a GET form: every value checked, bad ones ignored)."""
+
+    foyer = forms.IntegerField(
+        label=_("Foyer (numéro)"), required=False, min_value=1, max_value=2**63 - 1
+    )
+    personne = forms.CharField(label=_("Personne"), required=False, max_length=100)
+    du = BoundedDateField(
+        label=_("Du"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    au = BoundedDateField(
+        label=_("Au"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self):
+        data = super().clean()
+        since, until = data.get("du"), data.get("au")
+        if since and until and since > until:
+            raise forms.ValidationError(_("La date de début suit la date de fin."))
+        return data
+
+
+class PrivacyContactForm(forms.ModelForm):
+    class Meta:
+        model = Organisation
+        fields = ["street_address", "postcode", "privacy_email", "dpo_contact"]

@@ -160,6 +160,20 @@ class Organisation(models.Model):
     is_donor = models.BooleanField(_("donateur"), default=False)
     is_funder = models.BooleanField(_("financeur"), default=False)
     is_coordinator = models.BooleanField(_("coordination départementale"), default=False)
+    # Printed on the information notice a household is given (acteurs.privacy), with the
+    # postal address above: where to write to see, correct or erase its data, and the
+    # organisation's data protection officer.
+    privacy_email = models.EmailField(
+        _("courriel pour les données personnelles"),
+        blank=True,
+        help_text=_("Où un foyer écrit pour consulter, corriger ou effacer ses données."),
+    )
+    dpo_contact = models.CharField(
+        _("délégué à la protection des données"),
+        max_length=300,
+        blank=True,
+        help_text=_("Nom ou service et courriel du DPO (obligatoire pour un organisme public)."),
+    )
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
 
     class Meta:
@@ -264,7 +278,9 @@ class Household(models.Model):
     A household belongs to one organisation (the one that follows it, usually a prescriber);
     no one outside that organisation sees it, except a workshop's team, which sees the name of
     the households enrolled in its sessions. Personal fields are anonymised two years after
-    ``last_contact_at`` (a scheduled command, with the loans).
+    ``last_contact_at`` (a scheduled command), or on request: ``acteurs.personal_data``, which
+    reaches every copy the apps above declare in its registry. Once anonymised
+    (``HouseholdAnonymisation``), a household is final: every service refuses it.
     """
 
     organisation = models.ForeignKey(
@@ -333,6 +349,45 @@ class Household(models.Model):
             if getattr(self, name)
         ]
 
+    @property
+    def is_anonymised(self) -> bool:
+        """Reads the reverse one-to-one: select_related("anonymisation") saves the query."""
+        return hasattr(self, "anonymisation")
+
+
+class AnonymisationReason(models.TextChoices):
+    RETENTION = "retention", _("délai de conservation écoulé")
+    REQUEST = "request", _("demande de la personne")
+
+
+class HouseholdAnonymisation(models.Model):
+    """A household whose personal data were erased: when, why, by whom (no personal data
+    here). The household row stays for anonymous statistics and the accounting records.
+    ``exploitation`` appends each one to a journal outside the database, replayed after a
+    restore (``acteurs.personal_data.household_anonymise_again``)."""
+
+    household = models.OneToOneField(
+        Household, on_delete=models.PROTECT, related_name="anonymisation", verbose_name=_("foyer")
+    )
+    reason = models.CharField(_("motif"), max_length=20, choices=AnonymisationReason.choices)
+    at = models.DateTimeField(_("le"), default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("par"),
+    )
+
+    class Meta:
+        verbose_name = _("anonymisation")
+        verbose_name_plural = _("anonymisations")
+        ordering = ["-id"]
+
+    def __str__(self):
+        return f"{self.household_id} {self.at:%d/%m/%Y}"
+
 
 class SavedListFilters(models.Model):
     """The filters and sort a user last chose on a list (its query string, cursor aside),
@@ -363,11 +418,14 @@ class SavedListFilters(models.Model):
 class PersonalDataAccess(models.Model):
     """Someone read a household's personal data: who, when, what, from which page.
 
-    Shown to the admins of the household's organisation (``acteurs.access_log``). Recorded for
-    every access by an operator (a superuser: they are not members of the organisation, so
-    the organisation must be able to see what they looked at); the log is named and shaped to
-    hold every person's reads later. No personal data of the household is copied here: the
-    household is a link, and the user's name is kept as it was (the account may go).
+    Written by ``acteurs.access_log`` for every person — members and operators — who opens or
+    exports a household's file, request or loan (one row, ``household`` set), or a list page
+    showing households (one row per organisation whose households the page showed, with
+    ``households_shown``; an operator's list gets one row per household). Shown to the admins
+    of the household's organisation, kept ``ACCESS_LOG_RETENTION_DAYS`` (one year), then purged.
+    No personal data of the household is copied here: the household is a link, the page is a
+    path without its query string (a search may hold a name), and the user's name is kept as
+    it was (the account may go).
     """
 
     class Action(models.TextChoices):
@@ -405,6 +463,7 @@ class PersonalDataAccess(models.Model):
     action = models.CharField(_("action"), max_length=10, choices=Action.choices)
     what = models.CharField(_("quoi"), max_length=200)
     page = models.CharField(_("page"), max_length=500)
+    households_shown = models.PositiveIntegerField(_("foyers affichés"), default=1)
 
     class Meta:
         verbose_name = _("accès à des données personnelles")
@@ -412,6 +471,8 @@ class PersonalDataAccess(models.Model):
         ordering = ["-accessed_at", "-id"]
         indexes = [
             models.Index(fields=["organisation", "-accessed_at"], name="pd_access_org_recent"),
+            models.Index(fields=["household", "-accessed_at"], name="pd_access_household"),
+            models.Index(fields=["accessed_at"], name="pd_access_at"),
         ]
 
     def __str__(self):

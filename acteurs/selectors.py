@@ -31,7 +31,9 @@ HOUSEHOLD_ORDERINGS = {
 def household_list(
     user, *, q: str = "", organisation_id: int | None = None, order: str = "nom"
 ) -> QuerySet[Household]:
-    queryset = households_visible_to(user).select_related("commune", "organisation")
+    queryset = households_visible_to(user).select_related(
+        "commune", "organisation", "anonymisation"
+    )
     if q:
         queryset = queryset.filter(name__icontains=q.strip())
     if organisation_id:
@@ -45,7 +47,7 @@ def household_for(user, pk: int) -> Household:
     try:
         return (
             households_visible_to(user)
-            .select_related("commune", "organisation", "consent_recorded_by")
+            .select_related("commune", "organisation", "consent_recorded_by", "anonymisation")
             .get(pk=pk)
         )
     except Household.DoesNotExist:

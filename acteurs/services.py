@@ -17,10 +17,13 @@ from .models import (
     Departement,
     Epci,
     Household,
+    Organisation,
+    Role,
     SavedListFilters,
     to_name_key,
 )
 from .permissions import HOUSEHOLD_ROLES, has_role
+from .personal_data import require_not_anonymised
 
 TERRITORIES_DIR = Path(__file__).resolve().parent / "data" / "territoires"
 BATCH_SIZE = 2000
@@ -199,6 +202,8 @@ def household_update(household_id: int, *, actor, **fields) -> Household:
             raise NotFound(_("Ce foyer n'existe pas.")) from None
         if not has_role(actor, household.organisation_id, HOUSEHOLD_ROLES):
             raise NotFound(_("Ce foyer n'existe pas."))
+        # Anonymised is final: its name cannot be typed back (acteurs.personal_data).
+        require_not_anonymised(household.pk)
         for name, value in fields.items():
             setattr(household, name, value)
         household.last_contact_at = timezone.now()
@@ -235,3 +240,25 @@ def list_filters_remember(user, list_name: str, query: str, *, saved: str | None
 
 def list_filters_forget(user, list_name: str) -> None:
     SavedListFilters.objects.filter(user=user, list_name=list_name).delete()
+
+
+# --- the organisation's data-protection contacts ------------------------------------------------
+
+PRIVACY_CONTACT_FIELDS = ("street_address", "postcode", "privacy_email", "dpo_contact")
+
+
+def organisation_privacy_contact_update(organisation_id: int, *, actor, **fields) -> Organisation:
+    """The contacts printed on the organisation's information notice (its admins set them)."""
+    unknown = set(fields) - set(PRIVACY_CONTACT_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown contact fields: {sorted(unknown)}")
+    with transaction.atomic():
+        organisation = Organisation.objects.select_for_update().filter(pk=organisation_id).first()
+        if organisation is None or not has_role(actor, organisation_id, {Role.ADMIN}):
+            raise NotFound(_("Cette organisation n'existe pas."))
+        for name, value in fields.items():
+            setattr(organisation, name, (value or "").strip())
+        others = [f.name for f in Organisation._meta.fields if f.name not in fields]
+        organisation.full_clean(exclude=others, validate_unique=False, validate_constraints=False)
+        organisation.save(update_fields=list(fields))
+        return organisation

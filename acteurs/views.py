@@ -13,8 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from . import household_columns, selectors, services
-from .access_log import record_personal_data_access, should_record
+from . import access_log, household_columns, personal_data, selectors, services
 from .consent import CURRENT_CONSENT_VERSION, consent_text
 from .forms import HouseholdCreateForm, HouseholdForm, HouseholdSearchForm
 from .list_filters import remembered_filters
@@ -43,6 +42,7 @@ def household_list(request):
     households = selectors.household_list(request.user, q=data.get("q", ""), order=order)
     paginator = Paginator(households, settings.PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
+    access_log.record_list(request, page.object_list, what=_("liste des foyers"))
     query = request.GET.copy()
     query.pop("page", None)
     rows = list(page.object_list)
@@ -106,6 +106,8 @@ def household_create(request):
         else:
             messages.success(request, _("Foyer enregistré."))
             return redirect(household)
+    # The wording read to the household, and its organisation's full information notice
+    # (acteurs.privacy), printable, to hand over.
     wordings = [
         (organisation, consent_text(CURRENT_CONSENT_VERSION, organisation.name))
         for organisation in organisations
@@ -121,7 +123,10 @@ def household_create(request):
 @require_http_methods(["GET", "POST"])
 def household_edit(request, pk):
     household = selectors.household_for(request.user, pk)
-    _record_operator_read(request, household, _("modification du foyer"))
+    if household.is_anonymised:
+        messages.error(request, personal_data.anonymised_refusal().message)
+        return redirect(household)
+    access_log.record_access(request, household, what=_("modification du foyer"))
     form = HouseholdForm(
         request.POST or None, instance=household, communes=selectors.communes_for(request.user)
     )
@@ -141,14 +146,3 @@ def household_edit(request, pk):
         "acteurs/household_form.html",
         {"form": form, "household": household, "wordings": []},
     )
-
-
-def _record_operator_read(request, household, what: str) -> None:
-    if should_record(request.user):
-        record_personal_data_access(
-            user=request.user,
-            households=[household],
-            action="view",
-            what=what,
-            page=request.get_full_path(),
-        )

@@ -187,6 +187,7 @@ def enrollable_households(user, session: Session) -> QuerySet[Household]:
     return (
         households_visible_to(user)
         .exclude(pk__in=active)
+        .filter(anonymisation__isnull=True)  # anonymised is final: no enrolment
         .select_related("commune")
         .order_by("name", "id")
     )

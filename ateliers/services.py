@@ -19,6 +19,12 @@ from django.utils.translation import gettext as _
 
 from acteurs.models import Household, Membership
 from acteurs.permissions import HOUSEHOLD_ROLES, has_role
+from acteurs.personal_data import (
+    anonymised_refusal,
+    household_touch,
+    households_touch,
+    require_not_anonymised,
+)
 from core.errors import Changed, InvalidInput, NotFound, NotPermitted, Refused
 from parc import selectors as parc_selectors
 from parc import services as parc_services
@@ -213,6 +219,7 @@ def enrol(session_id: int, household_id: int, *, actor) -> Enrolment:
         household = Household.objects.filter(pk=household_id).first()
         if household is None or not _can_see_household(actor, household):
             raise NotFound(_("Ce foyer n'existe pas."))
+        require_not_anonymised(household.pk)
         if session.workshop_type.is_repair:
             raise Refused(_("On ne s'inscrit pas à un atelier de réparation : venez avec l'objet."))
         if session.has_ended(now):
@@ -244,7 +251,7 @@ def enrol(session_id: int, household_id: int, *, actor) -> Enrolment:
             # Two people enrolling the same household at the same moment: the database's
             # unique constraint lets one through.
             raise Refused(_already_enrolled(household, None)) from None
-        Household.objects.filter(pk=household.pk).update(last_contact_at=now)
+        household_touch(household.pk, at=now)
         return enrolment
 
 
@@ -382,10 +389,15 @@ def attendance_record(session_id: int, *, actor, marks: dict[int, str]) -> int:
             enrolment.attendance_by = actor
             enrolment.attendance_at = now
             changed.append(enrolment)
+        # An anonymised household's attendance is final too (the sheet may still list it).
+        if Household.objects.filter(
+            pk__in=[e.household_id for e in changed], anonymisation__isnull=False
+        ).exists():
+            raise anonymised_refusal()
         Enrolment.objects.bulk_update(changed, ["attendance", "attendance_by", "attendance_at"])
         present = [e.household_id for e in changed if e.attendance == Attendance.PRESENT]
         if present:
-            Household.objects.filter(pk__in=present).update(last_contact_at=now)
+            households_touch(present, at=now)
         return len(changed)
 
 
@@ -418,6 +430,7 @@ def assessment_record(
     household = Household.objects.filter(pk=household_id).first()
     if household is None:
         raise NotFound(_("Ce foyer n'existe pas."))
+    require_not_anonymised(household.pk)
     session = None
     if session_id is not None:
         session = Session.objects.filter(pk=session_id).first()
@@ -450,7 +463,7 @@ def assessment_record(
             AssessmentLevel(assessment=assessment, domain=domain, level=level)
             for domain, level in sorted(levels.items())
         )
-        Household.objects.filter(pk=household.pk).update(last_contact_at=now)
+        household_touch(household.pk, at=now)
     return assessment
 
 

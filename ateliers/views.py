@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from acteurs import access_log
 from acteurs.selectors import communes_for, household_for, households_visible_to
 from core.bounds import parse_id
 from core.errors import ApplicationError
@@ -176,6 +177,9 @@ def session_detail(request, pk):
     session = selectors.session_for(request.user, pk)
     team = is_team(request.user, session.organisation_id)
     enrolments = selectors.session_enrolments(session, request.user)
+    access_log.record_list(
+        request, [e.household for e in enrolments], what=_("inscrits d'une séance")
+    )
     now = timezone.now()
     households = selectors.enrollable_households(request.user, session)
     can_enrol = not session.workshop_type.is_repair and not session.has_ended(now)
@@ -258,6 +262,9 @@ def attendance(request, pk):
     enrolments = [
         e for e in selectors.session_enrolments(session, request.user) if e.status == "confirmed"
     ]
+    access_log.record_list(
+        request, [e.household for e in enrolments], what=_("présences d'une séance")
+    )
     form = AttendanceForm(request.POST or None, enrolments=enrolments)
     if request.method == "POST" and form.is_valid():
         recorded = attempt(
@@ -279,6 +286,9 @@ def attendance_sheet(request, pk):
     enrolments = [
         e for e in selectors.session_enrolments(session, request.user) if e.status == "confirmed"
     ]
+    access_log.record_list(
+        request, [e.household for e in enrolments], what=_("feuille d'émargement (PDF)")
+    )
     pdf = render_pdf(
         "ateliers/attendance_sheet.html",
         {
@@ -312,6 +322,7 @@ def assessment_create(request, pk, household_pk):
     if enrolment is None:
         messages.error(request, _("Cette personne n'est pas inscrite à cette séance."))
         return redirect("ateliers:session", pk=session.pk)
+    access_log.record_access(request, enrolment.household, what=_("évaluation d'autonomie"))
     form = AssessmentForm(request.POST or None)
     if (
         request.method == "POST"
@@ -340,6 +351,7 @@ def assessment_create(request, pk, household_pk):
 def household_workshops(request, pk):
     """A household's workshops: enrolments, attendance, assessments and progress."""
     household = household_for(request.user, pk)
+    access_log.record_access(request, household, what=_("ateliers du foyer"))
     return _render(
         request,
         "ateliers/household.html",

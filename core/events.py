@@ -60,6 +60,27 @@ class AppendOnlyQuerySet(models.QuerySet):
         return rows
 
 
+class WithoutKeys(models.Func):
+    """``data`` without some of its keys, computed by the database (for ``redact``: erase the
+    free text a JSON column holds and keep its facts). PostgreSQL's jsonb ``-`` operator,
+    SQLite's ``json_remove``."""
+
+    output_field = models.JSONField()
+
+    def __init__(self, field: str, *keys: str):
+        if not keys or not all(key.isidentifier() for key in keys):
+            raise ValueError("WithoutKeys needs plain key names.")
+        self.keys = keys
+        super().__init__(models.F(field))
+
+    def as_sql(self, compiler, connection, **extra):
+        column, params = compiler.compile(self.source_expressions[0])
+        if connection.vendor == "postgresql":
+            return f"({column} - %s::text[])", [*params, list(self.keys)]
+        paths = ", ".join(["%s"] * len(self.keys))
+        return f"json_remove({column}, {paths})", [*params, *(f"$.{key}" for key in self.keys)]
+
+
 class Event(models.Model):
     """What every history row holds. Subclasses add the foreign key to their subject and an
     ``Action`` TextChoices with the French labels of their actions."""

@@ -365,30 +365,64 @@ def device_sell(
 
 
 def device_take_back(
-    device_id: int, actor, *, loan_id: int, note: str = "", inspection: dict | None = None
+    device_id: int,
+    actor,
+    *,
+    loan_id: int,
+    complete: bool = True,
+    accessories_returned: bool = True,
+    note_on_loan: bool = False,
 ) -> DeviceEvent:
-    """Back from a loan: the borrower's data is on it, it starts a new cycle (to be erased)."""
+    """Back from a loan: the borrower's data is on it, it starts a new cycle (to be erased).
+
+    No free text: what the desk noted about the return (a household's words, its name) stays
+    with the loan; the history records only that a note exists there (``note_on_loan``)."""
     return _run(
         device_id,
         "take_back",
         actor,
         expected_state=State.ON_LOAN,
-        note=note,
-        data={"loan": loan_id, **(inspection or {})},
+        data={
+            "loan": loan_id,
+            "complete": bool(complete),
+            "accessories": bool(accessories_returned),
+            **({"note_on_loan": True} if note_on_loan else {}),
+        },
     )
 
 
 def device_transfer_to_borrower(
-    device_id: int, actor, *, loan_id: int, note: str = ""
+    device_id: int, actor, *, loan_id: int, note_on_loan: bool = False
 ) -> DeviceEvent:
-    """The household keeps the device it borrowed."""
+    """The household keeps the device it borrowed (a note, if any, stays with the loan)."""
     return _run(
         device_id,
         "transfer_to_borrower",
         actor,
         expected_state=State.ON_LOAN,
-        note=note,
-        data={"loan": loan_id},
+        data={"loan": loan_id, **({"note_on_loan": True} if note_on_loan else {})},
+    )
+
+
+def device_history_redact(
+    *,
+    loan_ids: list[int],
+    request_ids: list[int],
+    device_ids: list[int],
+    strings: list[str],
+    reason: str,
+    actor=None,
+) -> int:
+    """Erase a household's words from the history of the devices it borrowed or bought: the
+    one audited redaction of the append-only log (``core.events``), for its anonymisation.
+    See ``parc.events.household_texts_redacted``."""
+    return events.household_texts_redacted(
+        loan_ids=loan_ids,
+        request_ids=request_ids,
+        device_ids=device_ids,
+        strings=strings,
+        reason=reason,
+        actor=actor,
     )
 
 

@@ -20,7 +20,7 @@ from core.views import attempt, refusal_message
 from dons import selectors as dons_selectors
 from dons.models import Donation
 
-from . import register_selectors, selectors, services
+from . import history, register_selectors, selectors, services
 from .evidence import selectors as evidence_selectors
 from .extensions import device_page_links
 from .forms import (
@@ -170,7 +170,7 @@ def device_detail(request, code):
         "parc/device_detail.html",
         {
             "device": device,
-            "events": selectors.device_history(device),
+            "events": history.attach_links(request.user, selectors.device_history(device)),
             "evidence": evidence_selectors.evidence_for_device(device),
             "transitions": selectors.transitions_for(device, request.user),
             "move_form": move_form,

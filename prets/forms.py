@@ -210,16 +210,6 @@ class EndLoanForm(forms.Form):
     note = forms.CharField(label=_("Circonstances ou note"), required=False, max_length=300)
 
 
-class EraseForm(forms.Form):
-    confirm = forms.BooleanField(
-        label=_(
-            "Je confirme que la personne a demandé l'effacement de ses données. Son nom, son "
-            "téléphone, son courriel et les notes la concernant seront effacés définitivement."
-        ),
-        error_messages={"required": _("Cochez la case pour confirmer l'effacement.")},
-    )
-
-
 class StateFilterForm(forms.Form):
     etat = forms.ChoiceField(
         label=_("État"), choices=[("", _("tous")), *RequestState.choices], required=False

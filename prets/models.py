@@ -1,5 +1,7 @@
 """The loan scheme: eligibility, requests from social workers, allocation of a device,
-loans and their follow-up, sales at a solidarity price, and the retention of personal data.
+loans and their follow-up, sales at a solidarity price. What of it is a household's personal
+data, and how it is exported and anonymised, is declared to ``acteurs.personal_data`` by
+``prets.personal_data`` (registered in ``PretsConfig.ready``).
 
 Requests and loans are ``core.statemachine.StatefulModel``s: a state is saved only with its
 event row (``RequestEvent``, ``LoanEvent``: append-only ``core.events.Event``s). Transitions
@@ -687,6 +689,10 @@ class ReturnInspection(models.Model):
     complete = models.BooleanField(_("appareil complet"))
     accessories_returned = models.BooleanField(_("accessoires rendus (chargeur, housse…)"))
     damage = models.CharField(_("dégâts constatés"), max_length=300, blank=True)
+    # The desk's note about the return. It stays here, with the loan (seen by those who may
+    # see the loan), and never goes into the device's history, which technicians read: the
+    # history says « note de retour » and links here (``prets.apps``' history link).
+    note = models.CharField(_("note de retour"), max_length=300, blank=True)
     inspected_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("par")
     )
@@ -828,38 +834,3 @@ class Sale(models.Model):
     @property
     def is_gift(self) -> bool:
         return self.price == 0
-
-
-# --- personal data --------------------------------------------------------------------------
-
-
-class AnonymisationReason(models.TextChoices):
-    RETENTION = "retention", _("délai de conservation écoulé")
-    REQUEST = "request", _("demande de la personne")
-
-
-class HouseholdAnonymisation(models.Model):
-    """A household whose personal fields were erased: when, why, by whom (no personal data
-    here). The household row stays for anonymous statistics and the accounting records."""
-
-    household = models.OneToOneField(
-        Household, on_delete=models.PROTECT, related_name="anonymisation", verbose_name=_("foyer")
-    )
-    reason = models.CharField(_("motif"), max_length=20, choices=AnonymisationReason.choices)
-    at = models.DateTimeField(_("le"), default=timezone.now)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("par"),
-    )
-
-    class Meta:
-        verbose_name = _("anonymisation")
-        verbose_name_plural = _("anonymisations")
-        ordering = ["-id"]
-
-    def __str__(self):
-        return f"{self.household_id} {self.at:%d/%m/%Y}"

@@ -192,7 +192,7 @@ def sale_for(user, pk: int) -> Sale:
     queryset = Sale.objects.filter(
         Q(request__prescriber_org_id__in=prescribing_organisation_ids(user))
         | Q(organisation_id__in=desk_organisation_ids(user))
-    ).select_related("device", "organisation__commune", "request", "sold_by")
+    ).select_related("device", "organisation__commune", "request", "sold_by", "household")
     try:
         return queryset.get(pk=pk)
     except Sale.DoesNotExist:

@@ -1,5 +1,7 @@
 """Scheduled jobs (Celery beat: CELERY_BEAT_SCHEDULE in config/settings/base.py). Each calls
-the same service as its management command, so cron works too."""
+the same service as its management command, so cron works too. The anonymisation of
+households is acteurs' (``acteurs.anonymise_households``), which runs prets' purge of old
+buyers' names with it."""
 
 from celery import shared_task
 
@@ -14,11 +16,3 @@ def send_loan_reminders() -> dict:
 @shared_task(name="prets.expire_requests")
 def expire_requests() -> int:
     return services.expire_stale_requests()
-
-
-@shared_task(name="prets.anonymise_households")
-def anonymise_households() -> dict:
-    return {
-        "households": services.anonymise_inactive_households(),
-        "sales": services.purge_old_buyer_names(),
-    }

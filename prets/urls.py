@@ -24,10 +24,8 @@ urlpatterns = [
     path("prets/<int:pk>/<slug:action>/", views.loan_action, name="loan_action"),
     # Sales
     path("ventes/<int:pk>/recu.pdf", views.sale_receipt, name="receipt"),
-    # A household's file: eligibility, requests, loans, export and erasure
+    # A household's file: eligibility, requests, loans (its export and erasure are acteurs')
     path("dossiers/<int:pk>/", views.household_file, name="household"),
     path("dossiers/<int:pk>/eligibilite/", views.eligibility_add, name="eligibility_add"),
     path("dossiers/<int:pk>/demande/", views.request_create, name="request_create"),
-    path("dossiers/<int:pk>/export.json", views.household_export, name="household_export"),
-    path("dossiers/<int:pk>/effacer/", views.household_erase, name="household_erase"),
 ]

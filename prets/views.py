@@ -13,9 +13,10 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from acteurs import access_log
 from core.views import attempt
 from documents.rendering import render_pdf
-from documents.responses import json_response, pdf_response
+from documents.responses import pdf_response
 from parc.codes import MistypedCode, NotACode, normalize_code
 
 from . import pricing, selectors, services
@@ -24,7 +25,6 @@ from .forms import (
     DayForm,
     EligibilityCheckForm,
     EndLoanForm,
-    EraseForm,
     FollowUpForm,
     LoanStartForm,
     NoteForm,
@@ -85,10 +85,12 @@ def request_list(request):
     form = StateFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
     queryset = selectors.request_list(request.user, state=data.get("etat", ""), q=data.get("q", ""))
+    page = _page(request, queryset)
+    access_log.record_list(request, [r.household for r in page], what=_("liste des demandes"))
     return render(
         request,
         "prets/request_list.html",
-        {"form": form, "page": _page(request, queryset), "query": _query_without_page(request)},
+        {"form": form, "page": page, "query": _query_without_page(request)},
     )
 
 
@@ -106,6 +108,7 @@ def request_queue(request):
     if state not in (RequestState.SUBMITTED, RequestState.APPROVED):
         state = RequestState.SUBMITTED
     page = _page(request, selectors.request_queue(request.user, state=state))
+    access_log.record_list(request, [r.household for r in page], what=_("demandes reçues"))
     return render(
         request,
         "prets/queue.html",
@@ -121,6 +124,11 @@ def request_queue(request):
 @login_required
 def request_detail(request, pk):
     device_request = selectors.request_for(request.user, pk)
+    access_log.record_access(
+        request,
+        device_request.household,
+        what=_("demande n° %(n)s") % {"n": device_request.pk},
+    )
     follows = can_follow_request(request.user, device_request)
     works = can_work_request(request.user, device_request)
     allocation = selectors.active_allocation(device_request)
@@ -154,7 +162,7 @@ def request_detail(request, pk):
 @require_http_methods(["GET", "POST"])
 def request_create(request, pk):
     household = selectors.household_for_prescriber(request.user, pk)
-    if hasattr(household, "anonymisation"):
+    if household.is_anonymised:
         raise Http404
     checks = selectors.valid_eligibility_checks(household.pk)
     form = RequestForm(request.POST or None, refurbishers=selectors.refurbishers(), checks=checks)
@@ -407,6 +415,7 @@ def loan_list(request):
     if current not in dict(LOAN_FILTERS):
         current = "open"
     page = _page(request, selectors.loan_list(request.user, filter=current))
+    access_log.record_list(request, [loan.household for loan in page], what=_("liste des prêts"))
     return render(
         request,
         "prets/loan_list.html",
@@ -423,6 +432,7 @@ def loan_list(request):
 @login_required
 def loan_detail(request, pk):
     loan = selectors.loan_for(request.user, pk)
+    access_log.record_access(request, loan.household, what=_("prêt n° %(n)s") % {"n": loan.pk})
     works = is_desk_for(request.user, loan.organisation_id)
     is_open = loan.state == LoanState.OPEN
     return render(
@@ -549,6 +559,12 @@ def loan_date(request, pk, action):
 @login_required
 def loan_agreement(request, pk):
     loan = selectors.loan_for(request.user, pk)
+    access_log.record_access(
+        request,
+        loan.household,
+        what=_("convention du prêt n° %(n)s (PDF)") % {"n": loan.pk},
+        action="export",
+    )
     policy = services.policy_for(loan.organisation_id)
     pdf = render_pdf(
         "prets/pdf/convention.html",
@@ -564,6 +580,12 @@ def loan_agreement(request, pk):
 @login_required
 def sale_receipt(request, pk):
     sale = selectors.sale_for(request.user, pk)
+    access_log.record_access(
+        request,
+        sale.household,
+        what=_("reçu n° %(n)s (PDF)") % {"n": sale.receipt_number},
+        action="export",
+    )
     pdf = render_pdf("prets/pdf/receipt.html", {"sale": sale})
     return pdf_response(pdf, f"recu-{sale.receipt_number}.pdf", inline=True)
 
@@ -574,6 +596,7 @@ def sale_receipt(request, pk):
 @login_required
 def household_file(request, pk):
     household = selectors.household_file(request.user, pk)
+    access_log.record_access(request, household, what=_("dossier équipement"))
     prescribes = is_prescriber_for(request.user, household.organisation_id)
     return render(
         request,
@@ -581,7 +604,7 @@ def household_file(request, pk):
         {
             "household": household,
             "prescribes": prescribes,
-            "anonymised": hasattr(household, "anonymisation"),
+            "anonymised": household.is_anonymised,
             "checks": selectors.eligibility_checks(household) if prescribes else [],
             "requests": selectors.household_requests(request.user, household),
             "loans": selectors.household_loans(request.user, household),
@@ -619,45 +642,4 @@ def eligibility_add(request, pk):
             "Notez le critère et le type de justificatif vu. Ne conservez ni copie ni montant "
             "de ressources."
         ),
-    )
-
-
-@login_required
-def household_export(request, pk):
-    household = selectors.household_for_prescriber(request.user, pk)
-    exported = attempt(request, services.household_export, household.pk, request.user)
-    if not exported:
-        return redirect("prets:household", pk=household.pk)
-    return json_response(exported.value, f"foyer-{household.pk}.json")
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def household_erase(request, pk):
-    household = selectors.household_for_prescriber(request.user, pk)
-    form = EraseForm(request.POST or None)
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and attempt(
-            request,
-            services.household_erase,
-            household.pk,
-            request.user,
-            success=_("Les données personnelles du foyer ont été effacées."),
-        )
-    ):
-        return redirect("prets:household", pk=household.pk)
-    return _form_page(
-        request,
-        form,
-        title=_("Effacer les données du foyer"),
-        submit=_("Effacer définitivement"),
-        back_url=reverse("prets:household", args=[household.pk]),
-        back_label=household.name,
-        intro=_(
-            "Les reçus de vente restent conservés dix ans (obligation comptable) ; les "
-            "statistiques anonymes aussi."
-        ),
-        danger=True,
     )

@@ -248,8 +248,15 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 24 * 60 * 60,
     },
     "prets-expire-requests": {"task": "prets.expire_requests", "schedule": 24 * 60 * 60},
-    "prets-anonymise-households": {
-        "task": "prets.anonymise_households",
+    # Personal data (acteurs.personal_data, acteurs.access_log): households without contact
+    # are anonymised with every copy the apps declared, old sales lose their buyer's name;
+    # access records older than a year go.
+    "acteurs-anonymise-households": {
+        "task": "acteurs.anonymise_households",
+        "schedule": 24 * 60 * 60,
+    },
+    "acteurs-purge-access-log": {
+        "task": "acteurs.purge_access_log",
         "schedule": 24 * 60 * 60,
     },
     # Beat's sign of life for /ready/ (exploitation/heartbeat.py).
@@ -372,9 +379,16 @@ API_WEBHOOK_ALLOW_HTTP = env.bool("API_WEBHOOK_ALLOW_HTTP", default=False)
 # Lists are paginated at this size.
 PAGE_SIZE = 25
 
-# Loan scheme (prets): a request left without follow-up expires after this many days; a
-# household's personal data are anonymised this long after the last contact (RGPD, CNIL
-# référentiel for the social sector: two years); sales are accounting records (ten years).
+# Personal data (acteurs.personal_data): a household's personal data are anonymised this long
+# after the last contact (RGPD, CNIL référentiel for the social sector: two years; the older
+# variable PRETS_ANONYMISE_AFTER_DAYS is still read); the record of who read a household's
+# data is kept one year (acteurs.access_log).
+HOUSEHOLD_RETENTION_DAYS = env.int(
+    "HOUSEHOLD_RETENTION_DAYS", default=env.int("PRETS_ANONYMISE_AFTER_DAYS", default=730)
+)
+ACCESS_LOG_RETENTION_DAYS = env.int("ACCESS_LOG_RETENTION_DAYS", default=365)
+
+# Loan scheme (prets): a request left without follow-up expires after this many days; sales
+# are accounting records (ten years, then the buyer's name goes).
 PRETS_REQUEST_EXPIRY_DAYS = env.int("PRETS_REQUEST_EXPIRY_DAYS", default=60)
-PRETS_ANONYMISE_AFTER_DAYS = env.int("PRETS_ANONYMISE_AFTER_DAYS", default=730)
 PRETS_SALES_RETENTION_YEARS = 10

@@ -76,6 +76,17 @@ class DeviceEvent(Event):
         return ""
 
     @property
+    def kept_elsewhere(self) -> str:
+        """What the history says instead of a note that stays with the loan (a household's
+        words are not copied here: technicians read this history)."""
+        data = self.data or {}
+        if not data.get("note_on_loan"):
+            return ""
+        if self.action == self.Action.TAKE_BACK:
+            return _("Note de retour, conservée avec le prêt n° %(n)s") % {"n": data.get("loan")}
+        return _("Note conservée avec le prêt n° %(n)s") % {"n": data.get("loan")}
+
+    @property
     def detail(self) -> str:
         if self.changes_state:
             return ""

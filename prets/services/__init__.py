@@ -9,7 +9,9 @@ here, so views, admin, commands and tests import ``prets.services`` whatever mod
 - ``loans``: the loan from handover to return, transfer or loss;
 - ``reminders``: loan reminders;
 - ``sales``: prices and solidarity sales;
-- ``personal_data``: households' export, erasure and anonymisation, old buyers' names.
+- ``personal_data``: what the loan scheme keeps about a household, declared to
+  ``acteurs.personal_data`` (which exports, erases and anonymises it), and the purge of old
+  buyers' names.
 
 Each use case opens a transaction, locks the request or loan row, checks who acts, checks the
 conditions, runs the transition through its machine (``prets.transitions``: the row saved with
@@ -33,14 +35,7 @@ from .loans import (
     loan_take_back,
     loan_transfer,
 )
-from .personal_data import (
-    ANONYMOUS_NAME,
-    anonymise_inactive_households,
-    household_anonymise_again,
-    household_erase,
-    household_export,
-    purge_old_buyer_names,
-)
+from .personal_data import purge_old_buyer_names
 from .reminders import send_due_reminders
 from .requests import (
     expire_stale_requests,
@@ -54,7 +49,6 @@ from .requests import (
 from .sales import PriceInfo, price_info, sale_create
 
 __all__ = [
-    "ANONYMOUS_NAME",
     "Changed",
     "HandoverCheck",
     "NotFound",
@@ -62,14 +56,10 @@ __all__ = [
     "PriceInfo",
     "Refused",
     "allocation_release",
-    "anonymise_inactive_households",
-    "household_anonymise_again",
     "device_allocate",
     "eligibility_check_record",
     "expire_stale_requests",
     "handover_check",
-    "household_erase",
-    "household_export",
     "loan_agreement_signed",
     "loan_declare_lost",
     "loan_deposit",

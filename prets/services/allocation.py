@@ -8,7 +8,7 @@ from parc.models import Device, State
 
 from .. import events
 from ..models import Allocation, RequestState
-from .base import Changed, Refused
+from .base import Changed, Refused, require_not_anonymised
 from .requests import _active_allocation, _end_allocation, _lock_request, _require_desk
 
 
@@ -19,6 +19,7 @@ def device_allocate(
     with transaction.atomic():
         request = _lock_request(request_id)
         _require_desk(request, actor)
+        require_not_anonymised(request.household_id)
         if request.state != RequestState.APPROVED:
             raise Refused(
                 _("Seule une demande acceptée reçoit un appareil : celle-ci est « %(s)s ».")

@@ -1,15 +1,15 @@
 """What every use case of the loan scheme shares: its refusals (the kernel's, ``message`` in
-French, safe to show), today's date, and the touch that restarts a household's retention
-delay."""
+French, safe to show), today's date, the touch that restarts a household's retention delay
+and the refusal of an anonymised household (both acteurs')."""
 
 import datetime as dt
 
 from django.utils import timezone
 
-from acteurs.models import Household
+from acteurs.personal_data import household_touch, require_not_anonymised
 from core.errors import Changed, NotFound, NotPermitted, Refused
 
-__all__ = ["Changed", "NotFound", "NotPermitted", "Refused"]
+__all__ = ["Changed", "NotFound", "NotPermitted", "Refused", "require_not_anonymised"]
 
 
 def _today() -> dt.date:
@@ -18,4 +18,4 @@ def _today() -> dt.date:
 
 def _touch_household(household_id: int) -> None:
     """A contact with the household: the retention delay starts again."""
-    Household.objects.filter(pk=household_id).update(last_contact_at=timezone.now())
+    household_touch(household_id)

@@ -10,7 +10,7 @@ from acteurs.models import Household
 from ..models import EligibilityCheck, EligibilityCriterion
 from ..permissions import is_prescriber_for
 from ..provenance import add_months
-from .base import NotPermitted, Refused, _today, _touch_household
+from .base import NotPermitted, Refused, _today, _touch_household, require_not_anonymised
 
 
 def eligibility_check_record(
@@ -53,6 +53,5 @@ def _household_for_prescriber(household_id: int, actor) -> Household:
     household = Household.objects.filter(pk=household_id).first()
     if household is None or not is_prescriber_for(actor, household.organisation_id):
         raise NotPermitted(_("Ce foyer n'est pas suivi par votre organisation."))
-    if hasattr(household, "anonymisation"):
-        raise Refused(_("Les données de ce foyer ont été effacées."))
+    require_not_anonymised(household.pk)
     return household

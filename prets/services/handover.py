@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from ateliers.selectors import household_attended
 
 from ..models import Allocation, DeviceRequest, HandoverPolicy, RequestState, TrainingRule
-from .base import Refused, _today
+from .base import Refused, _today, require_not_anonymised
 from .requests import _active_allocation, _require_desk, _require_valid_eligibility
 
 
@@ -66,7 +66,9 @@ def handover_check(request: DeviceRequest, day: dt.date | None = None) -> Handov
 
 
 def _handover_ready(request, actor, mode: str) -> Allocation:
+    """What a loan and a sale both need (an anonymised household gets nothing more)."""
     _require_desk(request, actor)
+    require_not_anonymised(request.household_id)
     if request.state != RequestState.APPROVED:
         raise Refused(
             _("La demande doit être acceptée : elle est « %(s)s ».")

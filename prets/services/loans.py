@@ -15,7 +15,14 @@ from .. import events
 from ..models import AllocationStatus, Loan, LoanFollowUp, LoanState, Mode, ReturnInspection
 from ..permissions import can_follow_request, is_desk_for
 from ..transitions import LOAN
-from .base import NotFound, NotPermitted, Refused, _today, _touch_household
+from .base import (
+    NotFound,
+    NotPermitted,
+    Refused,
+    _today,
+    _touch_household,
+    require_not_anonymised,
+)
 from .handover import _handover_ready, handover_check, policy_for
 from .requests import _lock_request, _run_request_transition
 
@@ -106,6 +113,7 @@ def loan_renew(loan_id: int, actor, *, due_on: dt.date, note: str = "") -> Loan:
         loan = _lock_loan(loan_id)
         _require_loan_desk(loan, actor)
         _require_open(loan)
+        require_not_anonymised(loan.household_id)
         if due_on <= loan.due_on:
             raise Refused(
                 _("La nouvelle échéance doit suivre l'échéance actuelle (%(d)s).")
@@ -171,6 +179,7 @@ def loan_follow_up(
         request = loan.request
         if not (can_follow_request(actor, request) or is_desk_for(actor, loan.organisation_id)):
             raise NotPermitted(_("Vous ne suivez pas ce prêt."))
+        require_not_anonymised(loan.household_id)
         if on > _today():
             raise Refused(_("Un suivi se note une fois fait : la date est dans le futur."))
         follow_up = LoanFollowUp.objects.create(loan=loan, kind=kind, on=on, note=note, by=actor)
@@ -196,7 +205,11 @@ def loan_take_back(
     damage: str = "",
     note: str = "",
 ) -> ReturnInspection:
-    """The device comes back: inspection, loan closed, device "returned" (to be erased)."""
+    """The device comes back: inspection, loan closed, device "returned" (to be erased).
+
+    The damage and the note stay on the inspection, with the loan (anonymised with the
+    household); neither the loan's history nor the device's copies them — the device's history,
+    which technicians read, says only that a return note exists."""
     returned_on = returned_on or _today()
     with transaction.atomic():
         loan = _lock_loan(loan_id)
@@ -208,26 +221,35 @@ def loan_take_back(
             complete=complete,
             accessories_returned=accessories_returned,
             damage=damage,
+            note=note,
             inspected_by=actor,
         )
-        data = {"complete": complete, "accessories": accessories_returned, "damage": damage}
-        _close_loan(loan, "take_back", actor, returned_on, note, data)
+        data = {"complete": complete, "accessories": accessories_returned}
+        _close_loan(loan, "take_back", actor, returned_on, "", data)
         parc_services.device_take_back(
-            loan.device_id, actor, loan_id=loan.pk, note=note or damage, inspection=data
+            loan.device_id,
+            actor,
+            loan_id=loan.pk,
+            complete=complete,
+            accessories_returned=accessories_returned,
+            note_on_loan=bool(damage.strip() or note.strip()),
         )
         _touch_household(loan.household_id)
         return inspection
 
 
 def loan_transfer(loan_id: int, actor, *, day: dt.date | None = None, note: str = "") -> Loan:
-    """End of the loan: the household keeps the device."""
+    """End of the loan: the household keeps the device (the note stays in the loan's
+    history)."""
     day = day or _today()
     with transaction.atomic():
         loan = _lock_loan(loan_id)
         _require_loan_desk(loan, actor)
         _require_open(loan)
         _close_loan(loan, "transfer", actor, day, note)
-        parc_services.device_transfer_to_borrower(loan.device_id, actor, loan_id=loan.pk, note=note)
+        parc_services.device_transfer_to_borrower(
+            loan.device_id, actor, loan_id=loan.pk, note_on_loan=bool(note.strip())
+        )
         _touch_household(loan.household_id)
         return loan
 
@@ -241,7 +263,12 @@ def loan_declare_lost(loan_id: int, actor, *, day: dt.date | None = None, note: 
         _require_loan_desk(loan, actor)
         _require_open(loan)
         _close_loan(loan, "declare_lost", actor, day, note)
+        # The circumstances stay in the loan's history; the device's gets a reference.
         parc_services.device_declare_lost(
-            loan.device_id, actor, note=note, expected_state=State.ON_LOAN, loan_id=loan.pk
+            loan.device_id,
+            actor,
+            note=_("Circonstances notées sur le prêt n° %(n)s") % {"n": loan.pk},
+            expected_state=State.ON_LOAN,
+            loan_id=loan.pk,
         )
         return loan

@@ -1,75 +1,71 @@
-"""Households' personal data: the export (right of access), erasure on request, anonymisation
-after two years without contact, and the purge of old buyers' names."""
+"""What the loan scheme keeps about a household, declared to ``acteurs.personal_data``
+(``PretsConfig.ready`` registers ``SOURCE``): its export, its anonymisation (with the devices'
+histories, through parc's audited redaction), why it holds back an erasure (an open loan or
+request), and the purge of old buyers' names. The household's own fields, the erasure and
+anonymisation services and the retention schedule are acteurs'."""
 
 import datetime as dt
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Exists, OuterRef
-from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from acteurs.consent import consent_text
-from acteurs.models import Household
-from ateliers.models import Enrolment
+from acteurs.personal_data import (
+    ANONYMOUS_NAME,
+    Anonymisation,
+    Category,
+    Description,
+    PersonalDataField,
+    PersonalDataSource,
+    day,
+)
+from core.events import WithoutKeys
+from parc import services as parc_services
 
 from ..models import (
     OPEN_REQUEST_STATES,
-    AnonymisationReason,
+    Allocation,
     DeviceRequest,
     EligibilityCheck,
-    HouseholdAnonymisation,
     Loan,
     LoanEvent,
     LoanFollowUp,
     LoanState,
     RequestEvent,
+    ReturnInspection,
     Sale,
 )
 from ..provenance import add_months
-from .base import Refused, _today
-from .eligibility import _household_for_prescriber
-
-ANONYMOUS_NAME = "Foyer anonymisé"
+from .base import _today
 
 
-def household_export(household_id: int, actor) -> dict:
-    """Everything Filière holds about a household (right of access, RGPD art. 15)."""
-    household = _household_for_prescriber(household_id, actor)
+def export(household) -> dict:
+    """The loan scheme's sections of a household's export (right of access)."""
     requests = DeviceRequest.objects.filter(household=household).select_related(
         "refurbisher", "training"
     )
     checks = EligibilityCheck.objects.filter(household=household).select_related("criterion")
     loans = (
         Loan.objects.filter(household=household)
-        .select_related("device", "organisation")
+        .select_related("device", "organisation", "inspection")
         .prefetch_related("follow_ups")
     )
     sales = Sale.objects.filter(household=household).select_related("device", "organisation")
-    enrolments = Enrolment.objects.filter(household=household).select_related(
-        "session__workshop_type"
-    )
 
-    def day(value):
-        return value.isoformat() if value else None
+    def inspection(loan):
+        found = getattr(loan, "inspection", None)
+        if found is None:
+            return None
+        return {
+            "rendu_le": day(found.returned_on),
+            "complet": found.complete,
+            "accessoires_rendus": found.accessories_returned,
+            "degats": found.damage,
+            "note": found.note,
+        }
 
     return {
-        "foyer": {
-            "nom": household.name,
-            "telephone": household.phone,
-            "courriel": household.email,
-            "commune": household.commune.name,
-            "personnes": household.size,
-            "situation": household.category_labels,
-            "organisation": household.organisation.name,
-            "information": {
-                "le": day(household.consent_at),
-                "version": household.consent_version,
-                "texte": consent_text(household.consent_version, household.organisation.name),
-            },
-            "cree_le": day(household.created_at),
-            "dernier_contact": day(household.last_contact_at),
-        },
         "eligibilite": [
             {
                 "critere": c.criterion.label,
@@ -91,6 +87,10 @@ def household_export(household_id: int, actor) -> dict:
                 "formation": r.training.name if r.training else None,
                 "creee_le": day(r.created_at),
                 "motif_refus": r.rejection_reason,
+                "historique": [
+                    {"le": day(e.at), "quoi": e.action_label, "note": e.note}
+                    for e in RequestEvent.objects.filter(request=r).order_by("id")
+                ],
             }
             for r in requests
         ],
@@ -107,6 +107,11 @@ def household_export(household_id: int, actor) -> dict:
                     {"type": f.get_kind_display(), "le": day(f.on), "note": f.note}
                     for f in loan.follow_ups.all()
                 ],
+                "retour": inspection(loan),
+                "historique": [
+                    {"le": day(e.at), "quoi": e.action_label, "note": e.note}
+                    for e in LoanEvent.objects.filter(loan=loan).order_by("id")
+                ],
             }
             for loan in loans
         ],
@@ -115,112 +120,84 @@ def household_export(household_id: int, actor) -> dict:
                 "recu": s.receipt_number,
                 "vendeur": s.organisation.name,
                 "appareil": s.device.public_code,
+                "acheteur": s.buyer_name,
                 "prix": str(s.price),
                 "le": day(s.sold_on),
             }
             for s in sales
         ],
-        "ateliers": [
-            {
-                "atelier": e.session.display_title,
-                "le": day(e.session.starts_at),
-                "inscription": e.get_status_display(),
-                "presence": e.get_attendance_display() if e.attendance else None,
-            }
-            for e in enrolments
-        ],
     }
 
 
-def _anonymise(household: Household, reason: str, actor) -> None:
-    Household.objects.filter(pk=household.pk).update(name=ANONYMOUS_NAME, phone="", email="")
-    EligibilityCheck.objects.filter(household=household).update(proof_kind="")
-    requests = DeviceRequest.objects.filter(household=household)
+def anonymise(anonymisation: Anonymisation) -> None:
+    """Erase what the loan scheme's rows say about the household; histories (append-only)
+    through the kernel's audited ``redact``. Sales keep the buyer's name (accounting records,
+    ten years: ``purge_old_buyer_names``)."""
+    household_id = anonymisation.household_id
+    why, actor = anonymisation.why, anonymisation.actor
+    EligibilityCheck.objects.filter(household_id=household_id).update(proof_kind="")
+    requests = DeviceRequest.objects.filter(household_id=household_id)
+    request_ids = list(requests.values_list("pk", flat=True))
     requests.update(details="", rejection_reason="")
-    # The histories are append-only: their free text goes through the kernel's one audited
-    # exception (core.events: a Redaction row says who, when, why and how many rows).
-    why = _("anonymisation du foyer n° %(n)s (%(reason)s)") % {
-        "n": household.pk,
-        "reason": AnonymisationReason(reason).label,
-    }
-    RequestEvent.objects.filter(request__in=requests).redact(note="", reason=why, actor=actor)
-    LoanFollowUp.objects.filter(loan__household=household).update(note="")
-    LoanEvent.objects.filter(loan__household=household).redact(note="", reason=why, actor=actor)
-    HouseholdAnonymisation.objects.create(household=household, reason=reason, by=actor)
+    Allocation.objects.filter(request_id__in=request_ids).exclude(note="").update(note="")
+    loans = Loan.objects.filter(household_id=household_id)
+    loan_ids = list(loans.values_list("pk", flat=True))
+    LoanFollowUp.objects.filter(loan_id__in=loan_ids).update(note="")
+    ReturnInspection.objects.filter(loan_id__in=loan_ids).update(damage="", note="")
+    request_events = RequestEvent.objects.filter(request_id__in=request_ids)
+    if request_events.exclude(note="").exists():
+        request_events.exclude(note="").redact(note="", reason=why, actor=actor)
+    loan_events = LoanEvent.objects.filter(loan_id__in=loan_ids)
+    if loan_events.exclude(note="").exists():
+        loan_events.exclude(note="").redact(note="", reason=why, actor=actor)
+    with_damage = loan_events.filter(data__has_key="damage")
+    if with_damage.exists():
+        with_damage.redact(data=WithoutKeys("data", "damage"), reason=why, actor=actor)
+    device_ids = set(loans.values_list("device_id", flat=True))
+    sales = Sale.objects.filter(household_id=household_id)
+    device_ids |= set(sales.values_list("device_id", flat=True))
+    device_ids |= set(
+        Allocation.objects.filter(request_id__in=request_ids).values_list("device_id", flat=True)
+    )
+    parc_services.device_history_redact(
+        loan_ids=loan_ids,
+        request_ids=request_ids,
+        device_ids=sorted(device_ids),
+        strings=anonymisation.strings,
+        reason=why,
+        actor=actor,
+    )
 
 
-def _blocking_reason(household_id: int) -> str | None:
-    if Loan.objects.filter(household_id=household_id, state=LoanState.OPEN).exists():
+def objects(household) -> list:
+    """The loan scheme's rows about the household (their admin-log entries are scrubbed)."""
+    requests = DeviceRequest.objects.filter(household=household)
+    loans = Loan.objects.filter(household=household)
+    return [
+        EligibilityCheck.objects.filter(household=household),
+        requests,
+        Allocation.objects.filter(request__in=requests),
+        loans,
+        LoanFollowUp.objects.filter(loan__in=loans),
+        ReturnInspection.objects.filter(loan__in=loans),
+        Sale.objects.filter(household=household),
+    ]
+
+
+def blocks_erasure(household) -> str | None:
+    if Loan.objects.filter(household=household, state=LoanState.OPEN).exists():
         return _("Un prêt est en cours : clôturez-le avant d'effacer les données du foyer.")
-    if DeviceRequest.objects.filter(
-        household_id=household_id, state__in=OPEN_REQUEST_STATES
-    ).exists():
+    if DeviceRequest.objects.filter(household=household, state__in=OPEN_REQUEST_STATES).exists():
         return _("Une demande est en cours : annulez-la avant d'effacer les données du foyer.")
     return None
 
 
-def household_erase(household_id: int, actor) -> None:
-    """Erase a household's personal data on request (RGPD art. 17). The row stays, anonymous,
-    for the statistics and the accounting records of sales."""
-    with transaction.atomic():
-        household = _household_for_prescriber(household_id, actor)
-        Household.objects.select_for_update().filter(pk=household.pk).first()
-        blocking = _blocking_reason(household.pk)
-        if blocking:
-            raise Refused(blocking)
-        _anonymise(household, AnonymisationReason.REQUEST, actor)
-
-
-def anonymise_inactive_households(*, now=None, days: int | None = None) -> int:
-    """Anonymise households without contact for ``days`` (settings.PRETS_ANONYMISE_AFTER_DAYS,
-    two years by default), unless a loan or a request is still open."""
-    now = now or timezone.now()
-    days = settings.PRETS_ANONYMISE_AFTER_DAYS if days is None else days
-    cutoff = now - dt.timedelta(days=days)
+def exclude_blocked(households):
     open_loans = Loan.objects.filter(household=OuterRef("pk"), state=LoanState.OPEN)
     open_requests = DeviceRequest.objects.filter(
         household=OuterRef("pk"), state__in=OPEN_REQUEST_STATES
     )
-    done = HouseholdAnonymisation.objects.filter(household=OuterRef("pk"))
-    candidates = (
-        Household.objects.filter(last_contact_at__lt=cutoff)
-        .exclude(Exists(done))
-        .exclude(Exists(open_loans))
-        .exclude(Exists(open_requests))
-        .values_list("pk", flat=True)
-    )
-    count = 0
-    for pk in list(candidates):
-        with transaction.atomic():
-            household = Household.objects.select_for_update().filter(pk=pk).first()
-            if household is None or household.last_contact_at >= cutoff:
-                continue
-            if HouseholdAnonymisation.objects.filter(household_id=pk).exists():
-                continue
-            if _blocking_reason(pk):
-                continue
-            _anonymise(household, AnonymisationReason.RETENTION, None)
-            count += 1
-    return count
-
-
-def household_anonymise_again(household_id: int, *, reason: str, at, by_id=None) -> bool:
-    """Replay an anonymisation recorded outside the database (exploitation's journal) after
-    a restore of an older backup: the data were erased once, they go again, whatever is open
-    in the restored rows. False when the household is absent or already anonymised."""
-    from acteurs.models import User
-
-    with transaction.atomic():
-        household = Household.objects.select_for_update().filter(pk=household_id).first()
-        if (
-            household is None
-            or HouseholdAnonymisation.objects.filter(household_id=household_id).exists()
-        ):
-            return False
-        actor = User.objects.filter(pk=by_id).first() if by_id else None
-        _anonymise(household, reason, actor)
-        HouseholdAnonymisation.objects.filter(household_id=household_id).update(at=at)
-    return True
+    return households.exclude(Exists(open_loans)).exclude(Exists(open_requests))
 
 
 def purge_old_buyer_names(*, today: dt.date | None = None, years: int | None = None) -> int:
@@ -233,3 +210,90 @@ def purge_old_buyer_names(*, today: dt.date | None = None, years: int | None = N
         .exclude(buyer_name=ANONYMOUS_NAME)
         .update(buyer_name=ANONYMOUS_NAME)
     )
+
+
+def describe() -> Description:
+    free = Category.FREE_TEXT
+    return Description(
+        purpose=_(
+            "Équiper les foyers : vérifier leur éligibilité, transmettre la demande du "
+            "prescripteur à l'association, prêter ou vendre un appareil à prix solidaire, "
+            "suivre le prêt et son retour."
+        ),
+        legal_basis=_(
+            "Mission d'intérêt public ou intérêt légitime (accompagnement social et numérique) ; "
+            "obligation légale pour les pièces comptables des ventes."
+        ),
+        retention=_(
+            "Avec le foyer (%(days)s jours après le dernier contact), sauf les ventes : pièces "
+            "comptables gardées %(years)s ans avec le nom de l'acheteur, puis anonymisées."
+        )
+        % {
+            "days": settings.HOUSEHOLD_RETENTION_DAYS,
+            "years": settings.PRETS_SALES_RETENTION_YEARS,
+        },
+        recipients=_(
+            "Les prescripteurs de la structure du foyer ; l'équipe de l'association à qui la "
+            "demande est adressée ; les techniciens voient l'appareil, jamais le foyer."
+        ),
+        fields=(
+            PersonalDataField("prets.EligibilityCheck", "proof_kind", Category.ELIGIBILITY),
+            PersonalDataField(
+                "prets.EligibilityCheck",
+                "criterion, checked_on, valid_until",
+                Category.ELIGIBILITY,
+                kept=True,
+                kept_because=_("statistiques anonymes"),
+            ),
+            PersonalDataField("prets.DeviceRequest", "details", free, free_text=True),
+            PersonalDataField("prets.DeviceRequest", "rejection_reason", free, free_text=True),
+            PersonalDataField("prets.RequestEvent", "note", free, free_text=True),
+            PersonalDataField("prets.Allocation", "note", free, free_text=True),
+            PersonalDataField("prets.LoanEvent", "note", free, free_text=True),
+            PersonalDataField("prets.LoanEvent", "data.damage", free, free_text=True),
+            PersonalDataField("prets.LoanFollowUp", "note", free, free_text=True),
+            PersonalDataField("prets.ReturnInspection", "damage", free, free_text=True),
+            PersonalDataField("prets.ReturnInspection", "note", free, free_text=True),
+            PersonalDataField("parc.DeviceEvent", "note", free, free_text=True),
+            PersonalDataField("parc.DeviceEvent", "data.damage", free, free_text=True),
+            PersonalDataField(
+                "prets.Sale",
+                "buyer_name",
+                Category.IDENTITY,
+                kept=True,
+                kept_because=_(
+                    "pièce comptable (Code de commerce, art. L123-22) : %(years)s ans, puis "
+                    "anonymisée"
+                )
+                % {"years": settings.PRETS_SALES_RETENTION_YEARS},
+            ),
+            PersonalDataField(
+                "prets.DeviceRequest",
+                "device_kind, purpose, mode, urgency, state",
+                Category.EQUIPMENT,
+                kept=True,
+                kept_because=_("statistiques anonymes"),
+            ),
+            PersonalDataField(
+                "prets.Loan",
+                "device, started_on, due_on, state",
+                Category.EQUIPMENT,
+                kept=True,
+                kept_because=_("statistiques anonymes et suivi du parc"),
+            ),
+        ),
+    )
+
+
+SOURCE = PersonalDataSource(
+    name="prets",
+    label=gettext_lazy("Équipement : éligibilité, demandes, prêts et achats"),
+    describe=describe,
+    export=export,
+    anonymise=anonymise,
+    objects=objects,
+    blocks_erasure=blocks_erasure,
+    exclude_blocked=exclude_blocked,
+    purge=purge_old_buyer_names,
+    order=20,
+)

@@ -25,7 +25,14 @@ from ..models import (
 )
 from ..permissions import can_follow_request, can_work_request
 from ..transitions import REQUEST
-from .base import NotFound, NotPermitted, Refused, _today, _touch_household
+from .base import (
+    NotFound,
+    NotPermitted,
+    Refused,
+    _today,
+    _touch_household,
+    require_not_anonymised,
+)
 from .eligibility import _household_for_prescriber
 
 
@@ -121,6 +128,7 @@ def request_submit(request_id: int, actor, *, expected_state: str | None = None)
         request = _lock_request(request_id)
         _require_prescriber(request, actor)
         _check_state(request, expected_state)
+        require_not_anonymised(request.household_id)
         if request.state == RequestState.DRAFT and not request.consent_informed:
             raise Refused(
                 _(
@@ -137,6 +145,7 @@ def request_consent(request_id: int, actor) -> None:
     with transaction.atomic():
         request = _lock_request(request_id)
         _require_prescriber(request, actor)
+        require_not_anonymised(request.household_id)
         if request.state != RequestState.DRAFT:
             raise Refused(_("Seul un brouillon peut être modifié."))
         DeviceRequest.objects.filter(pk=request.pk).update(
@@ -151,6 +160,7 @@ def request_approve(
         request = _lock_request(request_id)
         _require_desk(request, actor)
         _check_state(request, expected_state)
+        require_not_anonymised(request.household_id)
         _require_valid_eligibility(request)
         return _run_request_transition(request, "approve", actor, note)
 
@@ -248,6 +258,11 @@ def _end_allocation(allocation: Allocation, actor, note: str) -> None:
     allocation.note = note[:300]
     allocation.save()
     if device_state == State.ALLOCATED:
+        # The typed note stays on the allocation (prets'): the device's history, which
+        # technicians read, gets only the request's number.
         parc_services.device_release(
-            allocation.device_id, actor, request_id=allocation.request_id, note=note
+            allocation.device_id,
+            actor,
+            request_id=allocation.request_id,
+            note=_("Demande n° %(n)s") % {"n": allocation.request_id},
         )

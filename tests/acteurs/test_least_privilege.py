@@ -195,11 +195,17 @@ def test_operator_reads_are_recorded_and_shown_to_the_organisation_admin(client,
     assert client.get(reverse("personal_data_accesses")).status_code == 403
 
 
-def test_members_reads_are_not_recorded_as_operator_reads(client, world):
+def test_members_reads_are_recorded_but_not_as_operator_reads(client, world):
+    """Every person's reads are recorded (acteurs.access_log); a member's list is one row for
+    the page, an operator's one row per household listed."""
     client.force_login(world["ccas_admin"])
     client.get(reverse("admin:acteurs_household_changelist"))
     client.get(reverse("www:household", args=[world["ccas_household"].pk]))
-    assert not PersonalDataAccess.objects.exists()
+    records = PersonalDataAccess.objects.filter(user=world["ccas_admin"])
+    assert not records.filter(by_operator=True).exists()
+    listed = records.get(action="list")
+    assert listed.household is None and listed.households_shown == 1
+    assert records.get(action="view").household == world["ccas_household"]
 
 
 def test_the_admin_login_is_the_sites_login(client):

@@ -329,10 +329,51 @@ def test_take_back_inspects_and_sends_the_device_to_returned(loan, staff):
     assert loan.state == LoanState.RETURNED and loan.closed_on == today()
     # The lifecycle now forces a new erasure: the borrower's data are on the device.
     assert device.state == "returned" and device.cycle == cycle + 1
+    # The damage stays with the loan (its inspection); the device's history, which
+    # technicians read, says a return note exists there and copies no text.
+    assert inspection.damage == "coque fendue"
     event = DeviceEvent.objects.filter(device=device).first()
-    assert event.action == "take_back" and event.data["damage"] == "coque fendue"
+    assert event.action == "take_back" and event.note == ""
+    assert event.data == {
+        "loan": loan.pk,
+        "complete": True,
+        "accessories": False,
+        "note_on_loan": True,
+    }
     with pytest.raises(services.Refused, match="terminé"):
         services.loan_take_back(loan.pk, staff, complete=True, accessories_returned=True)
+
+
+def test_the_device_history_says_a_return_note_exists_and_links_to_the_loan(
+    client, loan, staff, technician, prescriber
+):
+    """Technicians read the device's history (its QR page): the desk's words about the
+    household stay with the loan; the history says so, with a link for those who may see the
+    loan (the desk, the household's prescribers), none for the workshop."""
+    from django.urls import reverse
+
+    services.loan_take_back(
+        loan.pk,
+        staff,
+        complete=True,
+        accessories_returned=True,
+        damage="écran rayé",
+        note="Mme Martin rappellera",
+    )
+    device = Device.objects.get(pk=loan.device_id)
+    address = reverse("parc:device", args=[device.public_code])
+    loan_address = reverse("prets:loan", args=[loan.pk])
+    client.force_login(technician)
+    page = client.get(address).content.decode()
+    assert f"Note de retour, conservée avec le prêt n° {loan.pk}" in page
+    assert "Martin" not in page and "écran rayé" not in page
+    assert loan_address not in page
+    client.force_login(staff)
+    page = client.get(address).content.decode()
+    assert f'href="{loan_address}"' in page and "Martin" not in page
+    # The loan's page shows the note and the damage to those who may see it.
+    loan_page = client.get(loan_address).content.decode()
+    assert "Mme Martin rappellera" in loan_page and "écran rayé" in loan_page
 
 
 def test_the_household_keeps_the_device(loan, staff):

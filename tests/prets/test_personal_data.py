@@ -1,5 +1,6 @@
-"""Personal data: anonymisation after two years without contact (sales records and anonymous
-statistics kept), export on request, erasure on request."""
+"""Personal data of the loan scheme: anonymisation after two years without contact (sales
+records and anonymous statistics kept), export on request, erasure on request — the services
+are acteurs' (acteurs.personal_data), the loan scheme's rows reach them through its source."""
 
 import datetime as dt
 from decimal import Decimal
@@ -9,12 +10,14 @@ from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from acteurs.models import Household
+from acteurs import personal_data
+from acteurs.models import Household, HouseholdAnonymisation
+from core.errors import NotPermitted, Refused
 from core.events import Redaction
+from parc.models import DeviceEvent
 from prets import services
 from prets.models import (
     EligibilityCheck,
-    HouseholdAnonymisation,
     LoanEvent,
     LoanFollowUp,
     RequestEvent,
@@ -55,13 +58,13 @@ def test_households_without_contact_for_two_years_are_anonymised(household, sold
     assert sold.request.__class__.objects.get(pk=sold.request_id).details == ""
     assert HouseholdAnonymisation.objects.get(household=household).reason == "retention"
     # Once only.
-    assert services.anonymise_inactive_households() == 0
+    assert personal_data.anonymise_inactive_households() == 0
 
 
 def test_the_delay_is_configurable(household, settings):
-    settings.PRETS_ANONYMISE_AFTER_DAYS = 365
+    settings.HOUSEHOLD_RETENTION_DAYS = 365
     age(household, 400)
-    assert services.anonymise_inactive_households() == 1
+    assert personal_data.anonymise_inactive_households() == 1
 
 
 def test_an_open_loan_or_request_holds_the_data(household, make_request, ccas):
@@ -70,7 +73,7 @@ def test_an_open_loan_or_request_holds_the_data(household, make_request, ccas):
     make_request(household=waiting, state="submitted", eligibility=None)
     age(household, 1000)
     age(waiting, 1000)
-    assert services.anonymise_inactive_households() == 0
+    assert personal_data.anonymise_inactive_households() == 0
 
 
 def test_sales_older_than_ten_years_lose_the_buyer_name(sold):
@@ -95,33 +98,34 @@ def test_actions_touch_the_last_contact(household, prescriber, refurbisher, elig
 
 
 def test_export_holds_everything_about_the_household(household, sold, prescriber, staff):
-    data = services.household_export(household.pk, prescriber)
+    data = personal_data.household_export(household.pk, prescriber)
     assert data["foyer"]["nom"] == "Mme Martin"
     assert data["foyer"]["information"]["version"] == household.consent_version
     assert data["eligibilite"][0]["critere"].startswith("Revenu de solidarité active")
     assert data["demandes"][0]["precisions"] == "pour ses démarches"
     assert data["achats"][0]["prix"] == "80.00"
-    with pytest.raises(services.NotPermitted):
-        services.household_export(household.pk, staff)
+    with pytest.raises(NotPermitted):
+        personal_data.household_export(household.pk, staff)
 
 
 def test_erasure_on_request(household, sold, prescriber, make_request, staff):
     loan = LoanFactory(request=make_request(state="fulfilled"))
-    with pytest.raises(services.Refused, match="prêt est en cours"):
-        services.household_erase(household.pk, prescriber)
+    with pytest.raises(Refused, match="prêt est en cours"):
+        personal_data.household_erase(household.pk, prescriber)
     services.loan_follow_up(loan.pk, staff, kind="call", note="appelée, tout va bien")
     services.loan_transfer(loan.pk, staff, note="Mme Martin garde l'appareil")
-    with pytest.raises(services.NotPermitted):
-        services.household_erase(household.pk, staff)
-    services.household_erase(household.pk, prescriber)
+    with pytest.raises(NotPermitted):
+        personal_data.household_erase(household.pk, staff)
+    personal_data.household_erase(household.pk, prescriber)
     household.refresh_from_db()
     assert household.name == "Foyer anonymisé"
     assert not LoanFollowUp.objects.exclude(note="").exists()
     assert not RequestEvent.objects.filter(note__icontains="Martin").exists()
     assert loan.events.filter(note__icontains="Martin").count() == 0
     assert HouseholdAnonymisation.objects.get(household=household).by == prescriber
-    with pytest.raises(services.Refused, match="effacées"):
-        services.household_erase(household.pk, prescriber)
+    with pytest.raises(Refused, match="effacées") as refused:
+        personal_data.household_erase(household.pk, prescriber)
+    assert refused.value.code == "household_anonymised"
 
 
 def test_history_notes_are_erased_through_the_audited_redaction(
@@ -137,12 +141,14 @@ def test_history_notes_are_erased_through_the_audited_redaction(
     with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("UPDATE prets_requestevent SET note = '' WHERE id = %s", [event.pk])
 
-    services.household_erase(household.pk, prescriber)
+    personal_data.household_erase(household.pk, prescriber)
 
     assert not RequestEvent.objects.filter(note__icontains="Martin").exists()
     assert not LoanEvent.objects.filter(note__icontains="Martin").exists()
     traces = {r.table_name: r for r in Redaction.objects.all()}
     assert set(traces) == {"prets_requestevent", "prets_loanevent"}
+    # The device's history never got the note (it stays with the loan): nothing to redact.
+    assert not DeviceEvent.objects.filter(note__icontains="Martin").exists()
     assert traces["prets_requestevent"].rows >= 1 and traces["prets_loanevent"].rows >= 1
     assert all(r.actor == prescriber and not r.in_progress for r in traces.values())
     assert "anonymisation du foyer" in traces["prets_loanevent"].reason
@@ -153,3 +159,62 @@ def test_history_notes_are_erased_through_the_audited_redaction(
         "transferred",
         staff,
     )
+
+
+def test_an_anonymised_household_is_final_for_every_service_of_the_loan_scheme(
+    household, make_request, ready_device, prescriber, staff, refurbisher, eligibility
+):
+    """Anonymised after a restore (the replay erases whatever is open): nothing more is
+    written about the household — request, eligibility, approval, allocation, handover,
+    follow-up, renewal — each refused with the code ``household_anonymised``; the device it
+    holds can still come back and its requests be closed."""
+    from acteurs.models import AnonymisationReason
+
+    draft = make_request(state="draft")
+    submitted = make_request(state="submitted")
+    to_lend = make_request(state="approved")
+    services.device_allocate(to_lend.pk, ready_device().pk, staff)
+    to_sell = make_request(state="approved", mode="purchase")
+    services.device_allocate(to_sell.pk, ready_device().pk, staff)
+    loan = LoanFactory(request=make_request(state="fulfilled"))
+    bare = make_request(state="approved")
+    assert personal_data.household_anonymise_again(
+        household.pk, reason=AnonymisationReason.REQUEST, at=timezone.now()
+    )
+
+    from prets.models import EligibilityCriterion
+
+    refused = [
+        lambda: services.request_create(
+            prescriber,
+            household=household,
+            refurbisher=refurbisher,
+            device_kind="laptop",
+            purpose="school",
+            mode="loan",
+        ),
+        lambda: services.eligibility_check_record(
+            household.pk,
+            prescriber,
+            criterion=EligibilityCriterion.objects.get(code="rsa"),
+            proof_kind="notification de droits",
+        ),
+        lambda: services.request_consent(draft.pk, prescriber),
+        lambda: services.request_submit(submitted.pk, prescriber),
+        lambda: services.request_approve(submitted.pk, staff),
+        lambda: services.device_allocate(bare.pk, ready_device().pk, staff),
+        lambda: services.loan_start(to_lend.pk, staff),
+        lambda: services.sale_create(to_sell.pk, staff, price=Decimal("10"), payment_method="cash"),
+        lambda: services.loan_follow_up(loan.pk, staff, kind="call", note="appel"),
+        lambda: services.loan_renew(loan.pk, staff, due_on=loan.due_on + dt.timedelta(days=30)),
+    ]
+    for attempt in refused:
+        with pytest.raises(Refused) as error:
+            attempt()
+        assert error.value.code == "household_anonymised"
+    # What ends things is still possible: the device comes back, the requests close.
+    services.loan_take_back(loan.pk, staff, complete=True, accessories_returned=True)
+    services.request_cancel(submitted.pk, prescriber)
+    services.allocation_release(to_lend.pk, staff)
+    household.refresh_from_db()
+    assert household.name == "Foyer anonymisé"

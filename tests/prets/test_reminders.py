@@ -128,9 +128,11 @@ def test_the_beat_schedule_runs_the_commands_tasks(settings):
     from prets import tasks
 
     tasks_by_name = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    assert {"prets.send_loan_reminders", "prets.expire_requests", "prets.anonymise_households"} <= (
-        tasks_by_name
-    )
+    assert {
+        "prets.send_loan_reminders",
+        "prets.expire_requests",
+        "acteurs.anonymise_households",
+    } <= tasks_by_name
     assert tasks.send_loan_reminders.delay().get() == {"reminders": 0, "emails": 0}
 
 

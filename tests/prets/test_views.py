@@ -70,8 +70,8 @@ PAGES = {
     "household": lambda w: reverse("prets:household", args=[w["household"].pk]),
     "eligibility": lambda w: reverse("prets:eligibility_add", args=[w["household"].pk]),
     "request_create": lambda w: reverse("prets:request_create", args=[w["household"].pk]),
-    "export": lambda w: reverse("prets:household_export", args=[w["household"].pk]),
-    "erase": lambda w: reverse("prets:household_erase", args=[w["household"].pk]),
+    "export": lambda w: reverse("household_export", args=[w["household"].pk]),
+    "erase": lambda w: reverse("household_erase", args=[w["household"].pk]),
     "loan_start": lambda w: reverse("prets:loan_start", args=[w["to_lend"].pk]),
     "sale_create": lambda w: reverse("prets:sale_create", args=[w["to_sell"].pk]),
     "loan_renew": lambda w: reverse("prets:loan_action", args=[w["loan"].pk, "renouveler"]),
@@ -286,9 +286,9 @@ def test_prescriber_cannot_approve_their_own_request(client, world, prescriber):
 
 def test_a_household_of_another_organisation_by_url_is_a_404(client, other_prescriber, household):
     client.force_login(other_prescriber)
-    for name in ("prets:request_create", "prets:eligibility_add", "prets:household_export"):
+    for name in ("prets:request_create", "prets:eligibility_add", "household_export"):
         assert client.get(reverse(name, args=[household.pk])).status_code == 404
-    response = client.post(reverse("prets:household_erase", args=[household.pk]), {"confirm": "on"})
+    response = client.post(reverse("household_erase", args=[household.pk]), {"confirm": "on"})
     assert response.status_code == 404
 
 
@@ -464,7 +464,7 @@ def test_the_queue_puts_the_most_urgent_then_the_oldest_first(client, staff, mak
 
 
 def test_erasure_on_request_through_the_page(client, prescriber, household):
-    url = reverse("prets:household_erase", args=[household.pk])
+    url = reverse("household_erase", args=[household.pk])
     client.force_login(prescriber)
     file_page = client.get(reverse("prets:household", args=[household.pk])).content.decode()
     assert f'href="{url}"' in file_page
