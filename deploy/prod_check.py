@@ -8,8 +8,8 @@ temporary directory, with ``config.settings.production``, a PostgreSQL database 
 removed at the end, on failure too (the logs' tails are printed first).
 
 Environment: PRODCHECK_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/
-filiere_deploy_prodcheck), PRODCHECK_REDIS (redis://127.0.0.1:6379), PRODCHECK_KEEP=1 keeps
-the temporary directory.
+filiere_deploy_prodcheck), PRODCHECK_REDIS (redis://127.0.0.1:6379), PRODCHECK_REDIS_DBS
+(8,9,10: broker, results, cache), PRODCHECK_KEEP=1 keeps the temporary directory.
 """
 
 import os
@@ -27,7 +27,9 @@ DATABASE_URL = os.environ.get(
     "PRODCHECK_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/filiere_deploy_prodcheck"
 )
 REDIS = os.environ.get("PRODCHECK_REDIS", "redis://127.0.0.1:6379").rstrip("/")
-REDIS_DBS = (8, 9, 10)
+# Broker, results, cache: PRODCHECK_REDIS_DBS="8,9,10" by default (another set when several
+# checks share the machine's Redis).
+REDIS_DBS = tuple(int(db) for db in os.environ.get("PRODCHECK_REDIS_DBS", "8,9,10").split(","))
 DEMO_LOADERS = (
     ("load_territories", "--if-empty"),
     ("load_demo",),
