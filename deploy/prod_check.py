@@ -143,7 +143,8 @@ def _check_logs(s: stack.Stack) -> None:
     import json
 
     worker = (s.workdir / "worker.log").read_text(errors="replace")
-    for task in ("parc.analyse_import_job", "parc.run_import_job", "rapports.build_report_job"):
+    # The import's two steps (preview, import) are one task since the kernel's job base.
+    for task in ("intake.run_import_job_step", "rapports.build_report_job"):
         smoke.check(
             f"Task {task}[" in worker and "succeeded" in worker,
             f"the worker's log does not show {task} succeeding",
@@ -169,7 +170,10 @@ def _check_logs(s: stack.Stack) -> None:
         "user_id",
     }
     smoke.check(all(set(entry) <= allowed for entry in lines), "unexpected request log fields")
-    log(f"logs: the worker ran the 3 jobs; {len(lines)} JSON request lines, no query string")
+    log(
+        f"logs: the worker ran the import's steps and the report; {len(lines)} JSON request "
+        "lines, no query string"
+    )
 
 
 def missing_pieces() -> list[str]:
