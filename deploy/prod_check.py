@@ -8,8 +8,8 @@ temporary directory, with ``config.settings.production``, a PostgreSQL database 
 removed at the end, on failure too (the logs' tails are printed first).
 
 Environment: PRODCHECK_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/
-filiere_deploy_prodcheck), PRODCHECK_REDIS (redis://127.0.0.1:6379), PRODCHECK_KEEP=1 keeps
-the temporary directory.
+filiere_deploy_prodcheck), PRODCHECK_REDIS (redis://127.0.0.1:6379), PRODCHECK_REDIS_DBS
+(8,9,10: broker, results, cache), PRODCHECK_KEEP=1 keeps the temporary directory.
 """
 
 import os
@@ -27,7 +27,9 @@ DATABASE_URL = os.environ.get(
     "PRODCHECK_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/filiere_deploy_prodcheck"
 )
 REDIS = os.environ.get("PRODCHECK_REDIS", "redis://127.0.0.1:6379").rstrip("/")
-REDIS_DBS = (8, 9, 10)
+# Broker, results, cache: PRODCHECK_REDIS_DBS="8,9,10" by default (another set when several
+# checks share the machine's Redis).
+REDIS_DBS = tuple(int(db) for db in os.environ.get("PRODCHECK_REDIS_DBS", "8,9,10").split(","))
 DEMO_LOADERS = (
     ("load_territories", "--if-empty"),
     ("load_demo",),
@@ -141,7 +143,8 @@ def _check_logs(s: stack.Stack) -> None:
     import json
 
     worker = (s.workdir / "worker.log").read_text(errors="replace")
-    for task in ("parc.analyse_import_job", "parc.run_import_job", "rapports.build_report_job"):
+    # The import's two steps (preview, import) are one task since the kernel's job base.
+    for task in ("intake.run_import_job_step", "rapports.build_report_job"):
         smoke.check(
             f"Task {task}[" in worker and "succeeded" in worker,
             f"the worker's log does not show {task} succeeding",
@@ -167,7 +170,10 @@ def _check_logs(s: stack.Stack) -> None:
         "user_id",
     }
     smoke.check(all(set(entry) <= allowed for entry in lines), "unexpected request log fields")
-    log(f"logs: the worker ran the 3 jobs; {len(lines)} JSON request lines, no query string")
+    log(
+        f"logs: the worker ran the import's steps and the report; {len(lines)} JSON request "
+        "lines, no query string"
+    )
 
 
 def missing_pieces() -> list[str]:

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from dons.permissions import can_read as may_read_donations
+from exploitation.jobs import may_see_jobs
 from prets.permissions import desk_organisation_ids, prescribing_organisation_ids
 from rapports.access import may_read_reports, sees_dashboards
 
@@ -117,6 +118,12 @@ ENTRIES: tuple[tuple[str, str, Callable, Callable[[Here], bool]], ...] = (
         "rapports:dashboards",
         sees_dashboards,
         lambda here: here.namespace == "rapports" and DASHBOARDS_ROUTE in here.route,
+    ),
+    (
+        _("Traitements"),
+        "exploitation:jobs",
+        may_see_jobs,
+        lambda here: here.namespace == "exploitation",
     ),
     (
         _("Administration"),

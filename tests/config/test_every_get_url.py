@@ -181,6 +181,18 @@ def _extra_objects(rnel, staff, technician):
     report_job = ReportJob.objects.create(
         requested_by=staff, subject_kind="gisement", subject_id=donation.gisement_id, title="R"
     )
+    # The coordination's page of failed and stuck jobs (exploitation) lists these.
+    LabelJob.objects.create(
+        organisation=rnel, requested_by=staff, layout="L7160", status="failed", error="Échec"
+    )
+    ReportJob.objects.create(
+        requested_by=staff,
+        subject_kind="gisement",
+        subject_id=donation.gisement_id,
+        title="R2",
+        status="failed",
+        error="Échec",
+    )
     import datetime as dt
 
     from django.utils import timezone
@@ -407,6 +419,7 @@ def _build_world() -> World:
         "information_notice_pdf": {"pk": household.organisation_id},
         "rapports:job": {"pk": extra["report_job"].pk},
         "rapports:job_restart": {"pk": extra["report_job"].pk},
+        "exploitation:job_retry": {"kind": "rapport", "pk": extra["report_job"].pk},
         "rapports:territory_search": {"level": "commune"},
         "rapports:job_file": {"pk": extra["report_job"].pk},
         "password_reset_confirm": {"uidb64": "MQ", "token": "set-password"},

@@ -74,6 +74,7 @@ EXPECTED = {
         "Prêts",
         "Rapports",
         "Tableaux de bord",
+        "Traitements",
     ],
 }
 
