@@ -83,6 +83,9 @@ def submitted_forms(request, monkeypatch):
 
     monkeypatch.setattr(WSGIHandler, "get_response", get_response)
     yield posted
+    if log := os.environ.get("FILIERE_POSTS_LOG"):  # what each test posts, to declare it
+        with open(log, "a", encoding="utf-8") as out:
+            out.write(f"{request.node.nodeid}\t{' '.join(sorted(posted))}\n")
     declared = {name for mark in request.node.iter_markers("submits") for name in mark.args}
     missing = declared - posted
     assert not missing, (
@@ -124,6 +127,14 @@ def page(phone):
     page.on("pageerror", lambda error: errors.append(str(error)))
     yield page
     assert not errors, f"JavaScript errors on the pages: {errors}"
+
+
+def open_menu(page):
+    """On a phone the site menu folds behind « Menu »: open it (does nothing when the menu is
+    already shown, e.g. on a wide screen)."""
+    button = page.locator(".menu-toggle")
+    if button.is_visible() and button.get_attribute("aria-expanded") == "false":
+        button.click()
 
 
 def format_violations(violations) -> str:
