@@ -59,6 +59,14 @@ def login(page, base, username):
     page.get_by_role("button", name="Se connecter").click()
 
 
+@pytest.mark.submits(
+    "prets:eligibility_add",
+    "prets:request_create",
+    "prets:request_action",
+    "prets:allocate",
+    "prets:loan_start",
+    "prets:loan_action",
+)
 def test_request_approval_allocation_loan_and_return(live_server, browser, page, cast, axe_check):
     household, device = cast
     base = live_server.url

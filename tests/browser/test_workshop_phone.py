@@ -52,6 +52,7 @@ def assert_no_horizontal_scroll(page):
     )
 
 
+@pytest.mark.submits("parc:erasure_add", "parc:transition")
 def test_technician_takes_a_laptop_from_triage_to_ready_on_a_phone(
     live_server, page, workshop, axe_check, screenshot
 ):
