@@ -117,7 +117,7 @@ def test_request_approval_allocation_loan_and_return(live_server, browser, page,
     try:
         login(staff_page, base, "ines")
         open_menu(staff_page)
-        staff_page.get_by_role("link", name="Demandes reçues").click()
+        staff_page.get_by_role("navigation").get_by_role("link", name="Demandes reçues").click()
         expect(staff_page.get_by_role("heading", level=1)).to_have_text("Demandes reçues")
         row = staff_page.get_by_role("row").filter(has_text="Mme Martin")
         expect(row).to_contain_text("urgente")

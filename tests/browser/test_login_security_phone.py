@@ -62,7 +62,7 @@ def _current_code(device) -> str:
     return f"{generator.token():06d}"
 
 
-@pytest.mark.submits("logout")
+@pytest.mark.submits("logout", "second_factor_enrol", "second_factor_verify")
 def test_an_admin_sets_up_and_uses_the_second_factor_on_a_phone(
     live_server, page, people, settings, axe_check, screenshot
 ):

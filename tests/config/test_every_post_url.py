@@ -44,8 +44,6 @@ NOT_YET_IN_A_BROWSER: dict[str, str] = {
     "password_reset": "sends an e-mail; tests/acteurs cover it with the test client",
     "password_reset_confirm": "needs the e-mailed link; tests/acteurs cover it",
     "password_change": "tests/acteurs cover it with the test client; no browser test yet",
-    "second_factor_verify": "needs a TOTP code at the time of the test; tests/acteurs",
-    "second_factor_enrol": "needs a TOTP code at the time of the test; tests/acteurs",
     "recovery_codes_renew": "behind a confirmed second factor; tests/acteurs",
     "second_factor_disable": "behind a confirmed second factor; tests/acteurs",
     "privacy_contact": "no browser test yet",
