@@ -161,7 +161,13 @@ def demo_site(django_db_setup, django_db_blocker, live_server):
         for role, user in users.items():
             client = Client(raise_request_exception=False)
             client.force_login(user)
-            pages[role] = [path for path in paths if _is_page(client.get(path))]
+            # Only staff accounts may open the admin: the others' answers are redirects.
+            pages[role] = [
+                path
+                for path in paths
+                if (user.is_staff or not path.startswith("/admin/")) and _is_page(client.get(path))
+            ]
+
         print(  # noqa: T201
             f"pages found in {time.monotonic() - started:.0f} s: "
             f"{ {role: len(found) for role, found in pages.items()} }"
@@ -184,7 +190,8 @@ def _is_page(response) -> bool:
 
 def _axe(page) -> list:
     page.add_script_tag(path=str(AXE_JS))
-    result = page.evaluate("async () => await axe.run()")
+    # Only the violations are collected (not the passes): the same findings, in less time.
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     return [v for v in result["violations"] if v["impact"] in BLOCKING_IMPACTS]
 
 
