@@ -9,7 +9,7 @@ LAN ?=
 ADDRESS ?=
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: install run test bench lint format graphs graphs-check demo clean-db prod-check load
+.PHONY: install run test bench lint format graphs graphs-check demo clean-db prod-check load screenshots
 
 $(STAMP): requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -56,6 +56,19 @@ prod-check: install
 # Locust through nginx + gunicorn at 50 and 200 users on the bench pool (bench/load/).
 load: install
 	$(BIN)/python -m bench.load.run
+
+# Phone (360×740) and desktop (1366×900) screenshots of every page of every demo role, into
+# screenshots/<size>/<role>/ (gitignored), by the crawl that checks them in the test suite
+# (tests/browser/test_every_page.py: sideways scroll, overlapping table text, axe-core).
+# ROLES=technicien,equipe to take fewer. Needs Debian's chromium.
+SCREENSHOTS ?= screenshots
+ROLES ?=
+screenshots: install
+	rm -rf $(SCREENSHOTS)
+	FILIERE_SCREENSHOTS=$(abspath $(SCREENSHOTS)) FILIERE_CRAWL_ROLES=$(ROLES) \
+	  $(BIN)/python -m pytest -q -p no:cacheprovider -p no:logging -s tests/browser/test_every_page.py \
+	  || echo "(some pages have problems: see above; the screenshots are written anyway)"
+	@echo "Captures : $(SCREENSHOTS)/phone/<rôle>/ et $(SCREENSHOTS)/desktop/<rôle>/"
 
 lint: install
 	$(BIN)/ruff check .

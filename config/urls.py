@@ -22,3 +22,10 @@ urlpatterns = [
     path("api/v1/", include("api.urls")),
     path("", include("api.pages_urls")),
 ]
+
+# The error pages in the site's layout, in French, with a way back (www/views/errors.py);
+# CSRF_FAILURE_VIEW in config/settings/base.py.
+handler400 = "www.views.errors.bad_request"
+handler403 = "www.views.errors.permission_denied"
+handler404 = "www.views.errors.page_not_found"
+handler500 = "www.views.errors.server_error"

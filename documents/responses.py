@@ -21,10 +21,12 @@ PDF_TYPE = "application/pdf"
 
 
 def private(response):
-    """Not for shared caches or search engines; the address may carry a token: no referrer."""
+    """Not for shared caches or search engines; the address may carry a token: referrer for
+    this site only ("same-origin"; "no-referrer" makes Chromium send ``Origin: null`` with
+    the page's own forms, which the CSRF check refuses)."""
     response["Cache-Control"] = "private, no-store"
     response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 

@@ -35,9 +35,12 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _private(response):
     # A report is not for search engines or shared caches; a shared link's address carries
-    # its token: keep it out of referrers too.
+    # its token: keep it out of other sites' referrers. Not "no-referrer": with it, Chromium
+    # sends `Origin: null` with the page's own forms and the CSRF check refuses them
+    # (« Créer le lien », « Préparer le PDF… »). "same-origin" gives the address only to
+    # this site, which knows it already.
     response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -92,7 +92,13 @@ ENTRIES: tuple[tuple[str, str, Callable, Callable[[Here], bool]], ...] = (
     (
         _("Demandes"),
         "prets:requests",
-        lambda user: bool(prescribing_organisation_ids(user)),
+        # The requests a prescriber writes. An association's team also may write some for
+        # its own households, but its work is the requests it receives (« Demandes
+        # reçues »): the entry would stay empty for it, so only prescribing organisations
+        # that are not also the user's desk show it.
+        lambda user: bool(
+            set(prescribing_organisation_ids(user)) - set(desk_organisation_ids(user))
+        ),
         lambda here: here.namespace == "prets" and here.name == "requests",
     ),
     (

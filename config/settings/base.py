@@ -290,6 +290,8 @@ CONTENT_SECURITY_POLICY = {
 }
 
 SESSION_COOKIE_HTTPONLY = True
+# A form refused by the CSRF check: the site's French page with a way back, not Django's.
+CSRF_FAILURE_VIEW = "www.views.errors.csrf_failure"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-free meta tag instead
 X_FRAME_OPTIONS = "DENY"
 

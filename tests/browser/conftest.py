@@ -12,6 +12,12 @@
 - ``screenshot(page, name)`` saves a full-page PNG into the folder named by the environment
   variable FILIERE_SCREENSHOTS (e.g. /tmp/filiere-shots) to look at the phone layout; without
   it, it does nothing.
+- ``@pytest.mark.submits("app:url_name", ...)`` declares the URL patterns accepting POST
+  that a browser test submits through Chromium; tests/config/test_every_post_url.py checks
+  that every such pattern of the project is declared by one browser test (or listed there,
+  with its reason, as not yet covered). The declaration is verified here: every POST the
+  live server receives during the test is resolved, and a declared name that was never
+  posted fails the test.
 - ``axe_check(page)`` injects axe-core (``axe.min.js``, committed next to this file) and fails
   on any violation of impact "serious" or "critical", listing them.
 """
@@ -51,6 +57,42 @@ def allow_orm_beside_playwright():
         yield
 
 
+@pytest.fixture(autouse=True)
+def submitted_forms(request, monkeypatch):
+    """The URL names POSTed to the live server during the test (any browser context) and
+    answered without refusal (no 403, 405 or server error), checked against the test's
+    ``submits`` marker at the end."""
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.urls import Resolver404, resolve
+
+    posted: set[str] = set()
+    original = WSGIHandler.get_response
+
+    def get_response(self, http_request):
+        response = original(self, http_request)
+        if (
+            http_request.method == "POST"
+            and response.status_code not in (403, 405)
+            and (response.status_code < 500)
+        ):
+            try:
+                posted.add(resolve(http_request.path_info).view_name)
+            except Resolver404:
+                posted.add(http_request.path_info)
+        return response
+
+    monkeypatch.setattr(WSGIHandler, "get_response", get_response)
+    yield posted
+    if log := os.environ.get("FILIERE_POSTS_LOG"):  # what each test posts, to declare it
+        with open(log, "a", encoding="utf-8") as out:
+            out.write(f"{request.node.nodeid}\t{' '.join(sorted(posted))}\n")
+    declared = {name for mark in request.node.iter_markers("submits") for name in mark.args}
+    missing = declared - posted
+    assert not missing, (
+        f"declared with @pytest.mark.submits but never posted successfully: {sorted(missing)}"
+    )
+
+
 @pytest.fixture(scope="package")
 def browser(allow_orm_beside_playwright):
     if not CHROMIUM.exists():
@@ -85,6 +127,14 @@ def page(phone):
     page.on("pageerror", lambda error: errors.append(str(error)))
     yield page
     assert not errors, f"JavaScript errors on the pages: {errors}"
+
+
+def open_menu(page):
+    """On a phone the site menu folds behind « Menu »: open it (does nothing when the menu is
+    already shown, e.g. on a wide screen)."""
+    button = page.locator(".menu-toggle")
+    if button.is_visible() and button.get_attribute("aria-expanded") == "false":
+        button.click()
 
 
 def format_violations(violations) -> str:

@@ -23,6 +23,7 @@ def atelier_admin(transactional_db):
     return user
 
 
+@pytest.mark.submits("login", "api_tokens", "api_token_revoke", "api_webhooks")
 def test_agent_token_and_webhook_on_a_phone(
     phone, live_server, atelier_admin, axe_check, screenshot
 ):

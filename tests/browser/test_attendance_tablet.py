@@ -85,6 +85,7 @@ def assert_fits_the_screen(page):
     )
 
 
+@pytest.mark.submits("ateliers:attendance")
 def test_facilitator_takes_attendance_on_a_tablet(
     live_server, tablet, workshop, axe_check, screenshot
 ):

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from parc.models import DeviceEvent
 from tests.factories import DeviceFactory, MembershipFactory, OrganisationFactory, UserFactory
 
+from .conftest import open_menu
 from .test_workshop_phone import PASSWORD, assert_no_horizontal_scroll
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -60,6 +61,7 @@ def test_staff_reads_the_pool_dashboard_on_a_phone(live_server, page, pool, axe_
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_label("Mot de passe").press("Enter")
 
+    open_menu(page)
     page.get_by_role("link", name="Tableaux de bord").click()
     page.get_by_role("link", name="Le parc").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Tableau de bord du parc")

@@ -38,6 +38,7 @@ def team(transactional_db):
     return Donation.objects.create(gisement=gisement)
 
 
+@pytest.mark.submits("intake:start", "intake:import")
 def test_partial_import_then_the_fixed_rejected_row(
     live_server, page, team, tmp_path, axe_check, screenshot
 ):

@@ -29,6 +29,7 @@ LOG = (
 )
 
 
+@pytest.mark.submits("parc:erasure_log", "parc:erasure_log_confirm")
 def test_technician_attaches_a_4_mb_nwipe_log_on_a_phone(
     live_server, page, axe_check, screenshot, tmp_path
 ):

@@ -42,6 +42,7 @@ def focused_id(page) -> str:
     return page.evaluate("() => document.activeElement.id")
 
 
+@pytest.mark.submits("ateliers:assessment_create")
 def test_the_error_summary_takes_the_focus_then_leads_to_each_field(
     live_server, page, axe_check, screenshot
 ):

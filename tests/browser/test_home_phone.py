@@ -61,6 +61,7 @@ def assert_tap_targets(page, selector: str):
         assert height >= 44 and width >= 44, f"{selector}: {width}×{height} px"
 
 
+@pytest.mark.submits("parc:list", "parc:bulk")
 def test_a_technician_goes_from_the_home_to_a_bulk_wipe_on_a_phone(
     live_server, page, bench, axe_check, screenshot
 ):
@@ -128,6 +129,7 @@ def test_a_technician_goes_from_the_home_to_a_bulk_wipe_on_a_phone(
     expect(page.get_by_role("button", name="Réinitialiser les filtres")).to_have_count(0)
 
 
+@pytest.mark.submits("households")
 def test_a_prescriber_sorts_the_households_and_resets_the_list_on_a_phone(
     live_server, page, axe_check
 ):

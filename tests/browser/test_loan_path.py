@@ -20,7 +20,7 @@ from tests.factories import (
     _criterion,
 )
 
-from .conftest import PHONE
+from .conftest import PHONE, open_menu
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -59,6 +59,14 @@ def login(page, base, username):
     page.get_by_role("button", name="Se connecter").click()
 
 
+@pytest.mark.submits(
+    "prets:eligibility_add",
+    "prets:request_create",
+    "prets:request_action",
+    "prets:allocate",
+    "prets:loan_start",
+    "prets:loan_action",
+)
 def test_request_approval_allocation_loan_and_return(live_server, browser, page, cast, axe_check):
     household, device = cast
     base = live_server.url
@@ -66,6 +74,7 @@ def test_request_approval_allocation_loan_and_return(live_server, browser, page,
     # --- the social worker --------------------------------------------------------------------
     login(page, base, "paul")
     # From the menu, as a social worker would: Foyers, the household, its equipment file.
+    open_menu(page)
     page.get_by_role("navigation").get_by_role("link", name="Foyers").click()
     page.get_by_role("link", name="Mme Martin").click()
     axe_check(page, "household page")
@@ -107,7 +116,8 @@ def test_request_approval_allocation_loan_and_return(live_server, browser, page,
     staff_page = desk.new_page()
     try:
         login(staff_page, base, "ines")
-        staff_page.get_by_role("link", name="Demandes reçues").click()
+        open_menu(staff_page)
+        staff_page.get_by_role("navigation").get_by_role("link", name="Demandes reçues").click()
         expect(staff_page.get_by_role("heading", level=1)).to_have_text("Demandes reçues")
         row = staff_page.get_by_role("row").filter(has_text="Mme Martin")
         expect(row).to_contain_text("urgente")
@@ -152,6 +162,7 @@ def test_request_approval_allocation_loan_and_return(live_server, browser, page,
     # --- the social worker follows it -----------------------------------------------------------
     page.goto(request_url)
     expect(page.get_by_role("heading", level=1)).to_contain_text("Équipé")
+    open_menu(page)
     page.get_by_role("link", name="Prêts").first.click()
     page.get_by_role("link", name="Terminés").click()
     expect(page.get_by_role("row").filter(has_text="Mme Martin")).to_contain_text("rendu")

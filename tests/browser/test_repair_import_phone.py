@@ -35,6 +35,7 @@ def cafe(transactional_db):
     return organisation, volunteer
 
 
+@pytest.mark.submits("ateliers:repairs", "ateliers:repair_import")
 def test_partial_import_then_the_fixed_rejected_row(
     live_server, page, cafe, tmp_path, axe_check, screenshot
 ):

@@ -64,6 +64,7 @@ def scanner_types(page, text):
     page.keyboard.press("Enter")
 
 
+@pytest.mark.submits("parc:scan_batch_start", "parc:scan_batch")
 def test_a_technician_runs_a_triage_batch_with_a_scanner_on_a_phone(
     live_server, page, workshop, axe_check, screenshot
 ):
@@ -168,6 +169,7 @@ def test_a_technician_runs_a_triage_batch_with_a_scanner_on_a_phone(
     assert not elsewhere, f"requests outside the site: {elsewhere}"
 
 
+@pytest.mark.submits("parc:scan")
 def test_the_scan_page_opens_a_device_or_says_why_not(live_server, page, workshop, axe_check):
     org, technician = workshop
     device = DeviceFactory(owner=org, brand="HP", model="EliteBook 840 G3")
@@ -188,6 +190,9 @@ def test_the_scan_page_opens_a_device_or_says_why_not(live_server, page, worksho
     expect(page.get_by_role("heading", level=1)).to_contain_text("HP EliteBook 840 G3")
 
 
+@pytest.mark.submits(
+    "parc:scan_batch_start", "parc:scan_batch", "parc:scan_batch_close", "parc:scan_batch_move_here"
+)
 def test_an_inventory_of_a_shelf_on_a_phone(live_server, page, workshop, axe_check, screenshot):
     org, technician = workshop
     shelf = StockLocationFactory(organisation=org, name="Étagère B")

@@ -20,6 +20,8 @@ from tests.factories import (
     UserFactory,
 )
 
+from .conftest import open_menu
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "motdepasse-test"  # UserFactory's password
@@ -50,6 +52,7 @@ def assert_no_horizontal_scroll(page):
     )
 
 
+@pytest.mark.submits("parc:erasure_add", "parc:transition")
 def test_technician_takes_a_laptop_from_triage_to_ready_on_a_phone(
     live_server, page, workshop, axe_check, screenshot
 ):
@@ -149,6 +152,7 @@ def test_technician_takes_a_laptop_from_triage_to_ready_on_a_phone(
     screenshot(page, "device-ready")
 
     # The pool list shows it available.
+    open_menu(page)
     page.get_by_role("link", name="Appareils").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Appareils")
     row = page.get_by_role("row").filter(has_text=device.public_code)

@@ -131,7 +131,7 @@ def test_staff_generates_a_link_that_shows_progress_without_personal_data(client
     for private in ("5CG7301AAA", "Durand", "durand@banque.example", "FIL-", "BDC-2025-07x"):
         assert private not in body
     assert response["X-Robots-Tag"] == "noindex, nofollow"
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
 
 
 def test_a_private_donor_is_not_named(client, staff, refurbisher):

@@ -31,7 +31,7 @@ def test_a_valid_link_opens_the_read_only_page_and_its_files_without_login(
     page = client.get(path)
     assert page.status_code == 200
     assert page["Cache-Control"] == "private, no-store"
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "same-origin"
     text = page.content.decode()
     assert "Renouvellement 2026" in text
     assert "Dons reçus du 01/01/2026 au 31/01/2026" in text
