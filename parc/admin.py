@@ -22,6 +22,7 @@ from .models import (
     RefurbishmentRecord,
     StockLocation,
     StorageMedium,
+    UsageProfile,
 )
 from .resources import DeviceResource
 from .search import refresh_search_document
@@ -194,3 +195,12 @@ class RefurbishmentRecordAdmin(admin.ModelAdmin):
 class StockLocationAdmin(admin.ModelAdmin):
     list_display = ["name", "organisation", "is_active"]
     list_filter = ["organisation"]
+
+
+@admin.register(UsageProfile)
+class UsageProfileAdmin(admin.ModelAdmin):
+    """The short list of usage profiles the technicians choose from (issue 15)."""
+
+    list_display = ["label", "level", "description", "position", "is_active"]
+    list_editable = ["position", "is_active"]
+    prepopulated_fields = {"code": ["label"]}

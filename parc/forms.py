@@ -9,12 +9,14 @@ from core.bounds import MAX_ID
 
 from .checklists import checklist_for
 from .models import (
+    ADAPTATION_KINDS,
     DeviceKind,
     ErasureRecord,
     Grade,
     MediaType,
     State,
     StorageMedium,
+    UsageProfile,
 )
 from .selectors import DEVICE_ORDERINGS
 from .services import BULK_LIMIT, BULK_TRANSITIONS, TRANSITIONS
@@ -183,13 +185,44 @@ class MarkReadyForm(NoteForm):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
+    usage_profile = forms.ModelChoiceField(
+        label=_("Profil d'usage"),
+        queryset=UsageProfile.objects.none(),
+        required=False,
+        empty_label=_("non précisé"),
+        widget=forms.RadioSelect,
+        help_text=_("Ce que l'appareil est prêt à faire : il guide l'attribution."),
+    )
+    software = forms.TypedMultipleChoiceField(
+        label=_("Logiciels et réglages installés"),
+        choices=[(int(a), a.label) for a in ADAPTATION_KINDS["software"]],
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    hardware = forms.TypedMultipleChoiceField(
+        label=_("Matériel fourni"),
+        choices=[(int(a), a.label) for a in ADAPTATION_KINDS["hardware"]],
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
     def __init__(self, *args, kind: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.check_keys = []
         for key, label in checklist_for(kind):
             self.fields[f"check_{key}"] = forms.BooleanField(label=label, required=False)
             self.check_keys.append(key)
-        self.order_fields([f"check_{k}" for k in self.check_keys] + ["grade", "os_installed"])
+        self.fields["usage_profile"].queryset = UsageProfile.objects.filter(is_active=True)
+        self.fields["usage_profile"].label_from_instance = lambda p: f"{p.label} — {p.description}"
+        self.order_fields(
+            [f"check_{k}" for k in self.check_keys]
+            + ["grade", "os_installed", "usage_profile", "software", "hardware"]
+        )
+
+    def adaptations(self) -> list[int]:
+        return [*self.cleaned_data.get("software", []), *self.cleaned_data.get("hardware", [])]
 
     @property
     def check_fields(self):

@@ -177,7 +177,7 @@ def _visible_device(user, code: str, *prefetches) -> Device:
     try:
         return (
             devices_visible_to(user)
-            .select_related("owner", "location")
+            .select_related("owner", "location", "usage_profile")
             .prefetch_related(*prefetches)
             .get(public_code=canonical)
         )

@@ -38,6 +38,8 @@ from .models import (
     State,
     StockLocation,
     StorageMedium,
+    UsageProfile,
+    adaptation_mask,
 )
 from .search import DEVICE_TEXT_FIELDS, add_search_words, device_document
 from .transitions import (
@@ -245,8 +247,12 @@ def device_mark_ready(
     os_installed: str = "",
     note: str = "",
     expected_state=None,
+    usage_profile_id: int | None = None,
+    adaptations=(),
 ) -> DeviceEvent:
-    """Record the functional test and make the device available, or change nothing."""
+    """Record the functional test and make the device available, or change nothing. The
+    usage profile and the adaptations fitted (``parc.models.profiles``) go on the record and
+    on the device, where the allocation suggestion reads them."""
     with transaction.atomic():
         device = _lock(device_id, with_records=(ERASURES_FOR_CONDITIONS,))
         DEVICE.check_expected_state(device, expected_state)
@@ -258,8 +264,16 @@ def device_mark_ready(
                 _("Tests fonctionnels non validés : %(checks)s.") % {"checks": " ; ".join(missing)},
                 code="functional_test_failed",
             )
+        if (
+            usage_profile_id is not None
+            and not UsageProfile.objects.filter(pk=usage_profile_id, is_active=True).exists()
+        ):
+            raise InvalidInput(_("Ce profil d'usage n'est plus proposé."), field="usage_profile")
+        fitted = adaptation_mask(adaptations)
         # Rolled back with everything else if the transition below is refused.
         RefurbishmentRecord.objects.create(
+            usage_profile_id=usage_profile_id,
+            adaptations=fitted,
             device=device,
             device_cycle=device.cycle,
             checklist={key: bool(checklist.get(key)) for key, _label in checks},
@@ -280,6 +294,8 @@ def device_mark_ready(
             data={"grade": grade, "os_installed": os_installed},
             grade=grade,
             os_installed=os_installed,
+            usage_profile_id=usage_profile_id,
+            adaptations=fitted,
         )
         # The system installed and the test's remarks are searchable words of the device.
         add_search_words(device, [os_installed, parts_replaced, note])

@@ -234,6 +234,8 @@ def _run_transition_form(device, name, user, form):
             grade=data["grade"],
             os_installed=data["os_installed"],
             parts_replaced=data["parts_replaced"],
+            usage_profile_id=data["usage_profile"].pk if data["usage_profile"] else None,
+            adaptations=form.adaptations(),
             **common,
         )
     service = {

@@ -12,6 +12,7 @@ from parc.models import DeviceKind
 from .models import (
     FollowUpKind,
     Mode,
+    Need,
     PaymentMethod,
     Purpose,
     RequestState,
@@ -21,6 +22,10 @@ from .models import (
 CONSENT_LABEL = _(
     "La personne a été informée du traitement de ses données (texte d'information du foyer) "
     "et de la transmission de cette demande à l'association."
+)
+
+NEEDS_CONSENT_LABEL = _(
+    "Le foyer est d'accord pour que ces besoins soient notés et transmis à l'association."
 )
 
 
@@ -86,6 +91,19 @@ class RequestForm(forms.Form):
         help_text=_("Le besoin seulement : pas d'information de santé ni de situation familiale."),
     )
     consent_informed = forms.BooleanField(label=CONSENT_LABEL, required=False)
+    needs = forms.TypedMultipleChoiceField(
+        label=_("Besoins d'usage (facultatif)"),
+        choices=Need.choices,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Ce dont l'appareil doit être capable, jamais un diagnostic ni une information "
+            "de santé. Ils servent à choisir l'appareil et ne sont jamais transmis aux "
+            "financeurs."
+        ),
+    )
+    needs_consent = forms.BooleanField(label=NEEDS_CONSENT_LABEL, required=False)
 
     def __init__(self, *args, refurbishers, checks, **kwargs):
         super().__init__(*args, **kwargs)
@@ -103,6 +121,14 @@ class RequestForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        if data.get("needs") and not data.get("needs_consent"):
+            self.add_error(
+                "needs_consent",
+                _(
+                    "Les besoins ne sont enregistrés qu'avec l'accord du foyer : cochez "
+                    "cette case ou décochez les besoins."
+                ),
+            )
         if "submit" in self.data and not data.get("consent_informed"):
             self.add_error(
                 "consent_informed",

@@ -20,7 +20,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -31,7 +31,7 @@ from acteurs.models import Household, Organisation
 from ateliers.models import WorkshopType
 from core.events import Event
 from core.statemachine import StatefulModel
-from parc.models import Device, DeviceKind, Grade
+from parc.models import Adaptation, Device, DeviceKind, Grade, UsageProfile
 
 # --- eligibility ----------------------------------------------------------------------------
 
@@ -213,6 +213,70 @@ class PriceSuggestion(models.Model):
         return f"{self.get_kind_display()} {self.grade} : {self.price} €"
 
 
+# --- usage needs and recommended profiles (issue 15) ----------------------------------------
+
+
+class Need(models.IntegerChoices):
+    """A household's usage needs, in plain categories that are not health data: what the
+    device must do, never why. Each value is one bit of ``DeviceRequest.needs``: never
+    renumber."""
+
+    LARGE_SCREEN = 1, _("grand écran")
+    LARGE_KEYS = 2, _("clavier à grosses touches")
+    SCREEN_READER = 4, _("lecteur d'écran")
+    VOICE_CONTROL = 8, _("commande vocale")
+    SIMPLIFIED = 16, _("interface simplifiée")
+    WEBCAM = 32, _("webcam pour les appels vidéo")
+    OFFICE = 64, _("suite bureautique pour l'école ou le travail")
+    MOBILE_DATA = 128, _("données mobiles")
+
+
+# The adaptations (parc) that meet each need: any one of them. The simplified interface is
+# met by a usage profile of level 1 instead (see ``prets.matching``).
+NEED_MET_BY: dict[int, int] = {
+    Need.LARGE_SCREEN: Adaptation.LARGE_SCREEN,
+    Need.LARGE_KEYS: Adaptation.LARGE_KEYS,
+    Need.SCREEN_READER: Adaptation.NVDA | Adaptation.ORCA,
+    Need.VOICE_CONTROL: Adaptation.VOICE_CONTROL,
+    Need.WEBCAM: Adaptation.WEBCAM,
+    Need.OFFICE: Adaptation.OFFICE_SUITE,
+    Need.MOBILE_DATA: Adaptation.MOBILE_DATA,
+}
+SIMPLIFIED_PROFILE_LEVEL = 1
+
+
+def need_labels(mask: int) -> list[str]:
+    return [str(label) for value, label in Need.choices if mask & value]
+
+
+class ProfileRule(models.Model):
+    """The coordination's table from a household's autonomy (the average of its latest
+    assessment's PIX levels, 1 to 3) to the usage profile recommended, with the reason shown
+    to the prescriber and the desk. The first rule whose bound is at or above the average
+    applies."""
+
+    up_to_average = models.DecimalField(
+        _("moyenne des niveaux jusqu'à"),
+        max_digits=3,
+        decimal_places=2,
+        unique=True,
+        validators=[MinValueValidator(Decimal("1")), MaxValueValidator(Decimal("3"))],
+        help_text=_("Niveaux PIX : 1 avec aide, 2 sans aide, 3 en autonomie."),
+    )
+    profile = models.ForeignKey(
+        UsageProfile, on_delete=models.PROTECT, related_name="+", verbose_name=_("profil conseillé")
+    )
+    reason = models.CharField(_("pourquoi"), max_length=300)
+
+    class Meta:
+        verbose_name = _("règle de profil conseillé")
+        verbose_name_plural = _("profils conseillés selon l'autonomie")
+        ordering = ["up_to_average"]
+
+    def __str__(self):
+        return f"≤ {self.up_to_average} : {self.profile}"
+
+
 # --- requests -------------------------------------------------------------------------------
 
 
@@ -317,6 +381,12 @@ class DeviceRequest(StatefulModel):
     )
     consent_informed = models.BooleanField(_("foyer informé"), default=False)
     consent_at = models.DateTimeField(_("informé le"), null=True, blank=True)
+    # Usage needs (a bit mask of Need), recorded only with the household's consent, whose
+    # date is kept: never shown to funders, counted in reports with small counts hidden.
+    needs = models.PositiveIntegerField(_("besoins d'usage"), default=0, db_default=0)
+    needs_consent_at = models.DateTimeField(
+        _("accord du foyer pour ses besoins le"), null=True, blank=True
+    )
     state = FSMField(
         _("état"), default=RequestState.DRAFT, choices=RequestState.choices, protected=True
     )
@@ -348,6 +418,10 @@ class DeviceRequest(StatefulModel):
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_REQUEST_STATES
+
+    @property
+    def need_labels(self) -> list[str]:
+        return need_labels(self.needs)
 
     @transition(
         field=state,
@@ -480,6 +554,8 @@ class Allocation(models.Model):
         verbose_name=_("terminée par"),
     )
     note = models.CharField(_("note"), max_length=300, blank=True)
+    # The request's needs this device meets (a bit mask of Need), fixed when it is set aside.
+    needs_met = models.PositiveIntegerField(_("besoins couverts"), default=0, db_default=0)
 
     class Meta:
         verbose_name = _("attribution")

@@ -19,7 +19,7 @@ from documents.rendering import render_pdf
 from documents.responses import pdf_response
 from parc.codes import MistypedCode, NotACode, normalize_code
 
-from . import pricing, selectors, services
+from . import matching, pricing, selectors, services
 from .forms import (
     AllocateForm,
     DayForm,
@@ -183,6 +183,8 @@ def request_create(request, pk):
             details=data["details"],
             consent_informed=data["consent_informed"],
             submit="submit" in request.POST,
+            needs=data["needs"],
+            needs_consent=data["needs_consent"],
         )
         if outcome:
             created = outcome.value
@@ -194,7 +196,12 @@ def request_create(request, pk):
     return render(
         request,
         "prets/request_form.html",
-        {"form": form, "household": household, "has_checks": checks.exists()},
+        {
+            "form": form,
+            "household": household,
+            "has_checks": checks.exists(),
+            "recommendation": matching.recommended_profile(household.pk),
+        },
     )
 
 
@@ -252,6 +259,7 @@ def allocate(request, pk):
     if not can_work_request(request.user, device_request):
         raise PermissionDenied
     form = AllocateForm(request.POST or None)
+    recommendation = matching.recommended_profile(device_request.household_id)
     if request.method == "POST" and form.is_valid():
         device_id = form.cleaned_data["device"]
         code = form.cleaned_data["code"]
@@ -280,7 +288,8 @@ def allocate(request, pk):
         {
             "req": device_request,
             "form": form,
-            "suggestions": selectors.suggested_devices(device_request),
+            "suggestions": matching.suggest(device_request, recommendation=recommendation),
+            "recommendation": recommendation,
         },
     )
 

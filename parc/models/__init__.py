@@ -5,6 +5,7 @@
   transition permissions and the search keys;
 - ``media``: storage media and erasure records;
 - ``refurbishment``: functional tests;
+- ``profiles``: usage profiles and the adaptations fitted (issue 15);
 - ``events``: the append-only device event log;
 - ``scanning``: scan batches and their lines;
 - ``labels``: label sheets built in the background (``core.jobs.BackgroundJob``).
@@ -43,10 +44,22 @@ from .media import (
     StorageMedium,
     Verification,
 )
+from .profiles import (
+    ADAPTATION_KINDS,
+    Adaptation,
+    UsageProfile,
+    adaptation_labels,
+    adaptation_mask,
+)
 from .refurbishment import RefurbishmentRecord
 from .scanning import ScanAction, ScanBatch, ScanLine, ScanOutcome
 
 __all__ = [
+    "ADAPTATION_KINDS",
+    "Adaptation",
+    "UsageProfile",
+    "adaptation_labels",
+    "adaptation_mask",
     "KINDS_WITH_STORAGE",
     "SEARCH_KEY_IGNORED",
     "TERMINAL_STATES",
