@@ -640,6 +640,12 @@ class Loan(StatefulModel):
             ),
             models.Index(fields=["organisation", "state", "due_on"], name="loan_org_state_due"),
             models.Index(fields=["household", "-id"], name="loan_household"),
+            # The training deadlines to watch (reminders, the desk's queue).
+            models.Index(
+                fields=["organisation", "training_due_on"],
+                name="loan_open_training_due",
+                condition=Q(state="open", training_due_on__isnull=False),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -784,6 +790,13 @@ class ReturnInspection(models.Model):
 class ReminderKind(models.TextChoices):
     BEFORE_DUE = "before_due", _("échéance proche")
     OVERDUE = "overdue", _("échéance dépassée")
+    # The training to follow within N days of the handover (due_on: its deadline).
+    TRAINING_SOON = "training_soon", _("formation à suivre bientôt")
+    TRAINING_MISSED = "training_missed", _("formation non suivie dans le délai")
+
+
+# Days before the training deadline when the prescriber and the facilitators are reminded.
+TRAINING_REMINDER_DAYS = 7
 
 
 class SentReminder(models.Model):

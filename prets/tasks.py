@@ -10,7 +10,10 @@ from . import services
 
 @shared_task(name="prets.send_loan_reminders")
 def send_loan_reminders() -> dict:
-    return services.send_due_reminders()
+    """The due-date reminders, then the training deadlines' (issue 15)."""
+    counts = services.send_due_reminders()
+    training = services.send_training_reminders()
+    return {**counts, "training_reminders": training["reminders"]}
 
 
 @shared_task(name="prets.expire_requests")

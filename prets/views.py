@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from acteurs import access_log
+from ateliers import selectors as ateliers_selectors
 from core.views import attempt
 from documents.rendering import render_pdf
 from documents.responses import pdf_response
@@ -457,6 +458,12 @@ def loan_detail(request, pk):
             "day_form": DayForm(),
             "overdue": loan.is_overdue(),
             "inspection": getattr(loan, "inspection", None),
+            "training": selectors.training_status(loan),
+            "progress": [
+                row
+                for row in ateliers_selectors.progress(household_id=loan.household_id)
+                if row.households
+            ],
         },
     )
 

@@ -75,6 +75,18 @@ def report_scope(user) -> ReportScope:
     return scope
 
 
+def needs_organisations(user, owner_ids) -> tuple[int, ...] | None:
+    """The organisations whose households' usage needs the user may count (issue 15): never
+    a funder's, only the coordination's (every organisation: None) or the user's own team's
+    among ``owner_ids`` (None: all in scope). An empty tuple: no needs figures at all."""
+    if is_coordinator(user):
+        return owner_ids
+    teams = set(organisations_with_role(user, TEAM_ROLES))
+    if owner_ids is not None:
+        teams &= set(owner_ids)
+    return tuple(sorted(teams))
+
+
 def may_read_reports(user) -> bool:
     """Whether the user may read at least one report (the scope is cached per request)."""
     return user.is_authenticated and not report_scope(user).is_empty

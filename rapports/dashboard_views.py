@@ -13,9 +13,10 @@ from django.views.decorators.http import require_GET
 from acteurs import selectors as acteurs_selectors
 from parc.models import WAITING_STATES, State
 from prets.models import RequestState
+from prets.selectors import needs_figures
 
 from . import charts, disclosure
-from .access import report_scope
+from .access import needs_organisations, report_scope
 from .dashboard_forms import LoanReportForm, PoolFilterForm, RoadmapForm
 from .dashboard_selectors import (
     DURATION_WINDOW_DAYS,
@@ -187,7 +188,13 @@ def loans(request):
     ]
     # Funders read this page: small counts hidden, and whatever would give them back.
     shown = disclosure.loan_report(report, states)
+    # Usage needs: never a funder's figures, only the team's or the coordination's.
+    needs_ids = needs_organisations(request.user, owner_ids)
+    needs = None
+    if needs_ids is None or needs_ids:
+        needs = needs_figures(refurbisher_ids=needs_ids, start=start, end=end)
     context = {
+        "needs": needs,
         "form": form,
         "start": start,
         "end": end,

@@ -232,9 +232,7 @@ def test_a_device_meeting_the_needs_is_found_beyond_the_first_slice(make_request
     old = timezone.now() - days(100)
     for _ in range(30):
         DeviceFactory(owner=refurbisher, state="ready", grade="A", state_changed_at=old)
-    fit = DeviceFactory(
-        owner=refurbisher, state="ready", grade="C", adaptations=Adaptation.WEBCAM
-    )
+    fit = DeviceFactory(owner=refurbisher, state="ready", grade="C", adaptations=Adaptation.WEBCAM)
     request = make_request(state="approved", device_kind="laptop", needs=Need.WEBCAM)
     assert suggest(request)[0].device == fit
 
