@@ -87,6 +87,18 @@ def needs_organisations(user, owner_ids) -> tuple[int, ...] | None:
     return tuple(sorted(teams))
 
 
+def economics_refurbishers(user):
+    """The refurbishers whose economics the user may read (issue 15): hourly costs, funding
+    and revenue are the organisation's own business, so its admins and staff, and the
+    coordination (every refurbisher). Funders read none of it here."""
+    from acteurs.models import Organisation
+
+    queryset = Organisation.objects.filter(is_refurbisher=True).order_by("name")
+    if is_coordinator(user):
+        return queryset
+    return queryset.filter(pk__in=organisations_with_role(user, TEAM_ROLES))
+
+
 def may_read_reports(user) -> bool:
     """Whether the user may read at least one report (the scope is cached per request)."""
     return user.is_authenticated and not report_scope(user).is_empty

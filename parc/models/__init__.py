@@ -5,6 +5,7 @@
   transition permissions and the search keys;
 - ``media``: storage media and erasure records;
 - ``refurbishment``: functional tests;
+- ``economics``: work time per stage, the parts stock and its use (issue 15);
 - ``profiles``: usage profiles and the adaptations fitted (issue 15);
 - ``events``: the append-only device event log;
 - ``scanning``: scan batches and their lines;
@@ -29,6 +30,15 @@ from .device import (
     can_run_workshop_transition,
     search_key,
     to_search_key,
+)
+from .economics import (
+    DEFAULT_STAGE_MINUTES,
+    Part,
+    PartCategory,
+    PartUse,
+    StageTime,
+    WorkStage,
+    WorkTime,
 )
 from .events import DeviceEvent
 from .evidence import EvidenceFile, EvidenceKind
@@ -55,6 +65,13 @@ from .refurbishment import RefurbishmentRecord
 from .scanning import ScanAction, ScanBatch, ScanLine, ScanOutcome
 
 __all__ = [
+    "DEFAULT_STAGE_MINUTES",
+    "Part",
+    "PartCategory",
+    "PartUse",
+    "StageTime",
+    "WorkStage",
+    "WorkTime",
     "ADAPTATION_KINDS",
     "Adaptation",
     "UsageProfile",
