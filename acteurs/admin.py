@@ -175,6 +175,17 @@ class OrganisationAdmin(admin.ModelAdmin):
                 ]
             },
         ),
+        (
+            _("Modèle économique"),
+            {
+                "fields": ["hourly_cost", "inclusive_status"],
+                "description": _(
+                    "Le coût d'une heure de travail à l'atelier et, pour un ESAT, une "
+                    "entreprise adaptée ou une SIAE, son statut : le tableau de bord « Modèle "
+                    "économique » s'en sert."
+                ),
+            },
+        ),
     ]
 
     @admin.display(description=_("rôles"))

@@ -14,9 +14,11 @@ from .models import (
     ErasureRecord,
     Grade,
     MediaType,
+    Part,
     State,
     StorageMedium,
     UsageProfile,
+    WorkStage,
 )
 from .selectors import DEVICE_ORDERINGS
 from .services import BULK_LIMIT, BULK_TRANSITIONS, TRANSITIONS
@@ -438,3 +440,37 @@ class MoveForm(forms.Form):
     def __init__(self, *args, locations, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["location"].queryset = locations
+
+
+class WorkTimeForm(forms.Form):
+    """The technician's own work time for one stage of the device (issue 15)."""
+
+    stage = forms.ChoiceField(label=_("Étape"), choices=WorkStage.choices)
+    minutes = forms.IntegerField(label=_("Temps passé (minutes)"), min_value=1, max_value=6000)
+    supported_minutes = forms.IntegerField(
+        label=_("Dont minutes de travailleurs accompagnés (ESAT, EA, insertion)"),
+        min_value=0,
+        max_value=6000,
+        initial=0,
+        required=False,
+    )
+
+
+class PartUseForm(forms.Form):
+    """Parts taken from the organisation's stock for this device (issue 15)."""
+
+    part = forms.ModelChoiceField(label=_("Pièce"), queryset=Part.objects.none())
+    quantity = forms.IntegerField(label=_("Quantité"), min_value=1, max_value=100, initial=1)
+
+    def __init__(self, *args, parts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["part"].queryset = parts
+        self.fields["part"].label_from_instance = lambda p: (
+            _("%(label)s (%(category)s, %(cost)s €, %(n)s en stock)")
+            % {
+                "label": p.label,
+                "category": p.get_category_display(),
+                "cost": p.unit_cost,
+                "n": p.quantity,
+            }
+        )

@@ -271,6 +271,7 @@ def _build_world() -> World:
         "parc:erasure_add": {"code": device.public_code},
         "parc:medium_add": {"code": device.public_code},
         "parc:move": {"code": device.public_code},
+        "parc:work_and_parts": {"code": device.public_code},
         "parc:hardware_report": {"code": device.public_code},
         "parc:erasure_log": {"code": erased.medium.device.public_code},
         "parc:label_job": {"pk": extra["label_job"].pk},
