@@ -1,6 +1,7 @@
 """Forms of the loan scheme. They validate input; services decide and write."""
 
 import datetime as dt
+from decimal import Decimal
 
 from django import forms
 from django.utils import timezone
@@ -17,6 +18,7 @@ from .models import (
     Purpose,
     RequestState,
     Urgency,
+    VoucherScheme,
 )
 
 CONSENT_LABEL = _(
@@ -245,3 +247,38 @@ class StateFilterForm(forms.Form):
 
 def default_due(started_on: dt.date, days: int) -> dt.date:
     return started_on + dt.timedelta(days=days)
+
+
+class VoucherForm(forms.Form):
+    """A digital-inclusion voucher that paid (part of) a sale (issue 15)."""
+
+    scheme = forms.ChoiceField(label=_("Dispositif"), choices=VoucherScheme.choices)
+    issuer = forms.CharField(
+        label=_("Émetteur"),
+        max_length=150,
+        help_text=_("Par exemple « APTIC » ou « Conseil départemental d'Eure-et-Loir »."),
+    )
+    number = forms.CharField(label=_("Numéro du chèque"), max_length=60)
+    value = forms.DecimalField(
+        label=_("Valeur (€)"), min_value=Decimal("0.01"), max_digits=7, decimal_places=2
+    )
+    received_on = date_field(_("Reçu le"), initial=timezone.localdate)
+
+
+class VoucherFilterForm(forms.Form):
+    """The reconciliation list: one issuer (or all) over a period."""
+
+    dispositif = forms.ChoiceField(
+        label=_("Dispositif"), choices=[("", _("tous"))] + VoucherScheme.choices, required=False
+    )
+    emetteur = forms.CharField(label=_("Émetteur"), max_length=150, required=False)
+    debut = date_field(_("Du"), required=False)
+    fin = date_field(_("Au"), required=False)
+
+    def period(self, today: dt.date) -> tuple[dt.date, dt.date]:
+        data = self.cleaned_data if self.is_valid() else {}
+        start = data.get("debut") or today.replace(day=1)
+        end = data.get("fin") or today
+        if end < start:
+            start, end = end, start
+        return start, end

@@ -923,3 +923,63 @@ class Sale(models.Model):
     @property
     def is_gift(self) -> bool:
         return self.price == 0
+
+
+# --- digital-inclusion vouchers (issue 15) ----------------------------------------------------
+
+
+class VoucherScheme(models.TextChoices):
+    PASS_NUMERIQUE = "pass_numerique", _("Pass numérique")
+    APTIC = "aptic", _("chèque APTIC")
+    DEPARTEMENT = "departement", _("chèque numérique d'un département")
+    OTHER = "other", _("autre chèque ou aide")
+
+
+class Voucher(models.Model):
+    """A digital-inclusion voucher that paid a sale, wholly or in part. Recorded once: the
+    same number of the same issuer cannot be used twice (unique constraint); the
+    reconciliation export lists, per issuer and period, what to claim."""
+
+    scheme = models.CharField(_("dispositif"), max_length=20, choices=VoucherScheme.choices)
+    issuer = models.CharField(
+        _("émetteur"),
+        max_length=150,
+        help_text=_("Par exemple « Conseil départemental d'Eure-et-Loir » ou « APTIC »."),
+    )
+    # The issuer in one form (lower case, single spaces): the uniqueness key.
+    issuer_key = models.CharField(max_length=150, editable=False)
+    number = models.CharField(_("numéro du chèque"), max_length=60)
+    value = models.DecimalField(
+        _("valeur (€)"),
+        max_digits=7,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    sale = models.ForeignKey(
+        Sale, on_delete=models.PROTECT, related_name="vouchers", verbose_name=_("vente")
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("organisation")
+    )
+    received_on = models.DateField(_("reçu le"), default=timezone.localdate)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("par")
+    )
+    recorded_at = models.DateTimeField(_("enregistré le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("chèque numérique")
+        verbose_name_plural = _("chèques numériques")
+        ordering = ["-received_on", "-id"]
+        indexes = [
+            models.Index(fields=["organisation", "received_on"], name="voucher_org_received")
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scheme", "issuer_key", "number"], name="voucher_used_once"
+            ),
+            models.CheckConstraint(condition=Q(value__gt=0), name="voucher_value_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_scheme_display()} {self.number}"

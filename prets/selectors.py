@@ -18,11 +18,13 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    Min,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
     When,
 )
@@ -708,4 +710,41 @@ def prescriber_work(user, *, today: dt.date | None = None) -> PrescriberWork | N
         sent=counts["sent"],
         approved=counts["approved"],
         overdue_loans=overdue,
+    )
+
+
+# --- digital-inclusion vouchers (issue 15) ----------------------------------------------------
+
+
+def sale_vouchers(sale: Sale) -> list:
+    return list(sale.vouchers.order_by("id"))
+
+
+def vouchers_for_reconciliation(
+    user, *, start: dt.date, end: dt.date, scheme: str = "", issuer: str = ""
+) -> QuerySet:
+    """The vouchers of the user's desk organisations received in the period (one issuer or
+    all), to claim from their issuers. No household is named."""
+    from .models import Voucher
+
+    queryset = Voucher.objects.filter(
+        organisation_id__in=desk_organisation_ids(user),
+        received_on__gte=start,
+        received_on__lte=end,
+    )
+    if scheme:
+        queryset = queryset.filter(scheme=scheme)
+    if issuer:
+        queryset = queryset.filter(issuer_key=" ".join(issuer.split()).casefold())
+    return queryset.select_related("sale", "organisation").order_by(
+        "issuer_key", "received_on", "id"
+    )
+
+
+def voucher_totals(queryset: QuerySet) -> list[dict]:
+    return list(
+        queryset.order_by()
+        .values("scheme", "issuer_key")
+        .annotate(issuer=Min("issuer"), n=Count("id"), total=Sum("value"))
+        .order_by("issuer_key", "scheme")
     )

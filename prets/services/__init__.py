@@ -47,6 +47,7 @@ from .requests import (
     request_submit,
 )
 from .sales import PriceInfo, price_info, sale_create
+from .vouchers import voucher_record
 
 __all__ = [
     "Changed",
@@ -80,4 +81,5 @@ __all__ = [
     "sale_create",
     "send_due_reminders",
     "send_training_reminders",
+    "voucher_record",
 ]

@@ -335,6 +335,7 @@ def _build_world() -> World:
         "prets:loan_date": {"pk": loan.pk, "action": "extend"},
         "prets:loan_action": {"pk": loan.pk, "action": "return"},
         "prets:receipt": {"pk": sale.pk},
+        "prets:voucher_add": {"pk": sale.pk},
         "prets:household": {"pk": loan.household_id},
         "prets:eligibility_add": {"pk": loan.household_id},
         "prets:request_create": {"pk": loan.household_id},
