@@ -19,9 +19,34 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from ateliers.models import Assessment, AssessmentLevel
-from parc.models import Device, State, UsageProfile
+from parc.models import Device, State, UsageProfile, ensure_usage_profiles
 
 from .models import NEED_MET_BY, SIMPLIFIED_PROFILE_LEVEL, DeviceRequest, Need, ProfileRule
+
+DEFAULT_RULES = (
+    (
+        Decimal("1.50"),
+        "simplifie",
+        "Avec aide dans la plupart des domaines : une interface simple évite de se perdre.",
+    ),
+    (
+        Decimal("2.50"),
+        "essentiel",
+        "Sans aide pour l'essentiel : les usages courants, sans logiciels superflus.",
+    ),
+    (Decimal("3.00"), "complet", "En autonomie : l'appareil complet, avec ses logiciels."),
+)
+
+
+def ensure_profile_rules() -> None:
+    """The profiles and the rules migrations seed (again after a test database flush)."""
+    ensure_usage_profiles()
+    for bound, code, reason in DEFAULT_RULES:
+        ProfileRule.objects.get_or_create(
+            up_to_average=bound,
+            defaults={"profile": UsageProfile.objects.get(code=code), "reason": reason},
+        )
+
 
 SLICE = 20
 SUGGESTION_LIMIT = 10

@@ -60,6 +60,7 @@ from .profiles import (
     UsageProfile,
     adaptation_labels,
     adaptation_mask,
+    ensure_usage_profiles,
 )
 from .refurbishment import RefurbishmentRecord
 from .scanning import ScanAction, ScanBatch, ScanLine, ScanOutcome
@@ -77,6 +78,7 @@ __all__ = [
     "UsageProfile",
     "adaptation_labels",
     "adaptation_mask",
+    "ensure_usage_profiles",
     "KINDS_WITH_STORAGE",
     "SEARCH_KEY_IGNORED",
     "TERMINAL_STATES",

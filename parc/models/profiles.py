@@ -79,3 +79,29 @@ def adaptation_mask(values) -> int:
 
 def adaptation_labels(mask: int) -> list[str]:
     return [str(label) for value, label in Adaptation.choices if mask & value]
+
+
+DEFAULT_PROFILES = (
+    ("simplifie", "Simplifié", "Interface verrouillée à grandes icônes, quelques applications", 1),
+    ("essentiel", "Essentiel", "Navigateur, messagerie, visio et démarches en ligne", 2),
+    (
+        "complet",
+        "Complet",
+        "Logiciels installés (bureautique…) et réglages d'accessibilité appliqués",
+        3,
+    ),
+)
+
+
+def ensure_usage_profiles() -> None:
+    """The three profiles migration 0018 seeds (again after a test database flush)."""
+    for position, (code, label, description, level) in enumerate(DEFAULT_PROFILES, start=1):
+        UsageProfile.objects.get_or_create(
+            code=code,
+            defaults={
+                "label": label,
+                "description": description,
+                "level": level,
+                "position": position,
+            },
+        )

@@ -12,13 +12,19 @@ from ateliers.models import Assessment, AssessmentLevel
 from core.errors import InvalidInput
 from parc.models import Adaptation, UsageProfile
 from prets import services
-from prets.matching import recommended_profile, suggest
+from prets.matching import ensure_profile_rules, recommended_profile, suggest
 from prets.models import Allocation, Need
 from tests.factories import DeviceFactory
 
 from .conftest import days
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def seeded():
+    """Seeded by migrations; again after a transactional test's flush."""
+    ensure_profile_rules()
 
 
 def profile(code):
