@@ -151,6 +151,7 @@ class OrganisationAdmin(admin.ModelAdmin):
     list_filter = ["is_refurbisher", "is_prescriber", "is_donor", "is_funder", "is_coordinator"]
     search_fields = ["name", "short_name", "siret"]
     autocomplete_fields = ["commune"]
+    filter_horizontal = ["territories"]
     fieldsets = [
         (None, {"fields": ["name", "short_name", "siret"]}),
         (
@@ -172,6 +173,7 @@ class OrganisationAdmin(admin.ModelAdmin):
                     "is_donor",
                     "is_funder",
                     "is_coordinator",
+                    "territories",
                 ]
             },
         ),

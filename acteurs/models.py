@@ -180,6 +180,18 @@ class Organisation(models.Model):
         blank=True,
         help_text=_("Nom ou service et courriel du DPO (obligatoire pour un organisme public)."),
     )
+    # Several territories on one instance (issue 15): the départements a coordinating
+    # organisation coordinates. None chosen: every one (a national coordination).
+    territories = models.ManyToManyField(
+        Departement,
+        blank=True,
+        related_name="+",
+        verbose_name=_("départements coordonnés"),
+        help_text=_(
+            "Pour une coordination : les départements dont elle voit les tableaux de bord. "
+            "Aucun : tous (coordination nationale)."
+        ),
+    )
     # The economics of the chain (issue 15): what an hour of work costs the organisation,
     # and whether it employs supported workers (ESAT, entreprise adaptée, SIAE).
     hourly_cost = models.DecimalField(

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from acteurs import selectors as acteurs_selectors
-from acteurs.permissions import is_coordinator
+from acteurs.permissions import coordinated_departements, is_coordinator
 from parc.models import WAITING_STATES, State
 from prets.models import RequestState
 from prets.selectors import needs_figures
@@ -232,7 +232,8 @@ def economics_dashboard(request):
         return _nothing_in_scope(request, _("Modèle économique"))
     form = LoanReportForm(request.GET, organisations=organisations)
     start, end = form.period()
-    owner_ids = form.owner_ids(everything=is_coordinator(request.user))
+    national = is_coordinator(request.user) and coordinated_departements(request.user) is None
+    owner_ids = form.owner_ids(everything=national)
     context = {"form": form, "start": start, "end": end, "report": economics(owner_ids, start, end)}
     return _private(render(request, "rapports/dashboards/economics.html", context))
 
