@@ -262,3 +262,27 @@ def test_allocate_page_explains_each_rank_in_few_queries(
         page = client.get(reverse("prets:allocate", args=[request.pk])).content.decode()
     assert "Rang 1 : Ordinateur portable demandé" in page
     assert "Profil conseillé : « Simplifié »" in page
+
+
+def test_needs_figures_for_the_team_never_for_funders(
+    client, make_request, staff, funder, refurbisher, pool
+):
+    from prets.models import AllocationStatus
+    from rapports.models import Funding
+
+    request = make_request(state="approved", device_kind="laptop", needs=Need.LARGE_SCREEN)
+    services.device_allocate(request.pk, pool["simple_half"].pk, staff)
+    Allocation.objects.filter(request=request).update(
+        status=AllocationStatus.HANDED_OVER, ended_at=timezone.now()
+    )
+    Funding.objects.create(
+        funder=funder.memberships.get().organisation, name="Aide", refurbisher=refurbisher
+    )
+    url = reverse("rapports:loan_report")
+    client.force_login(staff)
+    page = client.get(url).content.decode()
+    assert "Besoins d'usage des foyers équipés" in page
+    assert "Grand écran" in page
+    client.force_login(funder)
+    page = client.get(url).content.decode()
+    assert "Besoins d" not in page and "Grand écran" not in page
