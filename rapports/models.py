@@ -51,7 +51,7 @@ class Funding(models.Model):
     # What was granted for the period (issue 15: the economics dashboard spreads it evenly
     # over its days; without both dates it is not counted).
     amount = models.DecimalField(
-        _("montant (€)"), max_digits=11, decimal_places=2, default=0, db_default=0
+        _("montant (€)"), max_digits=11, decimal_places=2, null=True, blank=True
     )
 
     class Meta:

@@ -251,6 +251,13 @@ def describe() -> Description:
             PersonalDataField("prets.DeviceRequest", "details", free, free_text=True),
             PersonalDataField("prets.DeviceRequest", "needs, needs_consent_at", Category.EQUIPMENT),
             PersonalDataField("prets.Allocation", "needs_met", Category.EQUIPMENT),
+            PersonalDataField(
+                "prets.Voucher",
+                "issuer, issuer_key, number",
+                Category.EQUIPMENT,
+                kept=True,
+                kept_because=_("pièce comptable de la vente, à réclamer à l'émetteur"),
+            ),
             PersonalDataField("prets.DeviceRequest", "rejection_reason", free, free_text=True),
             PersonalDataField("prets.RequestEvent", "note", free, free_text=True),
             PersonalDataField("prets.Allocation", "note", free, free_text=True),
