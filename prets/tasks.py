@@ -10,10 +10,13 @@ from . import services
 
 @shared_task(name="prets.send_loan_reminders")
 def send_loan_reminders() -> dict:
-    """The due-date reminders, then the training deadlines' (issue 15)."""
-    counts = services.send_due_reminders()
-    training = services.send_training_reminders()
-    return {**counts, "training_reminders": training["reminders"]}
+    return services.send_due_reminders()
+
+
+@shared_task(name="prets.send_training_reminders")
+def send_training_reminders() -> dict:
+    """The training deadlines' reminders (issue 15): before the deadline, once missed."""
+    return services.send_training_reminders()
 
 
 @shared_task(name="prets.expire_requests")
