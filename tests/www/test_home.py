@@ -348,7 +348,7 @@ ROLE_BUDGETS = {
     "prescriber": 9,
     "facilitator": 5,
     "funder": 16,
-    "coordinator": 26,  # + the départements it coordinates (issue 15)
+    "coordinator": 28,  # + the départements it coordinates, the desk's missed trainings (issue 15)
 }
 
 
