@@ -151,6 +151,7 @@ class OrganisationAdmin(admin.ModelAdmin):
     list_filter = ["is_refurbisher", "is_prescriber", "is_donor", "is_funder", "is_coordinator"]
     search_fields = ["name", "short_name", "siret"]
     autocomplete_fields = ["commune"]
+    filter_horizontal = ["territories"]
     fieldsets = [
         (None, {"fields": ["name", "short_name", "siret"]}),
         (
@@ -172,7 +173,19 @@ class OrganisationAdmin(admin.ModelAdmin):
                     "is_donor",
                     "is_funder",
                     "is_coordinator",
+                    "territories",
                 ]
+            },
+        ),
+        (
+            _("Modèle économique"),
+            {
+                "fields": ["hourly_cost", "inclusive_status"],
+                "description": _(
+                    "Le coût d'une heure de travail à l'atelier et, pour un ESAT, une "
+                    "entreprise adaptée ou une SIAE, son statut : le tableau de bord « Modèle "
+                    "économique » s'en sert."
+                ),
             },
         ),
     ]

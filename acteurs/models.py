@@ -122,6 +122,12 @@ class User(AbstractUser):
         return self.get_full_name() or self.username
 
 
+class InclusiveStatus(models.TextChoices):
+    ESAT = "esat", _("ESAT (établissement et service d'aide par le travail)")
+    EA = "ea", _("entreprise adaptée")
+    SIAE = "siae", _("structure d'insertion par l'activité économique (SIAE)")
+
+
 class Organisation(models.Model):
     """Any structure taking part: association, CCAS, company, funder, département…
 
@@ -173,6 +179,36 @@ class Organisation(models.Model):
         max_length=300,
         blank=True,
         help_text=_("Nom ou service et courriel du DPO (obligatoire pour un organisme public)."),
+    )
+    # Several territories on one instance (issue 15): the départements a coordinating
+    # organisation coordinates. None chosen: every one (a national coordination).
+    territories = models.ManyToManyField(
+        Departement,
+        blank=True,
+        related_name="+",
+        verbose_name=_("départements coordonnés"),
+        help_text=_(
+            "Pour une coordination : les départements dont elle voit les tableaux de bord. "
+            "Aucun : tous (coordination nationale)."
+        ),
+    )
+    # The economics of the chain (issue 15): what an hour of work costs the organisation,
+    # and whether it employs supported workers (ESAT, entreprise adaptée, SIAE).
+    hourly_cost = models.DecimalField(
+        _("coût horaire chargé (€)"),
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Salaire chargé et frais de structure par heure de travail à l'atelier."),
+    )
+    inclusive_status = models.CharField(
+        _("structure d'inclusion"),
+        max_length=10,
+        choices=InclusiveStatus.choices,
+        blank=True,
+        db_default="",
+        default="",
     )
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
 

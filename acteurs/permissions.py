@@ -3,7 +3,7 @@ page asking many times costs one query."""
 
 from collections.abc import Iterable
 
-from .models import Membership, Role
+from .models import Membership, Organisation, Role
 
 # Roles that work on the pool of an organisation.
 POOL_ROLES = frozenset({Role.ADMIN, Role.STAFF, Role.TECHNICIAN})
@@ -28,12 +28,14 @@ def _load_memberships(user) -> None:
     rows = Membership.objects.filter(user=user).values_list(
         "organisation_id", "role", "organisation__is_coordinator"
     )
-    roles, coordinates = {}, False
+    roles, coordinating = {}, []
     for organisation_id, role, is_coordinating in rows:
         roles[organisation_id] = role
-        coordinates = coordinates or (role == Role.ADMIN and is_coordinating)
+        if role == Role.ADMIN and is_coordinating:
+            coordinating.append(organisation_id)
     user._filiere_roles = roles
-    user._filiere_is_coordinator = coordinates
+    user._filiere_is_coordinator = bool(coordinating)
+    user._filiere_coordinating = coordinating
 
 
 def is_coordinator(user) -> bool:
@@ -45,6 +47,31 @@ def is_coordinator(user) -> bool:
     if getattr(user, "_filiere_is_coordinator", None) is None:
         _load_memberships(user)
     return user._filiere_is_coordinator
+
+
+def coordinated_departements(user) -> frozenset[str] | None:
+    """The départements (codes) a coordination member sees (issue 15): None for every one
+    (a superuser, or a coordinating organisation with no territory chosen: national), an
+    empty set for anyone who is not coordination. One query, cached for the request."""
+    if not is_coordinator(user):
+        return frozenset()
+    if user.is_superuser:
+        return None
+    cached = getattr(user, "_filiere_departements", False)
+    if cached is not False:
+        return cached
+    coordinating = set(user._filiere_coordinating)
+    by_org: dict[int, set[str]] = {pk: set() for pk in coordinating}
+    through = Organisation.territories.through
+    for organisation_id, code in through.objects.filter(
+        organisation_id__in=coordinating
+    ).values_list("organisation_id", "departement_id"):
+        by_org[organisation_id].add(code)
+    found = (
+        None if any(not codes for codes in by_org.values()) else frozenset().union(*by_org.values())
+    )
+    user._filiere_departements = found
+    return found
 
 
 def organisations_with_role(user, roles: Iterable[str]) -> list[int]:

@@ -16,6 +16,7 @@ from django.db.models import (
     Avg,
     Count,
     DecimalField,
+    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -64,6 +65,21 @@ def household_attended(household_id: int, workshop_type_code: str, since) -> boo
         status=EnrolmentStatus.CONFIRMED,
         attendance=Attendance.PRESENT,
     ).exists()
+
+
+def attended_since(household_ref, workshop_code_ref, since_ref) -> Exists:
+    """A condition for the floors above (the loan scheme's training deadline): the household
+    named by ``household_ref`` attended a session of the workshop type ``workshop_code_ref``
+    on or after the day ``since_ref`` (each an ``OuterRef`` or a value)."""
+    return Exists(
+        Enrolment.objects.filter(
+            household_id=household_ref,
+            session__workshop_type__code=workshop_code_ref,
+            session__starts_at__date__gte=since_ref,
+            status=EnrolmentStatus.CONFIRMED,
+            attendance=Attendance.PRESENT,
+        )
+    )
 
 
 # --- sessions ---------------------------------------------------------------------------------

@@ -292,7 +292,8 @@ def extra_columns() -> dict[str, list[tuple[str, object]]]:
         for f in fields:
             if f.column in columns or f.null or f.has_db_default():
                 continue  # NULL, or the database's own default
-            if not f.has_default():
+            # A blank text column without default (serial_raw, asset_tag…) takes "".
+            if not f.has_default() and not (f.blank and f.empty_strings_allowed):
                 raise SystemExit(
                     f"bench: {model._meta.db_table}.{f.column} is required and has no "
                     "default: update bench/pool.py"

@@ -3,12 +3,14 @@
 Two functions for ``bench/run.py`` (Django set up, pointed at a benchmark database):
 
 ``allocation_suggest_p95_ms(pool, *, requests=200, seed=42) -> dict``
-    The devices suggested for an approved request (prets.selectors.suggested_devices: ready
-    devices of the association, the kind asked for, best grade first, longest in stock first),
-    on the pool's big refurbisher. Target: p95 under 50 ms at 1,000,000 devices on
-    PostgreSQL. Also times the allocation page through the whole Django stack and reports the
-    query plan. Its rows (a household, requests) are written in a transaction rolled back at
-    the end: the pool is left as it was.
+    The devices suggested for an approved request (issue 15: prets.matching.suggest after
+    recommended_profile — ready devices of the association of the kind asked for, read in
+    three index-ordered slices, ranked by needs met, profile fit, grade and age in stock, each
+    explained), with needs on every request, an assessment for the household and profiles and
+    adaptations on one ready device in seven, on the pool's big refurbisher. Target: p95
+    under 50 ms at 1,000,000 devices on PostgreSQL. Also times the allocation page through the
+    whole Django stack and reports the query plan. Its rows (a household, requests,
+    profiles) are written in a transaction rolled back at the end: the pool is left as it was.
 
 ``reminders_run_s(*, loans=100_000, seed=42) -> dict``
     ``send_loan_reminders`` over ``loans`` open loans whose due dates spread from 60 days ago
@@ -97,18 +99,47 @@ def _prescriber_side(tag: str):
 def allocation_suggest_p95_ms(pool, *, requests: int = 200, seed: int = 42) -> dict:
     from django.conf import settings
     from django.db import connection, transaction
+    from django.db.models.functions import Mod
     from django.test import Client
     from django.urls import reverse
 
     from acteurs.models import Membership, User
-    from parc.models import Device, DeviceKind
-    from prets.models import DeviceRequest
-    from prets.selectors import suggested_devices
+    from ateliers.models import Assessment, AssessmentLevel
+    from parc.models import Adaptation, Device, DeviceKind, UsageProfile
+    from prets.matching import ensure_profile_rules, recommended_profile, suggest
+    from prets.models import DeviceRequest, Need
+
+    def suggested_devices(request):
+        """What the allocation page computes (issue 15): the household's recommended
+        profile from its latest assessment, then the ranked and explained suggestion."""
+        return suggest(request, recommendation=recommended_profile(request.household_id))
 
     rng = random.Random(seed)
     kinds = [k for k in DeviceKind.values if k != DeviceKind.OTHER]
     with transaction.atomic():
         ccas, prescriber, household, check = _prescriber_side("suggestions")
+        # Profiles and adaptations on one ready device in seven (rolled back at the end), an
+        # assessment for the household, and needs on every request.
+        ensure_profile_rules()
+        profiles = list(UsageProfile.objects.order_by("level"))
+        ready = Device.objects.filter(owner_id=pool.organisation_id, state="ready")
+        for index, profile in enumerate(profiles):
+            picked = ready.annotate(m=Mod("id", 7)).filter(m=index).values("id")
+            Device.objects.filter(id__in=picked).update(
+                usage_profile=profile,
+                adaptations=Adaptation.LARGE_SCREEN | Adaptation.WEBCAM
+                if index == 0
+                else Adaptation.WEBCAM,
+            )
+        assessment = Assessment.objects.create(
+            household=household,
+            organisation=ccas,
+            moment="before",
+            assessed_on=dt.date.today(),
+            assessed_by=prescriber,
+        )
+        for domain in "12345":
+            AssessmentLevel.objects.create(assessment=assessment, domain=domain, level=1)
         by_kind = {
             kind: DeviceRequest.objects.create(
                 household=household,
@@ -121,6 +152,7 @@ def allocation_suggest_p95_ms(pool, *, requests: int = 200, seed: int = 42) -> d
                 eligibility=check,
                 consent_informed=True,
                 state="approved",
+                needs=Need.LARGE_SCREEN | Need.WEBCAM | Need.SIMPLIFIED,
             )
             for kind in kinds
         }

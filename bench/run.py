@@ -11,6 +11,7 @@ Stages, in this order (``BENCH_ONLY`` / ``BENCH_SKIP`` take a comma-separated li
   suggestions  devices suggested for a loan request (bench/prets.py; on the pool)
   gisement     the gisement report (bench/rapports_gisement.py, when it exists; on the pool)
   dashboard    the pool dashboard (bench/rapports_dashboard.py, when it exists; on the pool)
+  economics    the « Modèle économique » dashboard (bench/economics.py; on the pool)
   api          the REST API: device list and detail, bulk registration, the agent (bench/api.py)
   intake       inventory-list import (bench/intake.py; child process, its own database)
   ords         repair-data (ORDS) import (bench/ords.py; child process, its own database)
@@ -60,6 +61,7 @@ STAGES = (
     "suggestions",
     "gisement",
     "dashboard",
+    "economics",
     "api",
     "intake",
     "ords",
@@ -297,6 +299,12 @@ class StageRunner:
     def stage_dashboard(self) -> dict:
         module = _optional_module("rapports_dashboard")
         return self._pool_figures(module.pool_dashboard_figures(self.pool))
+
+    def stage_economics(self) -> dict:
+        from . import economics
+
+        figure = economics.economics_dashboard_p95_ms(self.pool, calls=min(self.requests, 50))
+        return {"economics_dashboard_p95_ms": {**figure, **self._pool_fields()}}
 
     def stage_api(self) -> dict:
         from . import api

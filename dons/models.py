@@ -7,6 +7,7 @@ Floor 2: nothing here imports ``parc``. Devices point at their donation
 """
 
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -215,6 +216,15 @@ class Donation(StatefulModel):
     pickup_date = models.DateField(_("date d'enlèvement"), null=True, blank=True)
     pickup_address = models.TextField(_("adresse d'enlèvement"), blank=True)
     received_on = models.DateField(_("réceptionné le"), null=True, blank=True)
+    # What collecting it cost (pickup, transport): the economics of the chain (issue 15).
+    logistics_cost = models.DecimalField(
+        _("coût logistique (€)"),
+        max_digits=9,
+        decimal_places=2,
+        default=Decimal("0"),
+        db_default=Decimal("0"),
+        help_text=_("Enlèvement et transport."),
+    )
     received_weight_kg = models.DecimalField(
         _("poids reçu (kg)"), max_digits=9, decimal_places=2, null=True, blank=True
     )

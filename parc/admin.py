@@ -19,9 +19,14 @@ from .models import (
     DeviceEvent,
     ErasureRecord,
     EvidenceFile,
+    Part,
+    PartUse,
     RefurbishmentRecord,
+    StageTime,
     StockLocation,
     StorageMedium,
+    UsageProfile,
+    WorkTime,
 )
 from .resources import DeviceResource
 from .search import refresh_search_document
@@ -194,3 +199,53 @@ class RefurbishmentRecordAdmin(admin.ModelAdmin):
 class StockLocationAdmin(admin.ModelAdmin):
     list_display = ["name", "organisation", "is_active"]
     list_filter = ["organisation"]
+
+
+@admin.register(UsageProfile)
+class UsageProfileAdmin(admin.ModelAdmin):
+    """The short list of usage profiles the technicians choose from (issue 15)."""
+
+    list_display = ["label", "level", "description", "position", "is_active"]
+    list_editable = ["position", "is_active"]
+    prepopulated_fields = {"code": ["label"]}
+
+
+@admin.register(StageTime)
+class StageTimeAdmin(admin.ModelAdmin):
+    """The coordination's usual work time per stage and kind (the economics dashboard)."""
+
+    list_display = ["kind", "stage", "minutes"]
+    list_editable = ["minutes"]
+    list_filter = ["kind", "stage"]
+
+
+@admin.register(Part)
+class PartAdmin(admin.ModelAdmin):
+    list_display = ["label", "category", "organisation", "unit_cost", "quantity"]
+    list_filter = ["category", "organisation"]
+    search_fields = ["label"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Written by the services (parc.services.part_use, work_time_record) only."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PartUse)
+class PartUseAdmin(ReadOnlyAdmin):
+    list_display = ["device", "part", "quantity", "unit_cost", "used_at"]
+    list_select_related = ["device", "part"]
+
+
+@admin.register(WorkTime)
+class WorkTimeAdmin(ReadOnlyAdmin):
+    list_display = ["device", "stage", "minutes", "supported_minutes", "recorded_at"]
+    list_select_related = ["device"]

@@ -9,12 +9,16 @@ from core.bounds import MAX_ID
 
 from .checklists import checklist_for
 from .models import (
+    ADAPTATION_KINDS,
     DeviceKind,
     ErasureRecord,
     Grade,
     MediaType,
+    Part,
     State,
     StorageMedium,
+    UsageProfile,
+    WorkStage,
 )
 from .selectors import DEVICE_ORDERINGS
 from .services import BULK_LIMIT, BULK_TRANSITIONS, TRANSITIONS
@@ -183,13 +187,44 @@ class MarkReadyForm(NoteForm):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
+    usage_profile = forms.ModelChoiceField(
+        label=_("Profil d'usage"),
+        queryset=UsageProfile.objects.none(),
+        required=False,
+        empty_label=_("non précisé"),
+        widget=forms.RadioSelect,
+        help_text=_("Ce que l'appareil est prêt à faire : il guide l'attribution."),
+    )
+    software = forms.TypedMultipleChoiceField(
+        label=_("Logiciels et réglages installés"),
+        choices=[(int(a), a.label) for a in ADAPTATION_KINDS["software"]],
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    hardware = forms.TypedMultipleChoiceField(
+        label=_("Matériel fourni"),
+        choices=[(int(a), a.label) for a in ADAPTATION_KINDS["hardware"]],
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
     def __init__(self, *args, kind: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.check_keys = []
         for key, label in checklist_for(kind):
             self.fields[f"check_{key}"] = forms.BooleanField(label=label, required=False)
             self.check_keys.append(key)
-        self.order_fields([f"check_{k}" for k in self.check_keys] + ["grade", "os_installed"])
+        self.fields["usage_profile"].queryset = UsageProfile.objects.filter(is_active=True)
+        self.fields["usage_profile"].label_from_instance = lambda p: f"{p.label} — {p.description}"
+        self.order_fields(
+            [f"check_{k}" for k in self.check_keys]
+            + ["grade", "os_installed", "usage_profile", "software", "hardware"]
+        )
+
+    def adaptations(self) -> list[int]:
+        return [*self.cleaned_data.get("software", []), *self.cleaned_data.get("hardware", [])]
 
     @property
     def check_fields(self):
@@ -405,3 +440,37 @@ class MoveForm(forms.Form):
     def __init__(self, *args, locations, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["location"].queryset = locations
+
+
+class WorkTimeForm(forms.Form):
+    """The technician's own work time for one stage of the device (issue 15)."""
+
+    stage = forms.ChoiceField(label=_("Étape"), choices=WorkStage.choices)
+    minutes = forms.IntegerField(label=_("Temps passé (minutes)"), min_value=1, max_value=6000)
+    supported_minutes = forms.IntegerField(
+        label=_("Dont minutes de travailleurs accompagnés (ESAT, EA, insertion)"),
+        min_value=0,
+        max_value=6000,
+        initial=0,
+        required=False,
+    )
+
+
+class PartUseForm(forms.Form):
+    """Parts taken from the organisation's stock for this device (issue 15)."""
+
+    part = forms.ModelChoiceField(label=_("Pièce"), queryset=Part.objects.none())
+    quantity = forms.IntegerField(label=_("Quantité"), min_value=1, max_value=100, initial=1)
+
+    def __init__(self, *args, parts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["part"].queryset = parts
+        self.fields["part"].label_from_instance = lambda p: (
+            _("%(label)s (%(category)s, %(cost)s €, %(n)s en stock)")
+            % {
+                "label": p.label,
+                "category": p.get_category_display(),
+                "cost": p.unit_cost,
+                "n": p.quantity,
+            }
+        )

@@ -177,7 +177,7 @@ def _visible_device(user, code: str, *prefetches) -> Device:
     try:
         return (
             devices_visible_to(user)
-            .select_related("owner", "location")
+            .select_related("owner", "location", "usage_profile")
             .prefetch_related(*prefetches)
             .get(public_code=canonical)
         )
@@ -431,3 +431,24 @@ def waiting_counts(user) -> list[StageCount]:
         )
         for state in WAITING_STATES
     ]
+
+
+# --- the cost of refurbishing (issue 15) ------------------------------------------------------
+
+
+def work_and_parts(device: Device) -> tuple[list, list]:
+    """The technician's work times and the parts used on this device, newest first. Two
+    queries."""
+    from .models import PartUse, WorkTime
+
+    work = list(WorkTime.objects.filter(device=device).select_related("recorded_by")[:50])
+    parts = list(PartUse.objects.filter(device=device).select_related("part", "used_by")[:50])
+    return work, parts
+
+
+def parts_in_stock(organisation_id: int):
+    from .models import Part
+
+    return Part.objects.filter(organisation_id=organisation_id, quantity__gt=0).order_by(
+        "category", "label"
+    )

@@ -34,10 +34,16 @@ from .models import (
     Device,
     DeviceEvent,
     ErasureRecord,
+    Part,
+    PartUse,
     RefurbishmentRecord,
     State,
     StockLocation,
     StorageMedium,
+    UsageProfile,
+    WorkStage,
+    WorkTime,
+    adaptation_mask,
 )
 from .search import DEVICE_TEXT_FIELDS, add_search_words, device_document
 from .transitions import (
@@ -245,8 +251,12 @@ def device_mark_ready(
     os_installed: str = "",
     note: str = "",
     expected_state=None,
+    usage_profile_id: int | None = None,
+    adaptations=(),
 ) -> DeviceEvent:
-    """Record the functional test and make the device available, or change nothing."""
+    """Record the functional test and make the device available, or change nothing. The
+    usage profile and the adaptations fitted (``parc.models.profiles``) go on the record and
+    on the device, where the allocation suggestion reads them."""
     with transaction.atomic():
         device = _lock(device_id, with_records=(ERASURES_FOR_CONDITIONS,))
         DEVICE.check_expected_state(device, expected_state)
@@ -258,8 +268,16 @@ def device_mark_ready(
                 _("Tests fonctionnels non validés : %(checks)s.") % {"checks": " ; ".join(missing)},
                 code="functional_test_failed",
             )
+        if (
+            usage_profile_id is not None
+            and not UsageProfile.objects.filter(pk=usage_profile_id, is_active=True).exists()
+        ):
+            raise InvalidInput(_("Ce profil d'usage n'est plus proposé."), field="usage_profile")
+        fitted = adaptation_mask(adaptations)
         # Rolled back with everything else if the transition below is refused.
         RefurbishmentRecord.objects.create(
+            usage_profile_id=usage_profile_id,
+            adaptations=fitted,
             device=device,
             device_cycle=device.cycle,
             checklist={key: bool(checklist.get(key)) for key, _label in checks},
@@ -280,6 +298,8 @@ def device_mark_ready(
             data={"grade": grade, "os_installed": os_installed},
             grade=grade,
             os_installed=os_installed,
+            usage_profile_id=usage_profile_id,
+            adaptations=fitted,
         )
         # The system installed and the test's remarks are searchable words of the device.
         add_search_words(device, [os_installed, parts_replaced, note])
@@ -544,3 +564,84 @@ def devices_bulk_move(device_ids, actor, location: StockLocation | None) -> list
         return _("Déplacé vers « %(location)s ».") % {"location": location.name}
 
     return _bulk(device_ids, run)
+
+
+# --- the cost of refurbishing (issue 15): work time and parts ---------------------------------
+
+
+def work_time_record(
+    device_id: int, actor, *, stage: str, minutes: int, supported_minutes: int = 0
+) -> WorkTime:
+    """The technician's own work time for one stage of a device (this cycle): replaces the
+    default of the stage and kind in the economics, and says how much of it supported
+    workers did. Recorded again, it replaces the earlier figure."""
+    if stage not in WorkStage.values:
+        raise InvalidInput(_("Étape inconnue."), field="stage")
+    if supported_minutes > minutes:
+        raise InvalidInput(
+            _("Les minutes de travailleurs accompagnés dépassent le temps total."),
+            code="supported_over_total",
+            field="supported_minutes",
+        )
+    with transaction.atomic():
+        device = Device.objects.select_for_update().filter(pk=device_id).first()
+        if device is None:
+            raise NotFound(_("Cet appareil n'existe pas."))
+        check_pool_access(device, actor)
+        work, _created = WorkTime.objects.update_or_create(
+            device=device,
+            device_cycle=device.cycle,
+            stage=stage,
+            defaults={
+                "minutes": minutes,
+                "supported_minutes": supported_minutes,
+                "recorded_by": actor,
+                "recorded_at": timezone.now(),
+            },
+        )
+        return work
+
+
+def part_use(device_id: int, part_id: int, actor, *, quantity: int = 1) -> PartUse:
+    """Take parts from the organisation's stock for a device, at today's unit cost. Refused
+    when the stock holds fewer: the stock row is locked, so two technicians cannot take the
+    last one twice."""
+    if quantity < 1:
+        raise InvalidInput(_("Indiquez une quantité d'au moins 1."), field="quantity")
+    with transaction.atomic():
+        device = Device.objects.filter(pk=device_id).only("owner_id", "public_code").first()
+        if device is None:
+            raise NotFound(_("Cet appareil n'existe pas."))
+        check_pool_access(device, actor)
+        part = Part.objects.select_for_update().filter(pk=part_id).first()
+        if part is None or part.organisation_id != device.owner_id:
+            raise NotFound(_("Cette pièce n'est pas dans le stock de l'organisation."))
+        if part.quantity < quantity:
+            raise Refused(
+                _("Stock insuffisant : %(n)s « %(label)s » en stock.")
+                % {"n": part.quantity, "label": part.label},
+                code="part_out_of_stock",
+                field="quantity",
+            )
+        part.quantity -= quantity
+        part.save(update_fields=["quantity"])
+        return PartUse.objects.create(
+            device=device, part=part, quantity=quantity, unit_cost=part.unit_cost, used_by=actor
+        )
+
+
+def part_restock(part_id: int, actor, *, quantity: int, unit_cost=None) -> Part:
+    """Parts received into the stock (and their new unit cost, if it changed)."""
+    if quantity < 1:
+        raise InvalidInput(_("Indiquez une quantité d'au moins 1."), field="quantity")
+    with transaction.atomic():
+        part = Part.objects.select_for_update().filter(pk=part_id).first()
+        if part is None:
+            raise NotFound(_("Cette pièce n'existe pas."))
+        if not actor.is_superuser and not has_role(actor, part.organisation_id, POOL_ROLES):
+            raise NotPermitted(_("Vous n'avez pas accès à ce stock."))
+        part.quantity += quantity
+        if unit_cost is not None:
+            part.unit_cost = Decimal(unit_cost)
+        part.save(update_fields=["quantity", "unit_cost"])
+        return part

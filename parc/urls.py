@@ -31,6 +31,7 @@ urlpatterns = [
     path("e/<str:code>/effacement/", views.erasure_add, name="erasure_add"),
     path("e/<str:code>/support/", views.medium_add, name="medium_add"),
     path("e/<str:code>/deplacer/", views.device_move, name="move"),
+    path("e/<str:code>/temps-et-pieces/", views.work_and_parts, name="work_and_parts"),
     # Label sheets (parc/labels/views.py)
     path("etiquettes/", label_views.labels, name="labels"),
     path("etiquettes/travaux/<int:pk>/", label_views.label_job, name="label_job"),

@@ -34,7 +34,9 @@ from .forms import (
     MarkReadyForm,
     MoveForm,
     NoteForm,
+    PartUseForm,
     StorageMediumForm,
+    WorkTimeForm,
 )
 from .models import DeviceKind, State
 
@@ -234,6 +236,8 @@ def _run_transition_form(device, name, user, form):
             grade=data["grade"],
             os_installed=data["os_installed"],
             parts_replaced=data["parts_replaced"],
+            usage_profile_id=data["usage_profile"].pk if data["usage_profile"] else None,
+            adaptations=form.adaptations(),
             **common,
         )
     service = {
@@ -344,6 +348,56 @@ def device_move(request, code):
     else:
         messages.error(request, _("Emplacement inconnu."))
     return redirect("parc:device", code=device.public_code)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def work_and_parts(request, code):
+    """Work time per stage and parts used on a device (issue 15): the pool's members only."""
+    device = selectors.device_for_page(request.user, code)
+    if device.owner_id not in organisations_with_role(request.user, POOL_ROLES):
+        raise PermissionDenied
+    parts = selectors.parts_in_stock(device.owner_id)
+    work_form = WorkTimeForm(prefix="temps")
+    part_form = PartUseForm(parts=parts, prefix="piece")
+    if request.method == "POST":
+        if "temps-stage" in request.POST:
+            work_form = WorkTimeForm(request.POST, prefix="temps")
+            if work_form.is_valid() and attempt(
+                request,
+                services.work_time_record,
+                device.pk,
+                request.user,
+                stage=work_form.cleaned_data["stage"],
+                minutes=work_form.cleaned_data["minutes"],
+                supported_minutes=work_form.cleaned_data["supported_minutes"] or 0,
+                success=_("Temps de travail enregistré."),
+            ):
+                return redirect("parc:work_and_parts", code=device.public_code)
+        else:
+            part_form = PartUseForm(request.POST, parts=parts, prefix="piece")
+            if part_form.is_valid() and attempt(
+                request,
+                services.part_use,
+                device.pk,
+                part_form.cleaned_data["part"].pk,
+                request.user,
+                quantity=part_form.cleaned_data["quantity"],
+                success=_("Pièce enregistrée et retirée du stock."),
+            ):
+                return redirect("parc:work_and_parts", code=device.public_code)
+    work, used = selectors.work_and_parts(device)
+    return render(
+        request,
+        "parc/work_and_parts.html",
+        {
+            "device": device,
+            "work": work,
+            "used": used,
+            "work_form": work_form,
+            "part_form": part_form,
+        },
+    )
 
 
 @login_required

@@ -7,6 +7,7 @@ from .models import (
     EligibilityCriterion,
     HandoverPolicy,
     PriceSuggestion,
+    ProfileRule,
 )
 
 
@@ -38,3 +39,11 @@ class PriceSuggestionAdmin(admin.ModelAdmin):
     list_filter = ["kind", "grade"]
     list_select_related = ["organisation"]
     autocomplete_fields = ["organisation"]
+
+
+@admin.register(ProfileRule)
+class ProfileRuleAdmin(admin.ModelAdmin):
+    """The table from a household's autonomy to the usage profile recommended (issue 15)."""
+
+    list_display = ["up_to_average", "profile", "reason"]
+    list_select_related = ["profile"]

@@ -1,6 +1,7 @@
 """Forms of the loan scheme. They validate input; services decide and write."""
 
 import datetime as dt
+from decimal import Decimal
 
 from django import forms
 from django.utils import timezone
@@ -12,15 +13,21 @@ from parc.models import DeviceKind
 from .models import (
     FollowUpKind,
     Mode,
+    Need,
     PaymentMethod,
     Purpose,
     RequestState,
     Urgency,
+    VoucherScheme,
 )
 
 CONSENT_LABEL = _(
     "La personne a été informée du traitement de ses données (texte d'information du foyer) "
     "et de la transmission de cette demande à l'association."
+)
+
+NEEDS_CONSENT_LABEL = _(
+    "Le foyer est d'accord pour que ces besoins soient notés et transmis à l'association."
 )
 
 
@@ -86,6 +93,19 @@ class RequestForm(forms.Form):
         help_text=_("Le besoin seulement : pas d'information de santé ni de situation familiale."),
     )
     consent_informed = forms.BooleanField(label=CONSENT_LABEL, required=False)
+    needs = forms.TypedMultipleChoiceField(
+        label=_("Besoins d'usage (facultatif)"),
+        choices=Need.choices,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Ce dont l'appareil doit être capable, jamais un diagnostic ni une information "
+            "de santé. Ils servent à choisir l'appareil et ne sont jamais transmis aux "
+            "financeurs."
+        ),
+    )
+    needs_consent = forms.BooleanField(label=NEEDS_CONSENT_LABEL, required=False)
 
     def __init__(self, *args, refurbishers, checks, **kwargs):
         super().__init__(*args, **kwargs)
@@ -103,6 +123,14 @@ class RequestForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        if data.get("needs") and not data.get("needs_consent"):
+            self.add_error(
+                "needs_consent",
+                _(
+                    "Les besoins ne sont enregistrés qu'avec l'accord du foyer : cochez "
+                    "cette case ou décochez les besoins."
+                ),
+            )
         if "submit" in self.data and not data.get("consent_informed"):
             self.add_error(
                 "consent_informed",
@@ -219,3 +247,38 @@ class StateFilterForm(forms.Form):
 
 def default_due(started_on: dt.date, days: int) -> dt.date:
     return started_on + dt.timedelta(days=days)
+
+
+class VoucherForm(forms.Form):
+    """A digital-inclusion voucher that paid (part of) a sale (issue 15)."""
+
+    scheme = forms.ChoiceField(label=_("Dispositif"), choices=VoucherScheme.choices)
+    issuer = forms.CharField(
+        label=_("Émetteur"),
+        max_length=150,
+        help_text=_("Par exemple « APTIC » ou « Conseil départemental d'Eure-et-Loir »."),
+    )
+    number = forms.CharField(label=_("Numéro du chèque"), max_length=60)
+    value = forms.DecimalField(
+        label=_("Valeur (€)"), min_value=Decimal("0.01"), max_digits=7, decimal_places=2
+    )
+    received_on = date_field(_("Reçu le"), initial=timezone.localdate)
+
+
+class VoucherFilterForm(forms.Form):
+    """The reconciliation list: one issuer (or all) over a period."""
+
+    dispositif = forms.ChoiceField(
+        label=_("Dispositif"), choices=[("", _("tous"))] + VoucherScheme.choices, required=False
+    )
+    emetteur = forms.CharField(label=_("Émetteur"), max_length=150, required=False)
+    debut = date_field(_("Du"), required=False)
+    fin = date_field(_("Au"), required=False)
+
+    def period(self, today: dt.date) -> tuple[dt.date, dt.date]:
+        data = self.cleaned_data if self.is_valid() else {}
+        start = data.get("debut") or today.replace(day=1)
+        end = data.get("fin") or today
+        if end < start:
+            start, end = end, start
+        return start, end

@@ -20,7 +20,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -31,7 +31,7 @@ from acteurs.models import Household, Organisation
 from ateliers.models import WorkshopType
 from core.events import Event
 from core.statemachine import StatefulModel
-from parc.models import Device, DeviceKind, Grade
+from parc.models import Adaptation, Device, DeviceKind, Grade, UsageProfile
 
 # --- eligibility ----------------------------------------------------------------------------
 
@@ -213,6 +213,70 @@ class PriceSuggestion(models.Model):
         return f"{self.get_kind_display()} {self.grade} : {self.price} €"
 
 
+# --- usage needs and recommended profiles (issue 15) ----------------------------------------
+
+
+class Need(models.IntegerChoices):
+    """A household's usage needs, in plain categories that are not health data: what the
+    device must do, never why. Each value is one bit of ``DeviceRequest.needs``: never
+    renumber."""
+
+    LARGE_SCREEN = 1, _("grand écran")
+    LARGE_KEYS = 2, _("clavier à grosses touches")
+    SCREEN_READER = 4, _("lecteur d'écran")
+    VOICE_CONTROL = 8, _("commande vocale")
+    SIMPLIFIED = 16, _("interface simplifiée")
+    WEBCAM = 32, _("webcam pour les appels vidéo")
+    OFFICE = 64, _("suite bureautique pour l'école ou le travail")
+    MOBILE_DATA = 128, _("données mobiles")
+
+
+# The adaptations (parc) that meet each need: any one of them. The simplified interface is
+# met by a usage profile of level 1 instead (see ``prets.matching``).
+NEED_MET_BY: dict[int, int] = {
+    Need.LARGE_SCREEN: Adaptation.LARGE_SCREEN,
+    Need.LARGE_KEYS: Adaptation.LARGE_KEYS,
+    Need.SCREEN_READER: Adaptation.NVDA | Adaptation.ORCA,
+    Need.VOICE_CONTROL: Adaptation.VOICE_CONTROL,
+    Need.WEBCAM: Adaptation.WEBCAM,
+    Need.OFFICE: Adaptation.OFFICE_SUITE,
+    Need.MOBILE_DATA: Adaptation.MOBILE_DATA,
+}
+SIMPLIFIED_PROFILE_LEVEL = 1
+
+
+def need_labels(mask: int) -> list[str]:
+    return [str(label) for value, label in Need.choices if mask & value]
+
+
+class ProfileRule(models.Model):
+    """The coordination's table from a household's autonomy (the average of its latest
+    assessment's PIX levels, 1 to 3) to the usage profile recommended, with the reason shown
+    to the prescriber and the desk. The first rule whose bound is at or above the average
+    applies."""
+
+    up_to_average = models.DecimalField(
+        _("moyenne des niveaux jusqu'à"),
+        max_digits=3,
+        decimal_places=2,
+        unique=True,
+        validators=[MinValueValidator(Decimal("1")), MaxValueValidator(Decimal("3"))],
+        help_text=_("Niveaux PIX : 1 avec aide, 2 sans aide, 3 en autonomie."),
+    )
+    profile = models.ForeignKey(
+        UsageProfile, on_delete=models.PROTECT, related_name="+", verbose_name=_("profil conseillé")
+    )
+    reason = models.CharField(_("pourquoi"), max_length=300)
+
+    class Meta:
+        verbose_name = _("règle de profil conseillé")
+        verbose_name_plural = _("profils conseillés selon l'autonomie")
+        ordering = ["up_to_average"]
+
+    def __str__(self):
+        return f"≤ {self.up_to_average} : {self.profile}"
+
+
 # --- requests -------------------------------------------------------------------------------
 
 
@@ -317,6 +381,12 @@ class DeviceRequest(StatefulModel):
     )
     consent_informed = models.BooleanField(_("foyer informé"), default=False)
     consent_at = models.DateTimeField(_("informé le"), null=True, blank=True)
+    # Usage needs (a bit mask of Need), recorded only with the household's consent, whose
+    # date is kept: never shown to funders, counted in reports with small counts hidden.
+    needs = models.PositiveIntegerField(_("besoins d'usage"), default=0, db_default=0)
+    needs_consent_at = models.DateTimeField(
+        _("accord du foyer pour ses besoins le"), null=True, blank=True
+    )
     state = FSMField(
         _("état"), default=RequestState.DRAFT, choices=RequestState.choices, protected=True
     )
@@ -348,6 +418,10 @@ class DeviceRequest(StatefulModel):
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_REQUEST_STATES
+
+    @property
+    def need_labels(self) -> list[str]:
+        return need_labels(self.needs)
 
     @transition(
         field=state,
@@ -480,6 +554,8 @@ class Allocation(models.Model):
         verbose_name=_("terminée par"),
     )
     note = models.CharField(_("note"), max_length=300, blank=True)
+    # The request's needs this device meets (a bit mask of Need), fixed when it is set aside.
+    needs_met = models.PositiveIntegerField(_("besoins couverts"), default=0, db_default=0)
 
     class Meta:
         verbose_name = _("attribution")
@@ -564,6 +640,12 @@ class Loan(StatefulModel):
             ),
             models.Index(fields=["organisation", "state", "due_on"], name="loan_org_state_due"),
             models.Index(fields=["household", "-id"], name="loan_household"),
+            # The training deadlines to watch (reminders, the desk's queue).
+            models.Index(
+                fields=["organisation", "training_due_on"],
+                name="loan_open_training_due",
+                condition=Q(state="open", training_due_on__isnull=False),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -708,6 +790,13 @@ class ReturnInspection(models.Model):
 class ReminderKind(models.TextChoices):
     BEFORE_DUE = "before_due", _("échéance proche")
     OVERDUE = "overdue", _("échéance dépassée")
+    # The training to follow within N days of the handover (due_on: its deadline).
+    TRAINING_SOON = "training_soon", _("formation à suivre bientôt")
+    TRAINING_MISSED = "training_missed", _("formation non suivie dans le délai")
+
+
+# Days before the training deadline when the prescriber and the facilitators are reminded.
+TRAINING_REMINDER_DAYS = 7
 
 
 class SentReminder(models.Model):
@@ -834,3 +923,63 @@ class Sale(models.Model):
     @property
     def is_gift(self) -> bool:
         return self.price == 0
+
+
+# --- digital-inclusion vouchers (issue 15) ----------------------------------------------------
+
+
+class VoucherScheme(models.TextChoices):
+    PASS_NUMERIQUE = "pass_numerique", _("Pass numérique")
+    APTIC = "aptic", _("chèque APTIC")
+    DEPARTEMENT = "departement", _("chèque numérique d'un département")
+    OTHER = "other", _("autre chèque ou aide")
+
+
+class Voucher(models.Model):
+    """A digital-inclusion voucher that paid a sale, wholly or in part. Recorded once: the
+    same number of the same issuer cannot be used twice (unique constraint); the
+    reconciliation export lists, per issuer and period, what to claim."""
+
+    scheme = models.CharField(_("dispositif"), max_length=20, choices=VoucherScheme.choices)
+    issuer = models.CharField(
+        _("émetteur"),
+        max_length=150,
+        help_text=_("Par exemple « Conseil départemental d'Eure-et-Loir » ou « APTIC »."),
+    )
+    # The issuer in one form (lower case, single spaces): the uniqueness key.
+    issuer_key = models.CharField(max_length=150, editable=False)
+    number = models.CharField(_("numéro du chèque"), max_length=60)
+    value = models.DecimalField(
+        _("valeur (€)"),
+        max_digits=7,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    sale = models.ForeignKey(
+        Sale, on_delete=models.PROTECT, related_name="vouchers", verbose_name=_("vente")
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("organisation")
+    )
+    received_on = models.DateField(_("reçu le"), default=timezone.localdate)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("par")
+    )
+    recorded_at = models.DateTimeField(_("enregistré le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("chèque numérique")
+        verbose_name_plural = _("chèques numériques")
+        ordering = ["-received_on", "-id"]
+        indexes = [
+            models.Index(fields=["organisation", "received_on"], name="voucher_org_received")
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scheme", "issuer_key", "number"], name="voucher_used_once"
+            ),
+            models.CheckConstraint(condition=Q(value__gt=0), name="voucher_value_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_scheme_display()} {self.number}"

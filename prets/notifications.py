@@ -158,3 +158,56 @@ def send_messages(messages: list[EmailMessage]) -> int:
         return 0
     with get_connection() as connection:
         return connection.send_messages(messages) or 0
+
+
+def training_reminder_messages(
+    loans: list[Loan], kind: str, facilitators: dict[int, list[str]]
+) -> tuple[list[EmailMessage], dict]:
+    """The training reminders of a batch of loans: one message per loan to its prescriber
+    and the facilitators of the lending organisation (``facilitators``: organisation id →
+    e-mails). Never to the household: the reminder names no one but the loan."""
+    messages = []
+    told = {}
+    for loan in loans:
+        recipients = sorted(
+            {
+                e
+                for e in [
+                    loan.request.created_by.email,
+                    *facilitators.get(loan.organisation_id, []),
+                ]
+                if e
+            }
+        )
+        told[loan.pk] = len(recipients)
+        if not recipients:
+            continue
+        values = {
+            "n": loan.pk,
+            "device": loan.device.public_code,
+            "due": loan.training_due_on.strftime("%d/%m/%Y"),
+            "training": loan.training_code,
+            "url": settings.SITE_BASE_URL + reverse("prets:loan", args=[loan.pk]),
+        }
+        if kind == ReminderKind.TRAINING_SOON:
+            subject = _("Prêt n° %(n)s : formation à suivre avant le %(due)s") % values
+            body = (
+                _(
+                    "Bonjour,\n\nLe foyer du prêt n° %(n)s (appareil %(device)s) doit suivre la "
+                    "formation « %(training)s » avant le %(due)s et n'y a pas encore assisté.\n"
+                    "Proposez-lui une séance.\n\n%(url)s\n\nFilière"
+                )
+                % values
+            )
+        else:
+            subject = _("Prêt n° %(n)s : formation non suivie dans le délai") % values
+            body = (
+                _(
+                    "Bonjour,\n\nLe foyer du prêt n° %(n)s (appareil %(device)s) devait suivre la "
+                    "formation « %(training)s » avant le %(due)s : elle n'a pas été suivie.\n"
+                    "Le prêt est dans la liste « à faire » de l'équipe.\n\n%(url)s\n\nFilière"
+                )
+                % values
+            )
+        messages.append(EmailMessage(subject, body, None, recipients))
+    return messages, told

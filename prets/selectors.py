@@ -18,11 +18,13 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    Min,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
     When,
 )
@@ -30,6 +32,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from acteurs.models import Household, Organisation
+from ateliers.selectors import attended_since
 from parc.models import Device, DeviceKind, State
 
 from .models import (
@@ -42,6 +45,7 @@ from .models import (
     Loan,
     LoanFollowUp,
     LoanState,
+    Need,
     RequestEvent,
     RequestState,
     Sale,
@@ -368,6 +372,7 @@ class LoanFigures:
     overdue: int  # open today, due date passed
     ended: dict[str, int]  # loans ended in the period by how: returned, transferred, lost
     follow_ups: dict[str, int]  # follow-ups made in the period, by kind
+    training_missed: int = 0  # open today, training deadline passed, training not attended
 
     @property
     def ended_total(self) -> int:
@@ -402,6 +407,7 @@ def loan_figures(
     for row in rows:
         follow_ups[row["kind"]] = row["n"]
     return LoanFigures(
+        training_missed=training_missed(loans, today).count(),
         active=figures["active"],
         overdue=figures["overdue"],
         ended={
@@ -410,6 +416,51 @@ def loan_figures(
         },
         follow_ups=follow_ups,
     )
+
+
+@dataclass
+class NeedFigure:
+    need: str
+    label: str
+    declared: int  # households equipped in the period who declared this need
+    met: int  # of them, equipped with a device meeting it
+
+    @property
+    def unmet(self) -> int:
+        return self.declared - self.met
+
+
+def needs_figures(*, refurbisher_ids, start: dt.date, end: dt.date) -> list[NeedFigure]:
+    """Needs met and unmet by category, over the devices handed over in the period (the
+    allocation keeps what the device met). One query. Never for funders (rapports.access.
+    needs_organisations); small counts are hidden by the page."""
+    first, after = _day_bounds(start, end)
+    rows = Allocation.objects.filter(
+        _among("request__refurbisher_id", refurbisher_ids),
+        status=AllocationStatus.HANDED_OVER,
+        ended_at__gte=first,
+        ended_at__lt=after,
+    )
+    aggregates = {}
+    for need in Need:
+        rows = rows.alias(
+            **{
+                f"declared_{need.value}": F("request__needs").bitand(need.value),
+                f"met_{need.value}": F("needs_met").bitand(need.value),
+            }
+        )
+        aggregates[f"d{need.value}"] = Count("id", filter=Q(**{f"declared_{need.value}__gt": 0}))
+        aggregates[f"m{need.value}"] = Count("id", filter=Q(**{f"met_{need.value}__gt": 0}))
+    counts = rows.aggregate(**aggregates)
+    return [
+        NeedFigure(
+            need=str(need.value),
+            label=str(need.label),
+            declared=counts[f"d{need.value}"],
+            met=counts[f"m{need.value}"],
+        )
+        for need in Need
+    ]
 
 
 def requesting_households(*, refurbisher_ids, start: dt.date, end: dt.date) -> QuerySet:
@@ -476,6 +527,8 @@ class DeskWork:
     due_soon: list  # open loans due within DUE_SOON_DAYS (HOME_ROWS)
     due_soon_count: int
     due_soon_until: dt.date
+    training_missed: list = None  # open loans past their training deadline (HOME_ROWS)
+    training_missed_count: int = 0
 
 
 def desk_work(user, *, today: dt.date | None = None) -> DeskWork | None:
@@ -518,7 +571,14 @@ def desk_work(user, *, today: dt.date | None = None) -> DeskWork | None:
         due_soon=Count("id", filter=Q(due_on__gte=today, due_on__lte=soon)),
     )
     rows = open_loans.select_related("household", "device").order_by("due_on", "id")
+    missed = training_missed(open_loans, today)
     return DeskWork(
+        training_missed=list(
+            missed.select_related("household", "device").order_by("training_due_on", "id")[
+                :HOME_ROWS
+            ]
+        ),
+        training_missed_count=missed.count(),
         to_answer=to_answer,
         to_answer_count=sent.count(),
         balance=balance,
@@ -528,6 +588,36 @@ def desk_work(user, *, today: dt.date | None = None) -> DeskWork | None:
         due_soon_count=counts["due_soon"],
         due_soon_until=soon,
     )
+
+
+def training_not_attended():
+    """A condition on ``Loan``: the household has not attended the expected training since
+    the handover (issue 15: « within N days of handover » tracked)."""
+    return ~attended_since(
+        OuterRef("household_id"), OuterRef("training_code"), OuterRef("started_on")
+    )
+
+
+def training_missed(loans: QuerySet, today: dt.date) -> QuerySet:
+    """Open loans past their training deadline without the training attended (the partial
+    index ``loan_open_training_due``)."""
+    return loans.filter(
+        state=LoanState.OPEN, training_due_on__isnull=False, training_due_on__lt=today
+    ).filter(training_not_attended())
+
+
+def training_status(loan: Loan, today: dt.date | None = None) -> dict | None:
+    """What the loan page says of the training deadline: None without one."""
+    if loan.training_due_on is None:
+        return None
+    today = today or timezone.localdate()
+    attended = Loan.objects.filter(pk=loan.pk).filter(training_not_attended()).exists() is False
+    return {
+        "due_on": loan.training_due_on,
+        "attended": attended,
+        "missed": not attended and loan.training_due_on < today,
+        "days_left": (loan.training_due_on - today).days,
+    }
 
 
 @dataclass
@@ -620,4 +710,41 @@ def prescriber_work(user, *, today: dt.date | None = None) -> PrescriberWork | N
         sent=counts["sent"],
         approved=counts["approved"],
         overdue_loans=overdue,
+    )
+
+
+# --- digital-inclusion vouchers (issue 15) ----------------------------------------------------
+
+
+def sale_vouchers(sale: Sale) -> list:
+    return list(sale.vouchers.order_by("id"))
+
+
+def vouchers_for_reconciliation(
+    user, *, start: dt.date, end: dt.date, scheme: str = "", issuer: str = ""
+) -> QuerySet:
+    """The vouchers of the user's desk organisations received in the period (one issuer or
+    all), to claim from their issuers. No household is named."""
+    from .models import Voucher
+
+    queryset = Voucher.objects.filter(
+        organisation_id__in=desk_organisation_ids(user),
+        received_on__gte=start,
+        received_on__lte=end,
+    )
+    if scheme:
+        queryset = queryset.filter(scheme=scheme)
+    if issuer:
+        queryset = queryset.filter(issuer_key=" ".join(issuer.split()).casefold())
+    return queryset.select_related("sale", "organisation").order_by(
+        "issuer_key", "received_on", "id"
+    )
+
+
+def voucher_totals(queryset: QuerySet) -> list[dict]:
+    return list(
+        queryset.order_by()
+        .values("scheme", "issuer_key")
+        .annotate(issuer=Min("issuer"), n=Count("id"), total=Sum("value"))
+        .order_by("issuer_key", "scheme")
     )

@@ -13,6 +13,12 @@ def send_loan_reminders() -> dict:
     return services.send_due_reminders()
 
 
+@shared_task(name="prets.send_training_reminders")
+def send_training_reminders() -> dict:
+    """The training deadlines' reminders (issue 15): before the deadline, once missed."""
+    return services.send_training_reminders()
+
+
 @shared_task(name="prets.expire_requests")
 def expire_requests() -> int:
     return services.expire_stale_requests()

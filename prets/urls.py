@@ -24,6 +24,9 @@ urlpatterns = [
     path("prets/<int:pk>/<slug:action>/", views.loan_action, name="loan_action"),
     # Sales
     path("ventes/<int:pk>/recu.pdf", views.sale_receipt, name="receipt"),
+    path("ventes/<int:pk>/cheque/", views.voucher_add, name="voucher_add"),
+    path("cheques-numeriques/", views.vouchers, name="vouchers"),
+    path("cheques-numeriques/export.csv", views.vouchers_export, name="vouchers_export"),
     # A household's file: eligibility, requests, loans (its export and erasure are acteurs')
     path("dossiers/<int:pk>/", views.household_file, name="household"),
     path("dossiers/<int:pk>/eligibilite/", views.eligibility_add, name="eligibility_add"),

@@ -1,6 +1,8 @@
 """Pages of the loan scheme. Thin: validate a form, read through selectors, call one service,
 and turn a refusal into a French message. Another organisation's row is a 404."""
 
+import itertools
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,12 +16,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from acteurs import access_log
+from ateliers import selectors as ateliers_selectors
 from core.views import attempt
 from documents.rendering import render_pdf
-from documents.responses import pdf_response
+from documents.responses import csv_response, pdf_response
 from parc.codes import MistypedCode, NotACode, normalize_code
 
-from . import pricing, selectors, services
+from . import matching, pricing, selectors, services
 from .forms import (
     AllocateForm,
     DayForm,
@@ -34,6 +37,8 @@ from .forms import (
     ReturnForm,
     SaleForm,
     StateFilterForm,
+    VoucherFilterForm,
+    VoucherForm,
     default_due,
 )
 from .models import DEFAULT_LOAN_CONDITIONS, LoanState, Mode, RequestState
@@ -183,6 +188,8 @@ def request_create(request, pk):
             details=data["details"],
             consent_informed=data["consent_informed"],
             submit="submit" in request.POST,
+            needs=data["needs"],
+            needs_consent=data["needs_consent"],
         )
         if outcome:
             created = outcome.value
@@ -194,7 +201,12 @@ def request_create(request, pk):
     return render(
         request,
         "prets/request_form.html",
-        {"form": form, "household": household, "has_checks": checks.exists()},
+        {
+            "form": form,
+            "household": household,
+            "has_checks": checks.exists(),
+            "recommendation": matching.recommended_profile(household.pk),
+        },
     )
 
 
@@ -252,6 +264,7 @@ def allocate(request, pk):
     if not can_work_request(request.user, device_request):
         raise PermissionDenied
     form = AllocateForm(request.POST or None)
+    recommendation = matching.recommended_profile(device_request.household_id)
     if request.method == "POST" and form.is_valid():
         device_id = form.cleaned_data["device"]
         code = form.cleaned_data["code"]
@@ -280,7 +293,8 @@ def allocate(request, pk):
         {
             "req": device_request,
             "form": form,
-            "suggestions": selectors.suggested_devices(device_request),
+            "suggestions": matching.suggest(device_request, recommendation=recommendation),
+            "recommendation": recommendation,
         },
     )
 
@@ -448,6 +462,12 @@ def loan_detail(request, pk):
             "day_form": DayForm(),
             "overdue": loan.is_overdue(),
             "inspection": getattr(loan, "inspection", None),
+            "training": selectors.training_status(loan),
+            "progress": [
+                row
+                for row in ateliers_selectors.progress(household_id=loan.household_id)
+                if row.households
+            ],
         },
     )
 
@@ -642,4 +662,106 @@ def eligibility_add(request, pk):
             "Notez le critère et le type de justificatif vu. Ne conservez ni copie ni montant "
             "de ressources."
         ),
+    )
+
+
+# --- digital-inclusion vouchers (issue 15) ----------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def voucher_add(request, pk):
+    sale = selectors.sale_for(request.user, pk)
+    if not is_desk_for(request.user, sale.organisation_id):
+        raise PermissionDenied
+    form = VoucherForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        recorded = attempt(
+            request,
+            services.voucher_record,
+            sale.pk,
+            request.user,
+            **form.cleaned_data,
+            success=_("Chèque enregistré."),
+        )
+        if recorded:
+            return redirect("prets:request", pk=sale.request_id)
+        if recorded.error is not None and getattr(recorded.error, "field", None) in form.fields:
+            form.add_error(recorded.error.field, recorded.error.message)
+    return render(
+        request,
+        "prets/voucher_form.html",
+        {"sale": sale, "form": form, "vouchers": selectors.sale_vouchers(sale)},
+    )
+
+
+def _voucher_list(request):
+    form = VoucherFilterForm(request.GET or None)
+    start, end = form.period(timezone.localdate())
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    vouchers = selectors.vouchers_for_reconciliation(
+        request.user,
+        start=start,
+        end=end,
+        scheme=data.get("dispositif", ""),
+        issuer=data.get("emetteur", ""),
+    )
+    return form, start, end, vouchers
+
+
+def _without_page(query) -> str:
+    query = query.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+@login_required
+def vouchers(request):
+    if not selectors.desk_organisation_ids(request.user):
+        raise PermissionDenied
+    form, start, end, found = _voucher_list(request)
+    page = Paginator(found, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "prets/vouchers.html",
+        {
+            "form": form,
+            "start": start,
+            "end": end,
+            "page": page,
+            "totals": selectors.voucher_totals(found),
+            "query": _without_page(request.GET),
+        },
+    )
+
+
+@login_required
+def vouchers_export(request):
+    if not selectors.desk_organisation_ids(request.user):
+        raise PermissionDenied
+    _form, start, end, found = _voucher_list(request)
+    header = [
+        _("Émetteur"),
+        _("Dispositif"),
+        _("Numéro"),
+        _("Valeur (€)"),
+        _("Reçu le"),
+        _("Reçu de vente"),
+        _("Organisation"),
+    ]
+    rows = (
+        [
+            voucher.issuer,
+            voucher.get_scheme_display(),
+            voucher.number,
+            formats.localize(voucher.value),
+            voucher.received_on.strftime("%d/%m/%Y"),
+            voucher.sale.receipt_number,
+            voucher.organisation.name,
+        ]
+        for voucher in found.iterator(chunk_size=2000)
+    )
+    return csv_response(
+        itertools.chain([header], rows),
+        f"cheques-numeriques-{start:%Y%m%d}-{end:%Y%m%d}.csv",
     )

@@ -12,7 +12,12 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 
 from acteurs.models import Role
-from acteurs.permissions import is_coordinator, organisations_with_role, roles_by_organisation
+from acteurs.permissions import (
+    coordinated_departements,
+    is_coordinator,
+    organisations_with_role,
+    roles_by_organisation,
+)
 
 from .models import Funding
 
@@ -52,7 +57,22 @@ def report_scope(user) -> ReportScope:
     if cached is not None:
         return cached
     if is_coordinator(user):
-        scope = ReportScope(everything=True)
+        departements = coordinated_departements(user)
+        if departements is None:
+            scope = ReportScope(everything=True)
+        else:
+            # A coordination of some départements (issue 15): the refurbishers and the
+            # gisements of its territory.
+            from dons.models import Gisement
+
+            scope = ReportScope(
+                refurbishers=frozenset(_refurbishers_in(departements).values_list("pk", flat=True)),
+                gisements=frozenset(
+                    Gisement.objects.filter(commune__departement_id__in=departements).values_list(
+                        "pk", flat=True
+                    )
+                ),
+            )
     else:
         teams = frozenset(organisations_with_role(user, TEAM_ROLES))
         funders = frozenset(organisations_with_role(user, {Role.FUNDER}))
@@ -73,6 +93,45 @@ def report_scope(user) -> ReportScope:
     if user is not None and user.is_authenticated:
         user._filiere_report_scope = scope
     return scope
+
+
+def _refurbishers_in(departements):
+    from acteurs.models import Organisation
+
+    return Organisation.objects.filter(
+        is_refurbisher=True, commune__departement_id__in=departements
+    )
+
+
+def needs_organisations(user, owner_ids) -> tuple[int, ...] | None:
+    """The organisations whose households' usage needs the user may count (issue 15): never
+    a funder's, only the coordination's (every organisation: None) or the user's own team's
+    among ``owner_ids`` (None: all in scope). An empty tuple: no needs figures at all."""
+    if is_coordinator(user):
+        departements = coordinated_departements(user)
+        if departements is None:
+            return owner_ids
+        territory = set(_refurbishers_in(departements).values_list("pk", flat=True))
+        return tuple(sorted(territory if owner_ids is None else territory & set(owner_ids)))
+    teams = set(organisations_with_role(user, TEAM_ROLES))
+    if owner_ids is not None:
+        teams &= set(owner_ids)
+    return tuple(sorted(teams))
+
+
+def economics_refurbishers(user):
+    """The refurbishers whose economics the user may read (issue 15): hourly costs, funding
+    and revenue are the organisation's own business, so its admins and staff, and the
+    coordination (every refurbisher). Funders read none of it here."""
+    from acteurs.models import Organisation
+
+    queryset = Organisation.objects.filter(is_refurbisher=True).order_by("name")
+    if is_coordinator(user):
+        departements = coordinated_departements(user)
+        if departements is None:
+            return queryset
+        return queryset.filter(commune__departement_id__in=departements)
+    return queryset.filter(pk__in=organisations_with_role(user, TEAM_ROLES))
 
 
 def may_read_reports(user) -> bool:

@@ -11,11 +11,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from acteurs import selectors as acteurs_selectors
+from acteurs.permissions import coordinated_departements, is_coordinator
 from parc.models import WAITING_STATES, State
 from prets.models import RequestState
+from prets.selectors import needs_figures
 
 from . import charts, disclosure
-from .access import report_scope
+from .access import economics_refurbishers, needs_organisations, report_scope
 from .dashboard_forms import LoanReportForm, PoolFilterForm, RoadmapForm
 from .dashboard_selectors import (
     DURATION_WINDOW_DAYS,
@@ -31,6 +33,7 @@ from .dashboard_selectors import (
     stock_table,
     stuck_devices,
 )
+from .economics import economics
 
 STUCK_PAGE_SIZE = 25
 
@@ -51,7 +54,13 @@ def index(request):
     scope = report_scope(request.user)
     if scope.is_empty:
         return _nothing_in_scope(request, _("Tableaux de bord"))
-    return _private(render(request, "rapports/dashboards/index.html", {}))
+    return _private(
+        render(
+            request,
+            "rapports/dashboards/index.html",
+            {"sees_economics": economics_refurbishers(request.user).exists()},
+        )
+    )
 
 
 # --- the pool ----------------------------------------------------------------------------------
@@ -187,7 +196,13 @@ def loans(request):
     ]
     # Funders read this page: small counts hidden, and whatever would give them back.
     shown = disclosure.loan_report(report, states)
+    # Usage needs: never a funder's figures, only the team's or the coordination's.
+    needs_ids = needs_organisations(request.user, owner_ids)
+    needs = None
+    if needs_ids is None or needs_ids:
+        needs = needs_figures(refurbisher_ids=needs_ids, start=start, end=end)
     context = {
+        "needs": needs,
         "form": form,
         "start": start,
         "end": end,
@@ -204,6 +219,23 @@ def loans(request):
         ),
     }
     return _private(render(request, "rapports/dashboards/loans.html", context))
+
+
+# --- the economics of the chain (issue 15) -------------------------------------------------------
+
+
+@login_required
+@require_GET
+def economics_dashboard(request):
+    organisations = list(economics_refurbishers(request.user))
+    if not organisations:
+        return _nothing_in_scope(request, _("Modèle économique"))
+    form = LoanReportForm(request.GET, organisations=organisations)
+    start, end = form.period()
+    national = is_coordinator(request.user) and coordinated_departements(request.user) is None
+    owner_ids = form.owner_ids(everything=national)
+    context = {"form": form, "start": start, "end": end, "report": economics(owner_ids, start, end)}
+    return _private(render(request, "rapports/dashboards/economics.html", context))
 
 
 # --- the roadmap indicators --------------------------------------------------------------------

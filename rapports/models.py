@@ -48,6 +48,11 @@ class Funding(models.Model):
     )
     starts_on = models.DateField(_("du"), null=True, blank=True)
     ends_on = models.DateField(_("au"), null=True, blank=True)
+    # What was granted for the period (issue 15: the economics dashboard spreads it evenly
+    # over its days; without both dates it is not counted).
+    amount = models.DecimalField(
+        _("montant (€)"), max_digits=11, decimal_places=2, null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("financement")

@@ -247,6 +247,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "prets.send_loan_reminders",
         "schedule": 24 * 60 * 60,
     },
+    "prets-send-training-reminders": {
+        "task": "prets.send_training_reminders",
+        "schedule": 24 * 60 * 60,
+    },
     "prets-expire-requests": {"task": "prets.expire_requests", "schedule": 24 * 60 * 60},
     # Personal data (acteurs.personal_data, acteurs.access_log): households without contact
     # are anonymised with every copy the apps declared, old sales lose their buyer's name;

@@ -5,6 +5,8 @@
   transition permissions and the search keys;
 - ``media``: storage media and erasure records;
 - ``refurbishment``: functional tests;
+- ``economics``: work time per stage, the parts stock and its use (issue 15);
+- ``profiles``: usage profiles and the adaptations fitted (issue 15);
 - ``events``: the append-only device event log;
 - ``scanning``: scan batches and their lines;
 - ``labels``: label sheets built in the background (``core.jobs.BackgroundJob``).
@@ -29,6 +31,15 @@ from .device import (
     search_key,
     to_search_key,
 )
+from .economics import (
+    DEFAULT_STAGE_MINUTES,
+    Part,
+    PartCategory,
+    PartUse,
+    StageTime,
+    WorkStage,
+    WorkTime,
+)
 from .events import DeviceEvent
 from .evidence import EvidenceFile, EvidenceKind
 from .labels import LabelJob, LabelPrinting
@@ -43,10 +54,31 @@ from .media import (
     StorageMedium,
     Verification,
 )
+from .profiles import (
+    ADAPTATION_KINDS,
+    Adaptation,
+    UsageProfile,
+    adaptation_labels,
+    adaptation_mask,
+    ensure_usage_profiles,
+)
 from .refurbishment import RefurbishmentRecord
 from .scanning import ScanAction, ScanBatch, ScanLine, ScanOutcome
 
 __all__ = [
+    "DEFAULT_STAGE_MINUTES",
+    "Part",
+    "PartCategory",
+    "PartUse",
+    "StageTime",
+    "WorkStage",
+    "WorkTime",
+    "ADAPTATION_KINDS",
+    "Adaptation",
+    "UsageProfile",
+    "adaptation_labels",
+    "adaptation_mask",
+    "ensure_usage_profiles",
     "KINDS_WITH_STORAGE",
     "SEARCH_KEY_IGNORED",
     "TERMINAL_STATES",

@@ -181,6 +181,20 @@ class Device(StatefulModel):
         help_text=_("Cochez si le donateur a retiré les disques avant le don."),
     )
     notes = models.TextField(_("remarques"), blank=True)
+    # What the device is set up for (parc.models.profiles): chosen when it is made ready.
+    usage_profile = models.ForeignKey(
+        "parc.UsageProfile",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("profil d'usage"),
+    )
+    # A bit mask of parc.models.profiles.Adaptation (0: none). A database default, so the
+    # bulk registration's INSERTs, which name their columns, need not know it.
+    adaptations = models.PositiveIntegerField(
+        _("adaptations"), default=0, db_default=0, editable=False
+    )
     state = FSMField(_("état"), default=State.REGISTERED, choices=State.choices, protected=True)
     # Incremented each time the device comes back from a household: erasures and tests of an
     # earlier cycle no longer count, since the borrower's data is now on the device.
@@ -269,6 +283,12 @@ class Device(StatefulModel):
         label = " ".join(part for part in (self.brand, self.model) if part)
         return f"{self.public_code} {label}".strip()
 
+    @property
+    def adaptation_labels(self) -> list[str]:
+        from .profiles import adaptation_labels
+
+        return adaptation_labels(self.adaptations)
+
     # --- invariants read by the transitions
 
     @property
@@ -347,10 +367,18 @@ class Device(StatefulModel):
         permission=can_run_workshop_transition,
         custom=_label(_("Déclarer disponible"), form="mark_ready"),
     )
-    def mark_ready(self, grade: str, os_installed: str = ""):
+    def mark_ready(
+        self,
+        grade: str,
+        os_installed: str = "",
+        usage_profile_id: int | None = None,
+        adaptations: int = 0,
+    ):
         self.grade = grade
         if os_installed:
             self.os = os_installed
+        self.usage_profile_id = usage_profile_id
+        self.adaptations = adaptations
 
     @transition(
         field=state,

@@ -26,6 +26,15 @@ class RefurbishmentRecord(models.Model):
         related_name="+",
         verbose_name=_("technicien"),
     )
+    usage_profile = models.ForeignKey(
+        "parc.UsageProfile",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("profil d'usage"),
+    )
+    adaptations = models.PositiveIntegerField(_("adaptations"), default=0)
     notes = models.TextField(_("remarques"), blank=True)
     recorded_at = models.DateTimeField(_("enregistré le"), auto_now_add=True)
 

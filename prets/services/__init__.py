@@ -36,7 +36,7 @@ from .loans import (
     loan_transfer,
 )
 from .personal_data import purge_old_buyer_names
-from .reminders import send_due_reminders
+from .reminders import send_due_reminders, send_training_reminders
 from .requests import (
     expire_stale_requests,
     request_approve,
@@ -47,6 +47,7 @@ from .requests import (
     request_submit,
 )
 from .sales import PriceInfo, price_info, sale_create
+from .vouchers import voucher_record
 
 __all__ = [
     "Changed",
@@ -79,4 +80,6 @@ __all__ = [
     "request_submit",
     "sale_create",
     "send_due_reminders",
+    "send_training_reminders",
+    "voucher_record",
 ]

@@ -7,6 +7,7 @@ from parc import services as parc_services
 from parc.models import Device, State
 
 from .. import events
+from ..matching import needs_met
 from ..models import Allocation, RequestState
 from .base import Changed, Refused, require_not_anonymised
 from .requests import _active_allocation, _end_allocation, _lock_request, _require_desk
@@ -31,13 +32,22 @@ def device_allocate(
                 _("L'appareil %(code)s est déjà réservé pour cette demande.")
                 % {"code": current.device.public_code}
             )
-        device = Device.objects.filter(pk=device_id).only("owner_id", "public_code").first()
+        device = (
+            Device.objects.filter(pk=device_id)
+            .select_related("usage_profile")
+            .only("owner_id", "public_code", "adaptations", "usage_profile__level")
+            .first()
+        )
         if device is None or device.owner_id != request.refurbisher_id:
             raise Refused(_("Cet appareil n'appartient pas à l'association destinataire."))
         try:
             with transaction.atomic():
+                level = device.usage_profile.level if device.usage_profile else None
                 allocation = Allocation.objects.create(
-                    request=request, device_id=device_id, allocated_by=actor
+                    request=request,
+                    device_id=device_id,
+                    allocated_by=actor,
+                    needs_met=needs_met(request.needs, device, level),
                 )
         except IntegrityError:
             raise Changed(

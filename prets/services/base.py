@@ -7,9 +7,16 @@ import datetime as dt
 from django.utils import timezone
 
 from acteurs.personal_data import household_touch, require_not_anonymised
-from core.errors import Changed, NotFound, NotPermitted, Refused
+from core.errors import Changed, InvalidInput, NotFound, NotPermitted, Refused
 
-__all__ = ["Changed", "NotFound", "NotPermitted", "Refused", "require_not_anonymised"]
+__all__ = [
+    "Changed",
+    "InvalidInput",
+    "NotFound",
+    "NotPermitted",
+    "Refused",
+    "require_not_anonymised",
+]
 
 
 def _today() -> dt.date:

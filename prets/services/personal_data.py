@@ -84,6 +84,8 @@ def export(household) -> dict:
                 "mode": r.get_mode_display(),
                 "etat": r.get_state_display(),
                 "precisions": r.details,
+                "besoins_d_usage": r.need_labels,
+                "accord_besoins_le": day(r.needs_consent_at),
                 "formation": r.training.name if r.training else None,
                 "creee_le": day(r.created_at),
                 "motif_refus": r.rejection_reason,
@@ -138,8 +140,9 @@ def anonymise(anonymisation: Anonymisation) -> None:
     EligibilityCheck.objects.filter(household_id=household_id).update(proof_kind="")
     requests = DeviceRequest.objects.filter(household_id=household_id)
     request_ids = list(requests.values_list("pk", flat=True))
-    requests.update(details="", rejection_reason="")
+    requests.update(details="", rejection_reason="", needs=0, needs_consent_at=None)
     Allocation.objects.filter(request_id__in=request_ids).exclude(note="").update(note="")
+    Allocation.objects.filter(request_id__in=request_ids).exclude(needs_met=0).update(needs_met=0)
     loans = Loan.objects.filter(household_id=household_id)
     loan_ids = list(loans.values_list("pk", flat=True))
     LoanFollowUp.objects.filter(loan_id__in=loan_ids).update(note="")
@@ -246,6 +249,15 @@ def describe() -> Description:
                 kept_because=_("statistiques anonymes"),
             ),
             PersonalDataField("prets.DeviceRequest", "details", free, free_text=True),
+            PersonalDataField("prets.DeviceRequest", "needs, needs_consent_at", Category.EQUIPMENT),
+            PersonalDataField("prets.Allocation", "needs_met", Category.EQUIPMENT),
+            PersonalDataField(
+                "prets.Voucher",
+                "issuer, issuer_key, number",
+                Category.EQUIPMENT,
+                kept=True,
+                kept_because=_("pièce comptable de la vente, à réclamer à l'émetteur"),
+            ),
             PersonalDataField("prets.DeviceRequest", "rejection_reason", free, free_text=True),
             PersonalDataField("prets.RequestEvent", "note", free, free_text=True),
             PersonalDataField("prets.Allocation", "note", free, free_text=True),

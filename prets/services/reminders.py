@@ -1,4 +1,5 @@
-"""Loan reminders (before the due date, overdue), sent in batches, each at most once."""
+"""Loan reminders (before the due date, overdue; the training to follow within N days of the
+handover, before its deadline and once missed), sent in batches, each at most once."""
 
 import datetime as dt
 
@@ -6,8 +7,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from acteurs.models import Membership, Role
+
 from .. import notifications
-from ..models import Loan, LoanState, ReminderKind, SentReminder
+from ..models import TRAINING_REMINDER_DAYS, Loan, LoanState, ReminderKind, SentReminder
+from ..selectors import training_not_attended
 from .base import _today
 
 
@@ -82,3 +86,69 @@ def _send_reminder_batch(loans: list[Loan], kind: str) -> tuple[int, int]:
         reminders += 1
         emails += len(messages)
     return reminders, emails
+
+
+# --- the training to follow within N days of the handover ------------------------------------
+
+
+def _training_candidates(kind: str, today: dt.date):
+    sent = SentReminder.objects.filter(
+        loan=OuterRef("pk"), kind=kind, due_on=OuterRef("training_due_on")
+    )
+    queryset = Loan.objects.filter(state=LoanState.OPEN, training_due_on__isnull=False)
+    if kind == ReminderKind.TRAINING_SOON:
+        queryset = queryset.filter(
+            training_due_on__gte=today,
+            training_due_on__lte=today + dt.timedelta(days=TRAINING_REMINDER_DAYS),
+        )
+    else:
+        queryset = queryset.filter(training_due_on__lt=today)
+    return queryset.filter(training_not_attended()).exclude(Exists(sent))
+
+
+def send_training_reminders(*, today: dt.date | None = None, batch_size: int = 500) -> dict:
+    """Remind the prescriber and the facilitators of the lending organisation of a training
+    deadline: once in the last TRAINING_REMINDER_DAYS days, once when it has passed without
+    the household attending. Each reminder once (the unique constraint on (loan, kind, due
+    date), the deadline as the due date)."""
+    today = today or _today()
+    counts = {"reminders": 0, "emails": 0}
+    for kind in (ReminderKind.TRAINING_SOON, ReminderKind.TRAINING_MISSED):
+        last_id = 0
+        while True:
+            batch = list(
+                _training_candidates(kind, today)
+                .filter(pk__gt=last_id)
+                .select_related("device", "request__created_by")
+                .order_by("pk")[:batch_size]
+            )
+            if not batch:
+                break
+            last_id = batch[-1].pk
+            facilitators: dict[int, list[str]] = {}
+            for org_id, email in Membership.objects.filter(
+                organisation_id__in={loan.organisation_id for loan in batch},
+                role=Role.FACILITATOR,
+                user__is_active=True,
+            ).values_list("organisation_id", "user__email"):
+                facilitators.setdefault(org_id, []).append(email)
+            now = timezone.now()
+            for loan in batch:
+                try:
+                    with transaction.atomic():
+                        messages, told = notifications.training_reminder_messages(
+                            [loan], kind, facilitators
+                        )
+                        SentReminder.objects.create(
+                            loan=loan,
+                            kind=kind,
+                            due_on=loan.training_due_on,
+                            recipients=told[loan.pk],
+                            sent_at=now,
+                        )
+                        notifications.send_messages(messages)
+                except IntegrityError:
+                    continue
+                counts["reminders"] += 1
+                counts["emails"] += len(messages)
+    return counts

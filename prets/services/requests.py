@@ -20,12 +20,14 @@ from ..models import (
     AllocationStatus,
     DeviceRequest,
     EligibilityCheck,
+    Need,
     RequestEvent,
     RequestState,
 )
 from ..permissions import can_follow_request, can_work_request
 from ..transitions import REQUEST
 from .base import (
+    InvalidInput,
     NotFound,
     NotPermitted,
     Refused,
@@ -92,8 +94,23 @@ def request_create(
     details: str = "",
     consent_informed: bool = False,
     submit: bool = False,
+    needs=(),
+    needs_consent: bool = False,
 ) -> DeviceRequest:
-    """Write a request (a draft), and send it at once when ``submit``."""
+    """Write a request (a draft), and send it at once when ``submit``. Usage needs
+    (``Need`` values) are recorded only with the household's consent to record them."""
+    needs_mask = 0
+    for need in needs:
+        needs_mask |= Need(int(need))
+    if needs_mask and not needs_consent:
+        raise InvalidInput(
+            _(
+                "Les besoins d'usage ne sont enregistrés qu'avec l'accord du foyer : "
+                "cochez la case d'accord ou décochez les besoins."
+            ),
+            code="needs_without_consent",
+            field="needs_consent",
+        )
     with transaction.atomic():
         household = _household_for_prescriber(household.pk, actor)
         if not refurbisher.is_refurbisher:
@@ -114,6 +131,8 @@ def request_create(
             details=details,
             consent_informed=consent_informed,
             consent_at=timezone.now() if consent_informed else None,
+            needs=needs_mask,
+            needs_consent_at=timezone.now() if needs_mask else None,
         )
         events.request_created(request, actor)
         _touch_household(household.pk)

@@ -32,3 +32,19 @@ def days(value):
 @register.filter
 def seconds_to_days(value):
     return None if value is None else value / 86400
+
+
+@register.simple_tag
+def stage_label(stage):
+    """The French name of a work stage (parc.models.WorkStage)."""
+    from parc.models import WorkStage
+
+    return WorkStage(stage).label if stage in WorkStage.values else stage
+
+
+@register.filter
+def hours(minutes):
+    """Minutes as hours, French format: « 1,5 h »."""
+    if minutes is None:
+        return "—"
+    return f"{number_format(round(minutes / 60, 2), decimal_pos=2, force_grouping=True)} h"

@@ -130,10 +130,12 @@ def test_the_beat_schedule_runs_the_commands_tasks(settings):
     tasks_by_name = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert {
         "prets.send_loan_reminders",
+        "prets.send_training_reminders",
         "prets.expire_requests",
         "acteurs.anonymise_households",
     } <= tasks_by_name
     assert tasks.send_loan_reminders.delay().get(timeout=30) == {"reminders": 0, "emails": 0}
+    assert tasks.send_training_reminders.delay().get(timeout=30) == {"reminders": 0, "emails": 0}
 
 
 def test_a_prescriber_gets_one_digest_for_several_loans(prescriber, make_request):

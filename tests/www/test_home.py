@@ -339,15 +339,16 @@ def _budget_world(size, refurbisher, staff, technician, prescriber):
 
 ROLE_BUDGETS = {
     # The session, the user and their memberships, then each section's selectors
-    # (www/views/home.py): the pool 2, the desk 7, the sessions 2, the households 3 to 6, the
+    # (www/views/home.py): the pool 2, the desk 9 (with the missed training deadlines), the
+    # sessions 2, the households 3 to 6, the
     # funder's figures, reports and links 13, the roadmap indicators 8 (plus the empty pool,
     # desk and households sections an admin of the coordination is checked for).
     "technician": 5,
-    "staff": 17,
+    "staff": 19,
     "prescriber": 9,
     "facilitator": 5,
     "funder": 16,
-    "coordinator": 25,
+    "coordinator": 28,  # + the départements it coordinates, the desk's missed trainings (issue 15)
 }
 
 

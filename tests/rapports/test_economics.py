@@ -1,0 +1,254 @@
+"""« Modèle économique » (issue 15): the dashboard against a scenario computed by hand, the
+parts stock, who may read it, and its query budget.
+
+The scenario, June 2026, one refurbisher at 30 €/h (an ESAT):
+
+- three laptops made ready (register, wipe, mark_ready in June): the coordination's time for
+  a laptop's refurbishment is 60 min, the others default to 10 and 30 min; for the third
+  laptop the technician recorded 90 min, 60 of them by supported workers. Laptops: 3 × 10
+  + 3 × 30 + 2 × 60 + 90 = 330 min = 5.5 h = 165.00 €;
+- one smartphone, defaults only: 10 + 30 + 45 = 85 min = 42.50 €;
+- a laptop worked in May: outside the period;
+- parts: a 25 € battery on laptop 1, two 12 € RAM sticks on laptop 2: 49.00 €;
+- the donation of the laptops, received on 10 June, cost 40 € to collect: shared by the
+  four devices made ready, 30.00 € to laptops, 10.00 € to the smartphone.
+
+Costs: laptops 165 + 49 + 30 = 244.00 € (81.33 € each), smartphone 42.50 + 10 = 52.50 €;
+total 296.50 €. Revenue: sales 120 € (laptop 1) + 40 € (smartphone), a 50 € deposit kept on
+a loan lost in June: 210.00 €. Funding: 365 € for 2026, 30 days of it: 30.00 €. Coverage
+(210 + 30) / 296.50 = 80.9 %. Funding and deposits per device ready (30 + 50) / 4 = 20 €:
+break-even 61.33 € for a laptop (cap 180 €), 32.50 € for a smartphone (cap 100 €). Devices per
+technician-month: 4 / (415 / 60 / 151.67) = 87.7. Supported work: 1.00 h.
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from core.errors import Refused
+from dons.models import Donation
+from parc import services as parc_services
+from parc.models import DeviceEvent, Part, PartUse, StageTime, WorkTime
+from prets.models import Sale
+from rapports.economics import economics
+from rapports.models import Funding
+from tests.factories import (
+    DeviceFactory,
+    DeviceRequestFactory,
+    DonationFactory,
+    GisementFactory,
+    LoanFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+JUNE = (dt.date(2026, 6, 1), dt.date(2026, 6, 30))
+WORKED = timezone.make_aware(dt.datetime(2026, 6, 15, 10))
+
+
+def worked(device, at=WORKED):
+    for action in ("register", "wipe", "mark_ready"):
+        DeviceEvent.objects.create(device=device, action=action, at=at)
+
+
+def sell(device, price, technician):
+    request = DeviceRequestFactory(
+        state="fulfilled", refurbisher=device.owner, mode="purchase", device_kind=device.kind
+    )
+    return Sale.objects.create(
+        request=request,
+        device=device,
+        household=request.household,
+        organisation=device.owner,
+        number=Sale.objects.count() + 1,
+        buyer_name="Acheteur",
+        price=Decimal(price),
+        payment_method="cash",
+        sold_on=dt.date(2026, 6, 20),
+        guarantee_until=dt.date(2028, 6, 20),
+        presumption_until=dt.date(2027, 6, 20),
+        sold_by=technician,
+    )
+
+
+@pytest.fixture
+def scenario(refurbisher, technician):
+    type(refurbisher).objects.filter(pk=refurbisher.pk).update(
+        hourly_cost=Decimal("30"), inclusive_status="esat"
+    )
+    StageTime.objects.create(stage="mark_ready", kind="laptop", minutes=60)
+    gisement = GisementFactory(refurbisher=refurbisher, name="Mairie de Chartres")
+    donation = DonationFactory(gisement=gisement)
+    Donation.objects.filter(pk=donation.pk).update(
+        received_on=dt.date(2026, 6, 10), logistics_cost=Decimal("40")
+    )
+    laptops = [
+        DeviceFactory(owner=refurbisher, kind="laptop", donation=donation, state="ready")
+        for _ in range(3)
+    ]
+    phone = DeviceFactory(owner=refurbisher, kind="smartphone", state="ready")
+    for device in (*laptops, phone):
+        worked(device)
+    may = DeviceFactory(owner=refurbisher, kind="laptop", donation=donation, state="ready")
+    worked(may, at=timezone.make_aware(dt.datetime(2026, 5, 15, 10)))
+    WorkTime.objects.create(
+        device=laptops[2],
+        device_cycle=1,
+        stage="mark_ready",
+        minutes=90,
+        supported_minutes=60,
+        recorded_by=technician,
+        recorded_at=WORKED,
+    )
+    battery = Part.objects.create(
+        organisation=refurbisher, category="battery", label="Batterie", unit_cost=25, quantity=5
+    )
+    ram = Part.objects.create(
+        organisation=refurbisher, category="ram", label="DDR4 8 Go", unit_cost=12, quantity=10
+    )
+    PartUse.objects.create(
+        device=laptops[0],
+        part=battery,
+        quantity=1,
+        unit_cost=25,
+        used_by=technician,
+        used_at=WORKED,
+    )
+    PartUse.objects.create(
+        device=laptops[1], part=ram, quantity=2, unit_cost=12, used_by=technician, used_at=WORKED
+    )
+    sell(laptops[0], "120", technician)
+    sell(phone, "40", technician)
+    LoanFactory(
+        request__refurbisher=refurbisher,
+        state="lost",
+        started_on=dt.date(2026, 3, 1),
+        closed_on=dt.date(2026, 6, 25),
+        deposit_amount=Decimal("50"),
+        deposit_paid_on=dt.date(2026, 3, 1),
+    )
+    funder = OrganisationFactory(name="Département", short_name="CD", is_funder=True)
+    Funding.objects.create(
+        funder=funder,
+        name="Convention 2026",
+        refurbisher=refurbisher,
+        starts_on=dt.date(2026, 1, 1),
+        ends_on=dt.date(2026, 12, 31),
+        amount=Decimal("365"),
+    )
+    return {"laptops": laptops, "phone": phone, "gisement": gisement, "funder": funder}
+
+
+def test_the_dashboard_against_the_hand_computed_scenario(scenario, refurbisher):
+    report = economics((refurbisher.pk,), *JUNE)
+    laptop, phone = report.kinds
+    assert (laptop.key, laptop.ready, laptop.minutes) == ("laptop", 3, 330)
+    assert (laptop.labour, laptop.parts, laptop.logistics) == (
+        Decimal("165.00"),
+        Decimal("49.00"),
+        Decimal("30.00"),
+    )
+    assert laptop.cost == Decimal("244.00")
+    assert laptop.cost_per_ready == Decimal("81.33")
+    assert laptop.break_even == Decimal("61.33")
+    assert laptop.cap == Decimal("180.00") and laptop.within_cap is True
+    assert (phone.key, phone.ready, phone.minutes) == ("smartphone", 1, 85)
+    assert phone.cost == Decimal("52.50")
+    assert phone.break_even == Decimal("32.50")
+    assert report.ready == 4
+    assert report.cost == Decimal("296.50")
+    assert report.sales == Decimal("160.00")
+    assert report.deposits_kept == Decimal("50.00")
+    assert report.revenue == Decimal("210.00")
+    assert report.funding == Decimal("30.00")
+    assert report.coverage == Decimal("80.9")
+    assert report.devices_per_technician_month == Decimal("87.7")
+    assert report.supported_hours == Decimal("1.00")
+    assert report.supported_by_stage["mark_ready"] == 60
+    assert report.inclusive_organisations == [refurbisher.name]
+    by_gisement = {line.label: line for line in report.gisements}
+    chartres = by_gisement["Mairie de Chartres"]
+    assert (chartres.ready, chartres.cost, chartres.cost_per_ready, chartres.sales) == (
+        3,
+        Decimal("254.00"),
+        Decimal("84.67"),
+        Decimal("120.00"),
+    )
+    assert by_gisement["—"].cost == Decimal("42.50")
+
+
+def test_without_an_hourly_cost_work_counts_zero_and_says_so(scenario, refurbisher):
+    type(refurbisher).objects.filter(pk=refurbisher.pk).update(hourly_cost=None)
+    report = economics((refurbisher.pk,), *JUNE)
+    assert report.labour == Decimal("0.00")
+    assert report.missing_hourly_cost == [refurbisher.name]
+
+
+def test_parts_stock_is_consumed_and_never_below_zero(refurbisher, technician):
+    device = DeviceFactory(owner=refurbisher)
+    part = Part.objects.create(
+        organisation=refurbisher, category="ssd", label="SSD 240 Go", unit_cost=22, quantity=2
+    )
+    use = parc_services.part_use(device.pk, part.pk, technician, quantity=2)
+    assert use.unit_cost == Decimal("22.00")
+    part.refresh_from_db()
+    assert part.quantity == 0
+    with pytest.raises(Refused) as refused:
+        parc_services.part_use(device.pk, part.pk, technician)
+    assert refused.value.code == "part_out_of_stock"
+    parc_services.part_restock(part.pk, technician, quantity=3, unit_cost="20")
+    part.refresh_from_db()
+    assert (part.quantity, part.unit_cost) == (3, Decimal("20.00"))
+
+
+def test_work_time_is_recorded_once_per_stage_and_cycle(refurbisher, technician):
+    device = DeviceFactory(owner=refurbisher)
+    parc_services.work_time_record(device.pk, technician, stage="wipe", minutes=40)
+    parc_services.work_time_record(
+        device.pk, technician, stage="wipe", minutes=50, supported_minutes=50
+    )
+    assert list(WorkTime.objects.values_list("minutes", "supported_minutes")) == [(50, 50)]
+
+
+def _team(organisation, role, username):
+    user = UserFactory(username=username)
+    MembershipFactory(user=user, organisation=organisation, role=role)
+    return user
+
+
+URL = reverse("rapports:economics") + "?debut=2026-06-01&fin=2026-06-30"
+
+
+def test_the_page_for_the_team_not_for_funders_or_technicians(
+    client, scenario, refurbisher, staff, technician
+):
+    client.force_login(staff)
+    page = client.get(URL).content.decode()
+    assert "Modèle économique" in page
+    assert "296,50" in page and "80,9 %" in page and "61,33" in page
+    funder_user = _team(scenario["funder"], "funder", "financeur-eco")
+    for user in (technician, funder_user):
+        client.force_login(user)
+        assert client.get(URL).status_code == 403
+
+
+def test_another_refurbisher_sees_only_its_own(client, scenario, other_refurbisher):
+    client.force_login(_team(other_refurbisher, "admin", "autre-admin"))
+    page = client.get(URL).content.decode()
+    assert "296,50" not in page
+    assert "Aucun appareil travaillé sur la période." in page
+
+
+@pytest.mark.parametrize("extra", [0, 6])
+def test_query_budget(client, scenario, refurbisher, staff, extra, django_assert_max_num_queries):
+    for _ in range(extra):
+        worked(DeviceFactory(owner=refurbisher, kind="tablet", state="ready"))
+    client.force_login(staff)
+    with django_assert_max_num_queries(18):
+        assert client.get(URL).status_code == 200
