@@ -106,6 +106,7 @@ def _retry_journey(context, live_server, failed_jobs, axe_check, screenshot, nam
     assert not errors, errors
 
 
+@pytest.mark.submits("exploitation:job_retry")
 def test_the_coordination_restarts_a_failed_job_on_a_phone(
     browser, live_server, failed_jobs, axe_check, screenshot
 ):
@@ -119,6 +120,7 @@ def test_the_coordination_restarts_a_failed_job_on_a_phone(
         context.close()
 
 
+@pytest.mark.submits("exploitation:job_retry")
 def test_the_coordination_restarts_a_failed_job_at_a_desk(
     browser, live_server, failed_jobs, axe_check, screenshot
 ):

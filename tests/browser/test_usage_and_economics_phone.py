@@ -92,6 +92,7 @@ def test_a_device_made_ready_with_its_profile_and_adaptations(live_server, page,
     assert screen.adaptations == Adaptation.LARGE_SCREEN
 
 
+@pytest.mark.submits("parc:work_and_parts")
 def test_work_time_and_a_part_on_a_device(live_server, page, axe_check, cast):
     association, _ccas, _people = cast
     device = DeviceFactory(owner=association, state="refurbishing")
@@ -122,6 +123,7 @@ def test_work_time_and_a_part_on_a_device(live_server, page, axe_check, cast):
     axe_check(page, "work time and parts, after")
 
 
+@pytest.mark.submits("prets:voucher_add")
 def test_a_voucher_on_a_sale_once(live_server, page, axe_check, cast):
     association, _ccas, people = cast
     request = DeviceRequestFactory(state="fulfilled", refurbisher=association, mode="purchase")
