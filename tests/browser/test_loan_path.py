@@ -96,7 +96,7 @@ def test_request_approval_allocation_loan_and_return(live_server, browser, page,
     axe_check(page, "request form")
     page.get_by_label("Appareil demandé").select_option("laptop")
     page.get_by_role("radio", name="prêt").check()
-    page.get_by_label("Pour").select_option("employment")
+    page.locator("#id_purpose").select_option("employment")
     page.get_by_label("Urgence").select_option("1")
     page.get_by_label("Éligibilité").select_option(index=1)
     # Without the consent tick the request is not sent.
