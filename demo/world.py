@@ -7,7 +7,6 @@ services along a timeline. Plain data and small helpers only: nothing here write
 
 import random
 from dataclasses import dataclass
-from decimal import Decimal
 
 from acteurs.models import Role
 from parc.models import DeviceKind, MediaType, State

@@ -31,9 +31,6 @@ REDIS_DBS = (8, 9, 10)
 DEMO_LOADERS = (
     ("load_territories", "--if-empty"),
     ("load_demo",),
-    ("load_demo_ateliers",),
-    ("load_demo_rapports",),
-    ("load_demo_prets",),
 )
 
 

@@ -206,11 +206,10 @@ def _extra_objects(rnel, staff, technician):
 def _build_world() -> World:
     quiet = io.StringIO()
     call_command("load_territories", "--if-empty", "--departement", "28", stdout=quiet)
-    for command in ("load_demo", "load_demo_ateliers", "load_demo_rapports", "load_demo_prets"):
-        call_command(command, stdout=quiet)
+    call_command("load_demo", stdout=quiet)
     from ateliers.models import Assessment, Enrolment, Repair, Session
+    from demo.world import DEPARTEMENT, RNEL
     from dons.models import Donation, Gisement
-    from parc.demo import DEPARTEMENT, RNEL
     from parc.models import Device, ErasureRecord
     from prets.models import DeviceRequest, Loan, Sale
     from rapports import sharing
