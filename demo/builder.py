@@ -26,6 +26,7 @@ from decimal import Decimal
 import time_machine
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
@@ -38,6 +39,7 @@ from ateliers.catalogue import ensure_workshop_types
 from ateliers.models import WorkshopType
 from dons import services as dons_services
 from dons.models import DonorKind, Frequency
+from intake import services as intake_services
 from parc import services as parc_services
 from parc.checklists import checklist_for
 from parc.models import (
@@ -743,6 +745,47 @@ class Builder:
             "verification": Verification.SAMPLE,
         }, timedelta(minutes=rng.randint(10, 30))
 
+    # --- a donor's list, imported ------------------------------------------------------------
+
+    def imported_donation_story(self):
+        """A donation whose devices come from the donor's inventory list (intake): announced,
+        collected, received, then the list imported; its devices wait for triage."""
+        donor = "Groupe Novo Nordisk Chartres"
+        donation = dons_services.donation_create(
+            self.gisements[donor].pk,
+            actor=self.staff,
+            lines={DeviceKind.LAPTOP: len(world.IMPORTED_LIST)},
+            notes="Don : fin de contrat de location (liste du donateur)",
+            donor_reference="NN-IT-2026-117",
+        )
+        self.counts["donations"] += 1
+        yield self.later(timezone.now(), 24 * 3)
+        dons_services.donation_collect(donation.pk, self.staff, pickup_date=timezone.localdate())
+        yield self.later(timezone.now(), 3)
+        dons_services.donation_receive(
+            donation.pk,
+            self.staff,
+            received_on=timezone.localdate(),
+            weight_kg=KIND_WEIGHT[DeviceKind.LAPTOP] * len(world.IMPORTED_LIST),
+        )
+        yield self.later(timezone.now(), 24)
+        rows = [world.IMPORTED_HEADER, *world.IMPORTED_LIST]
+        upload = SimpleUploadedFile(
+            "inventaire-novo-nordisk.csv", ("\n".join(";".join(r) for r in rows) + "\n").encode()
+        )
+        job = intake_services.job_create(self.staff, donation, upload)
+        intake_services.job_set_mapping(
+            self.staff, job, job.mapping, default_kind=DeviceKind.LAPTOP
+        )
+        yield timezone.now() + timedelta(minutes=3)
+        intake_services.start_analysis(self.staff, job)
+        yield timezone.now() + timedelta(minutes=5)
+        job.refresh_from_db()
+        intake_services.start_import(job, self.staff)
+        job.refresh_from_db()
+        self.counts["devices"] += job.created_count
+        self.counts["imported"] += job.created_count
+
     # --- households and requests -------------------------------------------------------------
 
     def household_names(self) -> list[str]:
@@ -1001,6 +1044,7 @@ class Builder:
             timeline.start(planned.announced, self.donation_story(planned))
         for planned in devices:
             timeline.start(planned.registered, self.device_story(planned))
+        timeline.start(_local(self.workday(-12), 10), self.imported_donation_story())
         timeline.start(_local(self.day(-71), 9), self.named_households_story())
         for household, outcome, created in (
             ("Mme Blanc", "rejected", -18),

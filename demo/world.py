@@ -524,3 +524,12 @@ MEDIATHEQUE_ROOM = "Médiathèque L'Apostrophe, 1 boulevard Maurice-Violette"
 # The gisement whose report the funders read (rapports).
 GISEMENT = "Renouvellement du parc des agences 2025"
 GISEMENT_DONOR = "Crédit Agricole Val de France"
+# A donor's inventory list as it is sent (imported through intake): laptops at end of lease.
+IMPORTED_HEADER = ("Marque", "Modèle", "N° de série", "Processeur", "Mémoire")
+IMPORTED_LIST = tuple(
+    ("Dell", "Latitude 5490", f"{serial}", "Intel Core i5-8350U", "8 Go")
+    for serial in (
+        "7HQ3KX2", "9BXW1Y2", "3LMN8Z2", "F4KT9X2", "C2RP5W2", "8DVJ7Y2",
+        "B6QS3Z2", "H1GM4X2", "5NWC2W2", "D9FT6Y2", "2JXK8Z2", "G7PL1X2",
+    )
+)  # fmt: skip

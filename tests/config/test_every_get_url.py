@@ -138,11 +138,16 @@ def _member(username, organisation, role, **fields):
 
 def _extra_objects(rnel, staff, technician):
     """Objects the demo does not make, so their pages are walked with a real one."""
-    from dons.models import Convention, Donation, DonationDocument
+    from dons.models import STATES_ACCEPTING_DEVICES, Convention, Donation, DonationDocument
     from parc.models import LabelJob
     from rapports.models import ReportJob
 
-    donation = Donation.objects.filter(gisement__refurbisher=rnel).order_by("pk").first()
+    # One that still accepts devices (the import job below needs it).
+    donation = (
+        Donation.objects.filter(gisement__refurbisher=rnel, state__in=STATES_ACCEPTING_DEVICES)
+        .order_by("pk")
+        .first()
+    )
     convention = Convention.objects.create(
         gisement=donation.gisement, status="signed", signed_on=donation.created_at.date()
     )
