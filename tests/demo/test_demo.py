@@ -18,6 +18,7 @@ from demo.world import (
     DEMO_ORGANISATION_NAME,
     DEMO_PASSWORD,
     GISEMENT,
+    IMPORTED_LIST,
     RNEL,
 )
 from dons.models import Donation, Gisement
@@ -71,6 +72,16 @@ def test_no_ready_device_lacks_an_erasure(demo):
         assert not device.storage_missing(), device
         assert device.functional_test_passed(), device
         assert device.grade
+
+
+def test_a_donors_list_was_imported(demo):
+    from intake.models import ImportJob
+
+    job = ImportJob.objects.get()
+    assert job.created_count == len(IMPORTED_LIST) and job.imported_at is not None
+    devices = Device.objects.filter(donation=job.donation)
+    assert devices.count() == len(IMPORTED_LIST)
+    assert set(devices.values_list("state", flat=True)) == {State.REGISTERED}
 
 
 def test_the_workshops_of_the_demo(demo):
