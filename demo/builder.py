@@ -74,6 +74,8 @@ from .timeline import Timeline
 from .world import (
     BUILT_IN,
     CATALOGUE,
+    DEMO_COMMUNES,
+    DEMO_DEPARTEMENT,
     DEMO_PASSWORD,
     DEMO_USERS,
     DONATION_REASONS,
@@ -100,8 +102,6 @@ from .world import (
 )
 
 DISCARD_MAIL = "django.core.mail.backends.dummy.EmailBackend"
-DEMO_COMMUNES = ("28085", "28088", "28134", "28218", "28280", "28404")
-DEMO_DEPARTEMENT = "28"
 
 DONOR_KINDS = {
     "Crédit Agricole Val de France": DonorKind.COMPANY,

@@ -342,14 +342,6 @@ DONATION_REASONS = (
     "déménagement de services",
     "matériel de réserve",
 )
-PRESCRIBERS = (
-    CCAS_CHARTRES,
-    "France services de Dreux",
-    "CCAS de Vernouillet",
-    "France services de Nogent-le-Rotrou",
-    "Médiathèque L'Apostrophe",
-    DEPARTEMENT + " (Maison départementale des solidarités)",
-)
 NOTES = {
     "release": (
         "Attribution annulée : le foyer s'est équipé entre-temps",
