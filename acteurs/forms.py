@@ -68,8 +68,9 @@ class HouseholdSearchForm(forms.Form):
         choices=[(key, label) for key, (label, _columns) in HOUSEHOLD_ORDERINGS.items()],
     )
 
-    # The parameters of the list's filters and sort, in the order they are remembered.
-    NAMES = ("q", "tri")
+    # The parameters remembered between visits: the sort only. A search here is a person's
+    # name, and a remembered copy of it would outlive the household's anonymisation.
+    NAMES = ("tri",)
 
 
 class EraseForm(forms.Form):

@@ -30,6 +30,39 @@ def fresh_cache():
     cache.clear()
 
 
+# What tests point elsewhere (a broker, eager mode, a worker's settings): restored after each
+# test, so a test that forgets cannot send the next ones' tasks to a broker nobody reads.
+_CELERY_KEYS = (
+    "task_always_eager",
+    "broker_url",
+    "result_backend",
+    "broker_connection_timeout",
+    "broker_transport_options",
+)
+
+
+@pytest.fixture(autouse=True)
+def celery_app_restored():
+    from config.celery import app
+
+    before = {key: app.conf[key] for key in _CELERY_KEYS}
+    environment = {
+        name: os.environ.get(name) for name in ("CELERY_BROKER_URL", "CELERY_RESULT_BACKEND")
+    }
+    yield
+    if {key: app.conf[key] for key in _CELERY_KEYS} != before:
+        app.conf.update(before)
+        app._pool = None
+        app.amqp._producer_pool = None
+        app._backend_cache = None
+        app._local.__dict__.pop("backend", None)
+    for name, value in environment.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
 def pytest_configure(config):
     settings.TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = InvalidTemplateVariable("%s")
 

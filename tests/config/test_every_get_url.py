@@ -36,7 +36,20 @@ from acteurs.models import Household, Membership, Organisation, Role, User
 pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parents[2]
-PROJECT_APPS = ("acteurs", "dons", "parc", "ateliers", "prets", "rapports", "core", "documents")
+PROJECT_APPS = (
+    "acteurs",
+    "dons",
+    "parc",
+    "intake",
+    "ateliers",
+    "prets",
+    "rapports",
+    "api",
+    "www",
+    "exploitation",
+    "core",
+    "documents",
+)
 ROLES = (
     "anonyme",
     "technicien",
@@ -52,7 +65,9 @@ ROLES = (
 
 # --- what the project reads from query strings -----------------------------------------------
 
-_GET_READ = re.compile(r"""GET(?:\.get|\.getlist|\[)\(?\s*["']([A-Za-z_][\w-]*)["']""")
+_GET_READ = re.compile(
+    r"""(?:GET|query_params)(?:\.get|\.getlist|\[)\(?\s*["']([A-Za-z_][\w-]*)["']"""
+)
 _GET_IN = re.compile(r"""["']([A-Za-z_][\w-]*)["']\s+in\s+request\.GET""")
 # Fields a form adds in its __init__ (self.fields["structure"] = ...).
 _FORM_FIELD = re.compile(r"""fields\[["']([A-Za-z_]\w*)["']\]\s*=""")
@@ -208,6 +223,55 @@ def _extra_objects(rnel, staff, technician):
     }
 
 
+def _api_kwargs(device, gisement, donation, household, request, loan, session, users) -> dict:
+    """The API's addresses (api/urls.py) and the account pages of its tokens and webhooks."""
+    from api.models import ApiToken, Webhook
+    from api.tokens import token_create
+    from api.webhooks.services import webhook_create
+
+    staff = users["equipe"]
+    token, _clear = token_create(staff, name="walker", scope="read", days=30)
+    organisation = staff.memberships.order_by("pk").first().organisation
+    webhook = Webhook.objects.filter(organisation=organisation).first() or webhook_create(
+        users["admin-asso"],
+        organisation=organisation,
+        url="https://hooks.example.org/filiere",
+        events=["device.ready"],
+    )
+    assert isinstance(token, ApiToken)
+    code = {"code": device.public_code}
+    found = {
+        f"api:{name}": code
+        for name in (
+            "device",
+            "device_history",
+            "device_media",
+            "device_erasures",
+            "device_hardware_reports",
+            "device_erasure_logs",
+            "device_evidence",
+            "device_moves",
+        )
+    }
+    found["api:device_transition"] = {**code, "name": "start_triage"}
+    found["api_bundle_upload"] = code
+    found["api:gisement"] = {"pk": gisement.pk}
+    found["api:donation"] = {"pk": donation.pk}
+    found["api:donation_transition"] = {"pk": donation.pk, "name": "collect"}
+    found["api:household"] = {"pk": household.pk}
+    found["api:household_eligibility"] = {"pk": household.pk}
+    found["api:request"] = {"pk": request.pk}
+    found["api:request_transition"] = {"pk": request.pk, "name": "approve"}
+    found["api:loan"] = {"pk": loan.pk}
+    for name in ("session", "session_enrolments", "session_repairs"):
+        found[f"api:{name}"] = {"pk": session.pk}
+    found["api:report_gisement"] = {"kind": "gisement", "pk": gisement.pk}
+    found["api_token_revoke"] = {"pk": token.pk}
+    found["api_webhook"] = {"pk": webhook.pk}
+    found["api_webhook_delete"] = {"pk": webhook.pk}
+    return found
+
+
 def _build_world() -> World:
     quiet = io.StringIO()
     call_command("load_territories", "--if-empty", "--departement", "28", stdout=quiet)
@@ -361,6 +425,7 @@ def _build_world() -> World:
     ):
         for suffix in ("", "_share", "_job", "_pdf", "_xlsx", "_csv", "_annexe"):
             kwargs[f"rapports:{kind}{suffix}"] = {"pk": pk}
+    kwargs.update(_api_kwargs(device, gisement, donation, household, request, loan, session, users))
     kwargs.update(_admin_kwargs())
     kwargs["admin:otp_totp_totpdevice_config"] = {"pk": totp.pk}
     kwargs["admin:otp_totp_totpdevice_qrcode"] = {"pk": totp.pk}

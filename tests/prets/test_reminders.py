@@ -133,7 +133,7 @@ def test_the_beat_schedule_runs_the_commands_tasks(settings):
         "prets.expire_requests",
         "acteurs.anonymise_households",
     } <= tasks_by_name
-    assert tasks.send_loan_reminders.delay().get() == {"reminders": 0, "emails": 0}
+    assert tasks.send_loan_reminders.delay().get(timeout=30) == {"reminders": 0, "emails": 0}
 
 
 def test_a_prescriber_gets_one_digest_for_several_loans(prescriber, make_request):
