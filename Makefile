@@ -24,9 +24,6 @@ demo: install
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_territories --if-empty
 	$(MANAGE) load_demo
-	$(MANAGE) load_demo_ateliers
-	$(MANAGE) load_demo_rapports
-	$(MANAGE) load_demo_prets
 
 # `make run LAN=1` serves the local network (a real phone can scan the labels): the address
 # served, its QR code and the labels printed for another address are printed at start
@@ -35,7 +32,6 @@ run: demo
 	@echo ""
 	@echo "  Comptes de démonstration (mot de passe : filiere-demo) :"
 	@$(MANAGE) load_demo --list-accounts
-	@$(MANAGE) load_demo_rapports --list-accounts
 	@echo "  Double authentification : facultative dans cette démonstration (SECOND_FACTOR_REQUIRED=0),"
 	@echo "  obligatoire en production pour les administrateurs et la coordination ; à essayer dans « Mon compte »."
 	@echo "  Connexion bloquée 15 min après 5 mots de passe faux sur un compte (LOGIN_FAILURES_PER_ACCOUNT)."

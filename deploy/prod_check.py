@@ -33,9 +33,6 @@ REDIS_DBS = tuple(int(db) for db in os.environ.get("PRODCHECK_REDIS_DBS", "8,9,1
 DEMO_LOADERS = (
     ("load_territories", "--if-empty"),
     ("load_demo",),
-    ("load_demo_ateliers",),
-    ("load_demo_rapports",),
-    ("load_demo_prets",),
 )
 
 

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "exploitation",
     "www",
     "api",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -277,11 +277,3 @@ def test_the_catalogue_and_its_migration_agree():
 
     migration = importlib.import_module("ateliers.migrations.0002_workshop_types")
     assert migration.WORKSHOP_TYPES == WORKSHOP_TYPES
-
-
-def test_the_demo_command_needs_the_pool_demo_first(db):
-    from django.core.management import call_command
-    from django.core.management.base import CommandError
-
-    with pytest.raises(CommandError, match="load_demo"):
-        call_command("load_demo_ateliers")

@@ -153,11 +153,16 @@ def _member(username, organisation, role, **fields):
 
 def _extra_objects(rnel, staff, technician):
     """Objects the demo does not make, so their pages are walked with a real one."""
-    from dons.models import Convention, Donation, DonationDocument
+    from dons.models import STATES_ACCEPTING_DEVICES, Convention, Donation, DonationDocument
     from parc.models import LabelJob
     from rapports.models import ReportJob
 
-    donation = Donation.objects.filter(gisement__refurbisher=rnel).order_by("pk").first()
+    # One that still accepts devices (the import job below needs it).
+    donation = (
+        Donation.objects.filter(gisement__refurbisher=rnel, state__in=STATES_ACCEPTING_DEVICES)
+        .order_by("pk")
+        .first()
+    )
     convention = Convention.objects.create(
         gisement=donation.gisement, status="signed", signed_on=donation.created_at.date()
     )
@@ -282,11 +287,10 @@ def _api_kwargs(device, gisement, donation, household, request, loan, session, u
 def _build_world() -> World:
     quiet = io.StringIO()
     call_command("load_territories", "--if-empty", "--departement", "28", stdout=quiet)
-    for command in ("load_demo", "load_demo_ateliers", "load_demo_rapports", "load_demo_prets"):
-        call_command(command, stdout=quiet)
+    call_command("load_demo", stdout=quiet)
     from ateliers.models import Assessment, Enrolment, Repair, Session
+    from demo.world import DEPARTEMENT, RNEL
     from dons.models import Donation, Gisement
-    from parc.demo import DEPARTEMENT, RNEL
     from parc.models import Device, ErasureRecord
     from prets.models import DeviceRequest, Loan, Sale
     from rapports import sharing

@@ -1,11 +1,13 @@
-"""Load the demonstration data (Eure-et-Loir); does nothing if it is already loaded."""
+"""Load the whole demonstration (Eure-et-Loir) through the services; does nothing if it is
+already loaded. ``--list-accounts`` prints the demo accounts only (``make run``)."""
 
 import time
 
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from parc.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo
+from demo.builder import load_demo
+from demo.world import DEMO_ACCOUNTS, DEMO_PASSWORD
 from parc.models import State
 
 
@@ -33,9 +35,10 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 _(
-                    "Données de démonstration chargées en %(seconds).1f s : "
-                    "%(organisations)d organisations, %(users)d comptes, %(devices)d appareils, "
-                    "%(events)d événements."
+                    "Données de démonstration chargées en %(seconds).1f s : %(donations)d dons, "
+                    "%(devices)d appareils, %(households)d foyers, %(requests)d demandes, "
+                    "%(loans)d prêts, %(sales)d ventes, %(sessions)d ateliers, "
+                    "%(repairs)d réparations."
                 )
                 % {**summary, "seconds": time.monotonic() - started}
             )
