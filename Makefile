@@ -38,8 +38,11 @@ run: demo
 	@echo ""
 	@$(MANAGE) serve --port $(PORT) $(if $(filter 1 yes true oui,$(LAN)),--lan $(if $(ADDRESS),--address $(ADDRESS)),--host $(HOST))
 
+# Two pytest-xdist workers (the machines have two cores); each takes whole test files, so a
+# module's shared fixtures (the URL walker's world) are built once. TEST_WORKERS=0: one process.
+TEST_WORKERS ?= 2
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadfile)
 
 bench: install
 	$(BIN)/python -m bench.run

@@ -262,7 +262,7 @@ def clean_row(job: ImportJob, line: int, raw_cells: list) -> RowResult | None:
         return RowResult(
             line=line,
             cells=cells,
-            data={"serial": ""},
+            data={"serial": "", "brand": "", "model": ""},
             errors=[
                 _(
                     "ligne qui ne décrit pas un appareil "

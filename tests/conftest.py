@@ -14,6 +14,25 @@ from django.db import connection
 from .factories import MembershipFactory, OrganisationFactory, UserFactory
 
 
+def _own_redis_databases() -> None:
+    """`make test` runs two pytest-xdist workers: the second one moves the Redis broker and
+    result databases CI gives (e.g. 14 and 15) two below (12 and 13), so a worker started by
+    one process's test never takes a task sent by the other's (it would read the wrong test
+    database)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    offset = 2 * int(worker.removeprefix("gw") or 0)
+    if not offset:
+        return
+    for name in ("CELERY_BROKER_URL", "CELERY_RESULT_BACKEND"):
+        url = os.environ.get(name, "")
+        base, _, db = url.rpartition("/")
+        if url.startswith("redis://") and db.isdigit() and int(db) >= offset:
+            os.environ[name] = f"{base}/{int(db) - offset}"
+
+
+_own_redis_databases()
+
+
 class InvalidTemplateVariable(str):
     """string_if_invalid that raises: a typo in a template must not render as empty text."""
 
@@ -63,8 +82,33 @@ def celery_app_restored():
             os.environ[name] = value
 
 
+# Rows the data migrations seed (eligibility criteria, workshop types, usage profiles and their
+# rules). A transactional test's flush deletes them; flush then sends post_migrate, and they
+# are written again, so a test does not depend on running before or after a browser test.
+MIGRATION_SEEDS = (
+    ("prets.migrations.0002_criteria_and_device_pick_index", "seed"),
+    ("ateliers.migrations.0002_workshop_types", "create_types"),
+    ("parc.migrations.0018_usage_profiles_and_adaptations", "seed_profiles"),
+    ("prets.migrations.0005_usage_profiles_and_needs", "seed_rules"),
+)
+
+
+def _reseed_after_flush(sender, using="default", **kwargs):
+    import importlib
+
+    from django.apps import apps
+
+    if sender.label != "prets":  # once per flush: prets is the last app that seeds
+        return
+    for module, function in MIGRATION_SEEDS:
+        getattr(importlib.import_module(module), function)(apps, None)
+
+
 def pytest_configure(config):
+    from django.db.models.signals import post_migrate
+
     settings.TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = InvalidTemplateVariable("%s")
+    post_migrate.connect(_reseed_after_flush, dispatch_uid="tests-reseed-after-flush")
 
 
 def pytest_collection_modifyitems(config, items):

@@ -131,7 +131,9 @@ def page(phone):
 
 def open_menu(page):
     """On a phone the site menu folds behind « Menu »: open it (does nothing when the menu is
-    already shown, e.g. on a wide screen)."""
+    already shown, e.g. on a wide screen). The page's script folds the menu: wait for it, or
+    a click that follows a navigation finds the menu unfolded, then folded."""
+    page.wait_for_load_state("load")
     button = page.locator(".menu-toggle")
     if button.is_visible() and button.get_attribute("aria-expanded") == "false":
         button.click()

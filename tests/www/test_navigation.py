@@ -140,8 +140,9 @@ def test_an_anonymous_visitor_sees_no_menu(client):
 
 @pytest.mark.parametrize(
     ("role", "queries"),
-    # A funder's report scope reads what its organisation funds: one query, then cached.
-    [("staff", 0), ("technician", 0), ("prescriber", 0), ("coordinator", 0), ("funder", 1)],
+    # A funder's report scope reads what its organisation funds, a coordination's the
+    # départements it covers: one query, then cached.
+    [("staff", 0), ("technician", 0), ("prescriber", 0), ("coordinator", 1), ("funder", 1)],
 )
 def test_the_menu_reads_the_roles_already_read_for_the_request(
     users, role, queries, django_assert_num_queries
