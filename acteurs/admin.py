@@ -151,7 +151,8 @@ class OrganisationAdmin(admin.ModelAdmin):
     list_filter = ["is_refurbisher", "is_prescriber", "is_donor", "is_funder", "is_coordinator"]
     search_fields = ["name", "short_name", "siret"]
     autocomplete_fields = ["commune"]
-    filter_horizontal = ["territories"]
+    # A plain multiple select (about a hundred départements): the admin's two-box widget
+    # carries ARIA attributes its elements may not have (axe, serious).
     fieldsets = [
         (None, {"fields": ["name", "short_name", "siret"]}),
         (

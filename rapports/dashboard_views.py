@@ -293,7 +293,8 @@ def territory_search(request, level):
     search = TERRITORY_SEARCHES.get(level)
     if search is None:
         raise Http404
-    text = request.GET.get("q", "")[:TERRITORY_SEARCH_LONGEST]
+    # No place name holds a NUL, and PostgreSQL refuses one in a query parameter.
+    text = request.GET.get("q", "").replace("\x00", "")[:TERRITORY_SEARCH_LONGEST]
     departement = request.GET.get("departement", "").strip().upper()
     if not (departement.isalnum() and len(departement) <= 3):
         departement = ""
