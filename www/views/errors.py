@@ -88,6 +88,17 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
+    # A service that went away (the database restarting, Redis down) before the view ran —
+    # in a middleware — reaches here rather than the service-failure middleware: same page.
+    import sys
+
+    from exploitation.middleware import ServiceFailureMiddleware
+
+    failed = sys.exc_info()[1]
+    if failed is not None:
+        response = ServiceFailureMiddleware(None).process_exception(request, failed)
+        if response is not None:
+            return response
     try:
         return _page(request, 500)
     except Exception:  # the layout itself failed: say it plainly anyway
