@@ -40,9 +40,12 @@ run: demo
 
 # Two pytest-xdist workers (the machines have two cores); each takes whole test files, so a
 # module's shared fixtures (the URL walker's world) are built once. TEST_WORKERS=0: one process.
+# The PostgreSQL test databases are kept between runs (--reuse-db in pyproject.toml; new
+# migrations are applied to them); PYTEST_ARGS=--create-db builds them afresh (CI does).
 TEST_WORKERS ?= 2
+PYTEST_ARGS ?=
 test: install
-	$(BIN)/python -m pytest $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadfile)
+	$(BIN)/python -m pytest $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadfile) $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python -m bench.run

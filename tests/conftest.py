@@ -3,15 +3,24 @@
 - Tests marked ``postgres`` run when DATABASE_URL points at PostgreSQL, ``redis`` when
   CELERY_BROKER_URL points at Redis; elsewhere they are skipped with the reason.
 - An undefined variable in a project template fails the test (see InvalidTemplateVariable).
+- ``clock`` / ``today``: the tests' calendar (time-machine), not the wall clock.
+- A queryset with no order comes back shuffled (``unordered_querysets_shuffled``).
+- pytest-randomly shuffles the order of the tests and seeds ``random`` (and so the shuffles)
+  with the seed it prints: ``-p randomly.seed=N`` (or ``-p randomly.seed=last``) replays a run.
 """
 
+import datetime as dt
 import os
+import random
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.db import connection
+from django.db.models.query import QuerySet
+from django.utils import timezone
 
-from .factories import MembershipFactory, OrganisationFactory, UserFactory
+from tests.acteurs.factories import MembershipFactory, OrganisationFactory, UserFactory
 
 
 def _own_redis_databases() -> None:
@@ -47,6 +56,46 @@ def fresh_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+# The tests' calendar: Tuesday 10 March 2026, 10:00 in Paris. A test that counts days (a loan's
+# due date, a reminder, the two-year anonymisation, "today's sessions") gives the same answer
+# whenever it runs: at midnight, on a Sunday, on the night the clocks change. The clock ticks
+# from there (events keep their order). Not for browser tests: Chromium keeps the wall clock and
+# would drop a session cookie that expires "in two weeks" from March.
+TESTS_NOW = dt.datetime(2026, 3, 10, 9, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def clock():
+    """The time-machine traveller: ``clock.shift(dt.timedelta(days=15))`` to let days pass,
+    ``clock.move_to(...)`` to go to a moment."""
+    with time_machine.travel(TESTS_NOW, tick=True) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def today(clock) -> dt.date:
+    """Today's date in Paris on the tests' calendar (``clock`` for moving it)."""
+    return timezone.localdate()
+
+
+@pytest.fixture(autouse=True)
+def unordered_querysets_shuffled(monkeypatch):
+    """A query without ORDER BY has no order: PostgreSQL returns another one after an update, a
+    vacuum or a parallel plan. In tests its rows come back shuffled (by pytest-randomly's seed),
+    so a page, an export or a test that relies on the insertion order fails here, not in
+    production. Counts, aggregates and single rows are unaffected."""
+    fetch_all = QuerySet._fetch_all
+
+    def _fetch_all_shuffled(queryset):
+        fresh = queryset._result_cache is None
+        fetch_all(queryset)
+        rows = queryset._result_cache
+        if fresh and len(rows) > 1 and not queryset.ordered:
+            random.shuffle(rows)
+
+    monkeypatch.setattr(QuerySet, "_fetch_all", _fetch_all_shuffled)
 
 
 # What tests point elsewhere (a broker, eager mode, a worker's settings): restored after each

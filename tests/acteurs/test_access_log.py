@@ -16,14 +16,13 @@ from django.utils import timezone
 
 from acteurs.access_log import purge_old_accesses
 from acteurs.models import PersonalDataAccess
-from tests.factories import (
-    DeviceRequestFactory,
+from tests.acteurs.factories import (
     HouseholdFactory,
-    LoanFactory,
     MembershipFactory,
     OrganisationFactory,
     UserFactory,
 )
+from tests.prets.factories import DeviceRequestFactory, LoanFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -31,16 +31,17 @@ from parc import services as parc_services
 from parc.models import DeviceEvent
 from prets import services
 from prets.models import EligibilityCriterion, LoanEvent, RequestEvent
-from tests.factories import (
+from tests.acteurs.factories import (
     CommuneFactory,
-    DeviceFactory,
     MembershipFactory,
     OrganisationFactory,
-    SessionFactory,
     UserFactory,
 )
+from tests.ateliers.factories import SessionFactory
+from tests.parc.factories import DeviceFactory
 
-pytestmark = pytest.mark.django_db
+# On the tests' calendar (tests/conftest.py: clock), not the wall clock.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 NAME = "Mme Garcia-Fontaine"
 PHONE = "06 11 34 49 89"

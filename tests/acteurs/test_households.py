@@ -9,7 +9,7 @@ from django.utils import timezone
 from acteurs import services
 from acteurs.consent import CONSENT_WORDINGS, CURRENT_CONSENT_VERSION, consent_text
 from acteurs.models import Household
-from tests.factories import (
+from tests.acteurs.factories import (
     CommuneFactory,
     HouseholdFactory,
     MembershipFactory,
@@ -17,7 +17,8 @@ from tests.factories import (
     UserFactory,
 )
 
-pytestmark = pytest.mark.django_db
+# On the tests' calendar (tests/conftest.py: clock), not the wall clock.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 # A wording once shown to households is never edited: add a version instead.
 PINNED_WORDINGS = {

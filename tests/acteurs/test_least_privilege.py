@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from acteurs.models import Household, Membership, PersonalDataAccess
 from rapports.models import Funding
-from tests.factories import (
+from tests.acteurs.factories import (
     HouseholdFactory,
     MembershipFactory,
     OrganisationFactory,
@@ -215,7 +215,7 @@ def test_the_admin_login_is_the_sites_login(client):
 
 
 def test_operator_reads_of_enrolments_are_recorded(client, world):
-    from tests.factories import EnrolmentFactory
+    from tests.ateliers.factories import EnrolmentFactory
 
     enrolment = EnrolmentFactory(household=world["ccas_household"])
     client.force_login(world["operator"])
@@ -233,7 +233,7 @@ def test_operator_reads_of_enrolments_are_recorded(client, world):
 
 
 def test_the_coordination_reads_and_exports_pools_in_the_admin(client, world):
-    from tests.factories import DeviceFactory
+    from tests.parc.factories import DeviceFactory
 
     device = DeviceFactory(owner=world["refurbisher"])
     client.force_login(world["coordination"])

@@ -13,7 +13,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from acteurs.lockout import client_address
-from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+from tests.acteurs.factories import MembershipFactory, OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ from django.db import IntegrityError, transaction
 
 from acteurs.models import Membership
 from acteurs.validators import validate_siret
-from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+from tests.acteurs.factories import MembershipFactory, OrganisationFactory, UserFactory
 
 
 @pytest.mark.parametrize("siret", ["73282932000074", "35600000049837"])

@@ -11,7 +11,12 @@ from acteurs import personal_data
 from acteurs import services as acteurs_services
 from acteurs.models import Household
 from core.errors import Refused
-from tests.factories import HouseholdFactory, MembershipFactory, OrganisationFactory, UserFactory
+from tests.acteurs.factories import (
+    HouseholdFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -110,7 +115,7 @@ def prescriber_and_household(db):
 
 def test_the_export_has_a_section_per_source_assessments_included(prescriber_and_household):
     from ateliers import services as ateliers_services
-    from tests.factories import SessionFactory
+    from tests.ateliers.factories import SessionFactory
 
     prescriber, household = prescriber_and_household
     facilitator = UserFactory(username="anim-registre")

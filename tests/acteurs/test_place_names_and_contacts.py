@@ -9,7 +9,7 @@ from django.urls import reverse
 from acteurs.models import Commune, Epci, Organisation, to_name_key
 from acteurs.services import territories_load
 from demo.world import ORGANISATIONS
-from tests.factories import CommuneFactory, OrganisationFactory, UserFactory
+from tests.acteurs.factories import CommuneFactory, OrganisationFactory, UserFactory
 
 from .test_territories import territories_dir  # noqa: F401  (the fixture)
 

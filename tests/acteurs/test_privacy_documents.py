@@ -9,7 +9,7 @@ import pypdfium2
 import pytest
 from django.urls import reverse
 
-from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+from tests.acteurs.factories import MembershipFactory, OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

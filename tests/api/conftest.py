@@ -4,7 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from api.tokens import token_create
-from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+from tests.acteurs.factories import MembershipFactory, OrganisationFactory, UserFactory
 
 
 def token_client(user, scope="pool", *, organisation=None, name=None, days=30):

@@ -12,7 +12,7 @@ import pytest
 
 from api.tokens import token_create
 from parc.models import Device, ErasureRecord
-from tests.factories import DeviceFactory
+from tests.parc.factories import DeviceFactory
 
 ROOT = Path(__file__).parents[2]
 AGENT = ROOT / "agent" / "filiere_agent.py"

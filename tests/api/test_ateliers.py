@@ -5,14 +5,8 @@ from django.utils import timezone
 
 from ateliers.models import Repair
 from ateliers.ords import COLUMNS
-from tests.factories import (
-    EnrolmentFactory,
-    HouseholdFactory,
-    MembershipFactory,
-    SessionFactory,
-    UserFactory,
-    _workshop_type,
-)
+from tests.acteurs.factories import HouseholdFactory, MembershipFactory, UserFactory
+from tests.ateliers.factories import EnrolmentFactory, SessionFactory, _workshop_type
 
 pytestmark = pytest.mark.django_db
 

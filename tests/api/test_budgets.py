@@ -6,21 +6,11 @@ from django.utils import timezone
 
 from parc.models import DeviceEvent
 from prets.models import RequestEvent
-from tests.factories import (
-    DeviceFactory,
-    DeviceRequestFactory,
-    DonationFactory,
-    DonationLineFactory,
-    EnrolmentFactory,
-    ErasureRecordFactory,
-    GisementFactory,
-    HouseholdFactory,
-    LoanFactory,
-    MembershipFactory,
-    SessionFactory,
-    StorageMediumFactory,
-    UserFactory,
-)
+from tests.acteurs.factories import HouseholdFactory, MembershipFactory, UserFactory
+from tests.ateliers.factories import EnrolmentFactory, SessionFactory
+from tests.dons.factories import DonationFactory, DonationLineFactory, GisementFactory
+from tests.parc.factories import DeviceFactory, ErasureRecordFactory, StorageMediumFactory
+from tests.prets.factories import DeviceRequestFactory, LoanFactory
 
 pytestmark = pytest.mark.django_db
 

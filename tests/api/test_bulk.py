@@ -8,7 +8,8 @@ from unittest import mock
 import pytest
 
 from parc.models import Device, DeviceEvent, StorageMedium
-from tests.factories import DonationFactory, GisementFactory, StockLocationFactory
+from tests.dons.factories import DonationFactory, GisementFactory
+from tests.parc.factories import StockLocationFactory
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 LATITUDE = json.loads(

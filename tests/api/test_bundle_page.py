@@ -9,7 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from parc.models import ErasureRecord
-from tests.factories import DeviceFactory
+from tests.parc.factories import DeviceFactory
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from parc.models import Device, DeviceEvent, ErasureRecord, StorageMedium
-from tests.factories import DeviceFactory, StockLocationFactory, StorageMediumFactory
+from tests.parc.factories import DeviceFactory, StockLocationFactory, StorageMediumFactory
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from dons.models import Donation, DonationEvent
-from tests.factories import DonationFactory, DonationLineFactory, GisementFactory
+from tests.dons.factories import DonationFactory, DonationLineFactory, GisementFactory
 
 pytestmark = pytest.mark.django_db
 

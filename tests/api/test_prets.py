@@ -5,13 +5,8 @@ import pytest
 from acteurs.consent import CURRENT_CONSENT_VERSION
 from acteurs.models import Household
 from prets.models import DeviceRequest, RequestEvent
-from tests.factories import (
-    CommuneFactory,
-    DeviceRequestFactory,
-    EligibilityCheckFactory,
-    HouseholdFactory,
-    LoanFactory,
-)
+from tests.acteurs.factories import CommuneFactory, HouseholdFactory
+from tests.prets.factories import DeviceRequestFactory, EligibilityCheckFactory, LoanFactory
 
 pytestmark = pytest.mark.django_db
 

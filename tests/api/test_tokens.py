@@ -15,7 +15,8 @@ from rest_framework.test import APIClient
 from api.models import ApiToken
 from api.tokens import token_create, token_revoke
 from parc.models import Device
-from tests.factories import DeviceFactory, UserFactory
+from tests.acteurs.factories import UserFactory
+from tests.parc.factories import DeviceFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -19,13 +19,9 @@ from core.errors import InvalidInput, NotPermitted
 from parc.checklists import checklist_for
 from prets.models import ReminderKind, SentReminder
 from prets.services import request_approve
-from tests.factories import (
-    DeviceFactory,
-    DeviceRequestFactory,
-    EligibilityCheckFactory,
-    HouseholdFactory,
-    LoanFactory,
-)
+from tests.acteurs.factories import HouseholdFactory
+from tests.parc.factories import DeviceFactory
+from tests.prets.factories import DeviceRequestFactory, EligibilityCheckFactory, LoanFactory
 
 
 class Receiver:
@@ -138,7 +134,7 @@ def test_request_state_changed_to_both_sides_without_personal_data(
     prescriber, staff, admin, refurbisher, receiver, allow_http
 ):
     ccas = prescriber.memberships.get().organisation
-    from tests.factories import MembershipFactory, UserFactory
+    from tests.acteurs.factories import MembershipFactory, UserFactory
 
     ccas_admin = UserFactory(username="admin-ccas")
     MembershipFactory(user=ccas_admin, organisation=ccas, role="admin")

@@ -7,14 +7,14 @@ from django.utils import timezone
 from ateliers import services
 from ateliers.catalogue import ensure_workshop_types
 from ateliers.models import WorkshopType
-from tests.factories import (
+from tests.acteurs.factories import (
     CommuneFactory,
     HouseholdFactory,
     MembershipFactory,
     OrganisationFactory,
-    SessionFactory,
     UserFactory,
 )
+from tests.ateliers.factories import SessionFactory
 
 
 @pytest.fixture

@@ -12,11 +12,13 @@ from ateliers import services
 from ateliers.models import Assessment
 from ateliers.selectors import progress
 from core.errors import ApplicationError
-from tests.factories import EnrolmentFactory, HouseholdFactory, SessionFactory
+from tests.acteurs.factories import HouseholdFactory
+from tests.ateliers.factories import EnrolmentFactory, SessionFactory
 
 from .conftest import workshop_type
 
-pytestmark = pytest.mark.django_db
+# On the tests' calendar (tests/conftest.py: clock), not the wall clock.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 
 def levels(*values):

@@ -14,11 +14,13 @@ from ateliers import services
 from ateliers.models import Enrolment
 from ateliers.selectors import household_attended
 from core.errors import ApplicationError
-from tests.factories import EnrolmentFactory, HouseholdFactory, SessionFactory
+from tests.acteurs.factories import HouseholdFactory
+from tests.ateliers.factories import EnrolmentFactory, SessionFactory
 
 from .conftest import workshop_type
 
-pytestmark = pytest.mark.django_db
+# On the tests' calendar (tests/conftest.py: clock), not the wall clock.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 
 def pdf_text(content: bytes) -> str:

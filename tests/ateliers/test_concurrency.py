@@ -11,7 +11,8 @@ from django.utils import timezone
 from ateliers import services
 from ateliers.models import Enrolment
 from core.errors import ApplicationError
-from tests.factories import HouseholdFactory, SessionFactory
+from tests.acteurs.factories import HouseholdFactory
+from tests.ateliers.factories import SessionFactory
 from tests.parc.test_concurrency import in_thread
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -10,11 +10,13 @@ from django.utils import timezone
 from ateliers import services
 from ateliers.models import Enrolment, EnrolmentStatus, Session
 from core.errors import ApplicationError
-from tests.factories import EnrolmentFactory, HouseholdFactory, SessionFactory
+from tests.acteurs.factories import HouseholdFactory
+from tests.ateliers.factories import EnrolmentFactory, SessionFactory
 
 from .conftest import workshop_type
 
-pytestmark = pytest.mark.django_db
+# On the tests' calendar (tests/conftest.py: clock), not the wall clock.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 
 def page_text(response) -> str:
@@ -65,10 +67,12 @@ def test_a_session_cannot_start_in_the_past(facilitator, association, commune):
     [
         ({"capacity": 0}, "entre 1 et 500"),
         ({"capacity": 501}, "entre 1 et 500"),
-        ({"ends_at": timezone.now()}, "La fin de la séance doit suivre son début"),
+        ({"ends_at": "now"}, "La fin de la séance doit suivre son début"),
     ],
 )
 def test_bad_sessions_are_refused(facilitator, association, commune, overrides, message):
+    # "now" is read when the test runs (on its clock), not when the module is collected.
+    overrides = {k: timezone.now() if v == "now" else v for k, v in overrides.items()}
     with pytest.raises(ApplicationError, match=message):
         plan(facilitator, association, commune, **overrides)
 

@@ -15,7 +15,7 @@ from ateliers import ords, ords_import, services
 from ateliers.models import Repair, RepairImport, RepairImportStatus
 from ateliers.ords_csv import OrdsFileError
 from core.errors import ApplicationError, Changed, NotPermitted, Refused
-from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+from tests.acteurs.factories import MembershipFactory, OrganisationFactory, UserFactory
 from tests.ords import import_file, read_csv, upload
 
 pytestmark = pytest.mark.django_db

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from ateliers import ords_csv, services
 from ateliers.models import Repair, RepairImport
 from core.errors import ApplicationError
-from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+from tests.acteurs.factories import MembershipFactory, OrganisationFactory, UserFactory
 from tests.ords import SAMPLES, upload
 
 pytestmark = pytest.mark.django_db

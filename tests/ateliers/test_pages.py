@@ -10,11 +10,13 @@ from django.utils import timezone
 
 from ateliers import pix
 from ateliers.models import WorkshopType
-from tests.factories import EnrolmentFactory, HouseholdFactory, SessionFactory, UserFactory
+from tests.acteurs.factories import HouseholdFactory, UserFactory
+from tests.ateliers.factories import EnrolmentFactory, SessionFactory
 
 from .conftest import workshop_type
 
-pytestmark = pytest.mark.django_db
+# On the tests' calendar (tests/conftest.py: clock), not the wall clock.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 
 def text(response) -> str:

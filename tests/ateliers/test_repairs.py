@@ -17,13 +17,9 @@ from ateliers.selectors import repair_totals
 from core.errors import ApplicationError
 from parc.codes import check_symbol
 from parc.models import DeviceEvent
-from tests.factories import (
-    DeviceFactory,
-    MembershipFactory,
-    OrganisationFactory,
-    UserFactory,
-)
+from tests.acteurs.factories import MembershipFactory, OrganisationFactory, UserFactory
 from tests.ords import import_file, upload
+from tests.parc.factories import DeviceFactory
 
 from .conftest import workshop_type
 

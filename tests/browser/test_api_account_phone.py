@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from api.models import ApiToken, Webhook
-from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+from tests.acteurs.factories import MembershipFactory, OrganisationFactory, UserFactory
 
 from .test_workshop_phone import PASSWORD, assert_no_horizontal_scroll
 

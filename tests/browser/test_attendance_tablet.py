@@ -10,15 +10,14 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from ateliers.models import Enrolment
-from tests.factories import (
+from tests.acteurs.factories import (
     CommuneFactory,
-    EnrolmentFactory,
     HouseholdFactory,
     MembershipFactory,
     OrganisationFactory,
-    SessionFactory,
     UserFactory,
 )
+from tests.ateliers.factories import EnrolmentFactory, SessionFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

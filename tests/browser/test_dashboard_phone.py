@@ -10,7 +10,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from parc.models import DeviceEvent
-from tests.factories import DeviceFactory, MembershipFactory, OrganisationFactory, UserFactory
+from tests.acteurs.factories import MembershipFactory, OrganisationFactory, UserFactory
+from tests.parc.factories import DeviceFactory
 
 from .conftest import open_menu
 from .test_workshop_phone import PASSWORD, assert_no_horizontal_scroll

@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 
 from dons.models import Donation, Gisement
 from parc.models import Device
-from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+from tests.acteurs.factories import MembershipFactory, OrganisationFactory, UserFactory
 
 from .test_workshop_phone import PASSWORD, assert_no_horizontal_scroll
 

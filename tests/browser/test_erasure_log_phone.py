@@ -16,8 +16,9 @@ import pytest
 from playwright.sync_api import expect
 
 from parc.models import ErasureRecord, EvidenceFile, StorageMedium
+from tests.acteurs.factories import MembershipFactory, OrganisationFactory, UserFactory
 from tests.browser.test_workshop_phone import PASSWORD, assert_no_horizontal_scroll
-from tests.factories import DeviceFactory, MembershipFactory, OrganisationFactory, UserFactory
+from tests.parc.factories import DeviceFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

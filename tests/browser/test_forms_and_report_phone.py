@@ -9,21 +9,17 @@ import pytest
 from playwright.sync_api import expect
 
 from rapports.models import Funding
-from tests.factories import (
+from tests.acteurs.factories import (
     CommuneFactory,
     DepartementFactory,
-    DeviceFactory,
-    DonationFactory,
-    EnrolmentFactory,
-    ErasureRecordFactory,
-    GisementFactory,
     HouseholdFactory,
     MembershipFactory,
     OrganisationFactory,
-    SessionFactory,
-    StorageMediumFactory,
     UserFactory,
 )
+from tests.ateliers.factories import EnrolmentFactory, SessionFactory
+from tests.dons.factories import DonationFactory, GisementFactory
+from tests.parc.factories import DeviceFactory, ErasureRecordFactory, StorageMediumFactory
 
 from .test_workshop_phone import PASSWORD, assert_no_horizontal_scroll
 

@@ -10,15 +10,13 @@ import pytest
 from playwright.sync_api import expect
 
 from parc.models import Device, DeviceEvent
-from tests.factories import (
-    DeviceFactory,
-    ErasureRecordFactory,
+from tests.acteurs.factories import (
     HouseholdFactory,
     MembershipFactory,
     OrganisationFactory,
-    StorageMediumFactory,
     UserFactory,
 )
+from tests.parc.factories import DeviceFactory, ErasureRecordFactory, StorageMediumFactory
 
 from .test_workshop_phone import PASSWORD, assert_no_horizontal_scroll
 

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from parc.models import LabelJob
 from rapports.models import ReportJob
-from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+from tests.acteurs.factories import MembershipFactory, OrganisationFactory, UserFactory
 
 from .conftest import PHONE
 from .test_home_phone import assert_tap_targets

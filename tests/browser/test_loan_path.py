@@ -11,14 +11,14 @@ from playwright.sync_api import expect
 
 from parc.models import Device, DeviceEvent
 from prets.models import DeviceRequest, Loan
-from tests.factories import (
-    DeviceFactory,
+from tests.acteurs.factories import (
     HouseholdFactory,
     MembershipFactory,
     OrganisationFactory,
     UserFactory,
-    _criterion,
 )
+from tests.parc.factories import DeviceFactory
+from tests.prets.factories import _criterion
 
 from .conftest import PHONE, open_menu
 

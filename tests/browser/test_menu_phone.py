@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+from tests.acteurs.factories import MembershipFactory, OrganisationFactory, UserFactory
 
 from .test_forms_and_report_phone import log_in
 

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from ateliers import ords
 from ateliers.models import Repair
-from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+from tests.acteurs.factories import MembershipFactory, OrganisationFactory, UserFactory
 
 from .test_workshop_phone import PASSWORD, assert_no_horizontal_scroll
 

@@ -15,16 +15,9 @@ from playwright.sync_api import expect
 
 from rapports import exports
 from rapports.models import Funding, ReportJob
-from tests.factories import (
-    DeviceFactory,
-    DonationFactory,
-    ErasureRecordFactory,
-    GisementFactory,
-    MembershipFactory,
-    OrganisationFactory,
-    StorageMediumFactory,
-    UserFactory,
-)
+from tests.acteurs.factories import MembershipFactory, OrganisationFactory, UserFactory
+from tests.dons.factories import DonationFactory, GisementFactory
+from tests.parc.factories import DeviceFactory, ErasureRecordFactory, StorageMediumFactory
 
 from .test_forms_and_report_phone import log_in
 

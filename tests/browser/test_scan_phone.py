@@ -15,13 +15,8 @@ from playwright.sync_api import expect
 
 from parc.codes import check_symbol
 from parc.models import Device, DeviceEvent, ScanBatch, State
-from tests.factories import (
-    DeviceFactory,
-    MembershipFactory,
-    OrganisationFactory,
-    StockLocationFactory,
-    UserFactory,
-)
+from tests.acteurs.factories import MembershipFactory, OrganisationFactory, UserFactory
+from tests.parc.factories import DeviceFactory, StockLocationFactory
 
 from .conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
 from .test_workshop_phone import PASSWORD, assert_no_horizontal_scroll

@@ -12,16 +12,14 @@ from playwright.sync_api import expect
 from parc.models import Adaptation, Device, Part, PartUse, UsageProfile, WorkTime
 from prets.matching import ensure_profile_rules
 from prets.models import DeviceRequest, Need, Sale, Voucher
-from tests.factories import (
-    DeviceFactory,
-    DeviceRequestFactory,
-    EligibilityCheckFactory,
+from tests.acteurs.factories import (
     HouseholdFactory,
     MembershipFactory,
     OrganisationFactory,
     UserFactory,
-    _criterion,
 )
+from tests.parc.factories import DeviceFactory
+from tests.prets.factories import DeviceRequestFactory, EligibilityCheckFactory, _criterion
 
 from .test_forms_and_report_phone import log_in
 from .test_workshop_phone import assert_no_horizontal_scroll

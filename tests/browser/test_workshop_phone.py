@@ -11,14 +11,8 @@ from playwright.sync_api import expect
 
 from parc.checklists import checklist_for
 from parc.models import Device, DeviceEvent, State
-from tests.factories import (
-    DeviceFactory,
-    MembershipFactory,
-    OrganisationFactory,
-    StockLocationFactory,
-    StorageMediumFactory,
-    UserFactory,
-)
+from tests.acteurs.factories import MembershipFactory, OrganisationFactory, UserFactory
+from tests.parc.factories import DeviceFactory, StockLocationFactory, StorageMediumFactory
 
 from .conftest import open_menu
 

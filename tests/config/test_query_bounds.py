@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.bounds import BoundedDateField, parse_id
-from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+from tests.acteurs.factories import MembershipFactory, OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

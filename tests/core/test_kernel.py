@@ -20,7 +20,8 @@ from dons import services as dons_services
 from dons.models import Donation, DonationEvent, DonationState
 from dons.transitions import DONATION
 from rapports.models import ReportJob
-from tests.factories import GisementFactory, MembershipFactory, UserFactory
+from tests.acteurs.factories import MembershipFactory, UserFactory
+from tests.dons.factories import GisementFactory
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 import pytest
 
-from tests.factories import GisementFactory, MembershipFactory, OrganisationFactory, UserFactory
+from tests.acteurs.factories import MembershipFactory, OrganisationFactory, UserFactory
+from tests.dons.factories import GisementFactory
 
 
 @pytest.fixture

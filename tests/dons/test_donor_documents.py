@@ -12,9 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dons import services, signing
-from tests.factories import DeviceFactory, DonationFactory, DonationLineFactory, GisementFactory
+from tests.dons.factories import DonationFactory, DonationLineFactory, GisementFactory
+from tests.parc.factories import DeviceFactory
 
-pytestmark = pytest.mark.django_db
+# On the tests' calendar (tests/conftest.py: clock), not the wall clock.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 
 def pdf_text(content: bytes) -> str:

@@ -7,14 +7,14 @@ import pytest
 from django.urls import reverse
 
 from dons import selectors, services
-from tests.factories import (
+from tests.acteurs.factories import OrganisationFactory
+from tests.dons.factories import (
     ConventionFactory,
-    DeviceFactory,
     DonationFactory,
     DonationLineFactory,
     GisementFactory,
-    OrganisationFactory,
 )
+from tests.parc.factories import DeviceFactory
 
 pytestmark = pytest.mark.django_db
 

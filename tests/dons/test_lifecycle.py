@@ -9,9 +9,10 @@ from django.utils import timezone
 
 from dons import services
 from dons.models import PUBLIC_DONOR_KINDS, Donation, DonationEvent, DonorKind
-from tests.factories import DonationFactory, GisementFactory
+from tests.dons.factories import DonationFactory, GisementFactory
 
-pytestmark = pytest.mark.django_db
+# On the tests' calendar (tests/conftest.py: clock), not the wall clock.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 
 def _announce(gisement, staff, **kwargs):
@@ -178,7 +179,7 @@ def test_public_donors():
 def test_a_donation_with_devices_cannot_be_deleted(gisement):
     from django.db.models import ProtectedError
 
-    from tests.factories import DeviceFactory
+    from tests.parc.factories import DeviceFactory
 
     donation = DonationFactory(gisement=gisement, state="received")
     DeviceFactory(owner=gisement.refurbisher, donation=donation)

@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from acteurs.models import Organisation
 from dons.models import Convention, Donation, Gisement
-from tests.factories import ConventionFactory, DeviceFactory, DonationFactory
+from tests.dons.factories import ConventionFactory, DonationFactory
+from tests.parc.factories import DeviceFactory
 
 pytestmark = pytest.mark.django_db
 

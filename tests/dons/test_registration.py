@@ -7,12 +7,9 @@ from django.urls import reverse
 
 from parc import register_selectors
 from parc.models import Device
-from tests.factories import (
-    DeviceFactory,
-    DonationFactory,
-    MembershipFactory,
-    OrganisationFactory,
-)
+from tests.acteurs.factories import MembershipFactory, OrganisationFactory
+from tests.dons.factories import DonationFactory
+from tests.parc.factories import DeviceFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from dons.models import Donation, Gisement
 from intake import reading, services
 from intake.errors import IntakeError
 from intake.models import ImportJob
-from tests.factories import OrganisationFactory
+from tests.acteurs.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -21,7 +21,8 @@ from intake.models import ImportJob, ImportOutcome, ImportRow, ImportStage
 from parc.labels.layouts import LAYOUTS
 from parc.labels.sheets import device_url
 from parc.models import Device, DeviceEvent, StorageMedium
-from tests.factories import DeviceFactory, MembershipFactory, OrganisationFactory, UserFactory
+from tests.acteurs.factories import MembershipFactory, OrganisationFactory, UserFactory
+from tests.parc.factories import DeviceFactory
 from tests.parc.test_labels import decode
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "intake"

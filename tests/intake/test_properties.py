@@ -20,7 +20,7 @@ from intake import services
 from intake.errors import IntakeError
 from intake.models import ImportJob, ImportOutcome
 from parc.models import Device
-from tests.factories import OrganisationFactory
+from tests.acteurs.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -22,7 +22,7 @@ from dons.models import Donation, DonationState, Gisement
 from intake import columns, services
 from intake.models import ImportJob, ImportOutcome, SavedMapping
 from parc.models import Device, DeviceEvent
-from tests.factories import OrganisationFactory
+from tests.acteurs.factories import OrganisationFactory
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "intake"
 pytestmark = pytest.mark.django_db

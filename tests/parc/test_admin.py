@@ -4,7 +4,8 @@ import pytest
 from django.urls import reverse
 
 from parc.models import Device, DeviceEvent
-from tests.factories import DeviceFactory, StorageMediumFactory, UserFactory
+from tests.acteurs.factories import UserFactory
+from tests.parc.factories import DeviceFactory, StorageMediumFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -9,12 +9,8 @@ import pytest
 from core.errors import InvalidInput, NotPermitted
 from parc.models import Device, DeviceEvent, StorageMedium
 from parc.services import DeviceRow, MediumRow, devices_register_bulk
-from tests.factories import (
-    DeviceFactory,
-    DonationFactory,
-    GisementFactory,
-    StockLocationFactory,
-)
+from tests.dons.factories import DonationFactory, GisementFactory
+from tests.parc.factories import DeviceFactory, StockLocationFactory
 
 pytestmark = pytest.mark.django_db
 

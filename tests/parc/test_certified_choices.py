@@ -8,7 +8,7 @@ import re
 import pytest
 
 from parc.models import ErasureRecord
-from tests.factories import DeviceFactory, StorageMediumFactory
+from tests.parc.factories import DeviceFactory, StorageMediumFactory
 
 from .test_views import device_url
 

@@ -12,7 +12,7 @@ from django.db import connection, transaction
 from core.errors import Changed
 from parc import services
 from parc.models import Device, DeviceEvent
-from tests.factories import DeviceFactory
+from tests.parc.factories import DeviceFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -11,14 +11,9 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from parc import resources
-from tests.factories import (
-    DeviceFactory,
-    DonationFactory,
-    GisementFactory,
-    StockLocationFactory,
-    StorageMediumFactory,
-    UserFactory,
-)
+from tests.acteurs.factories import UserFactory
+from tests.dons.factories import DonationFactory, GisementFactory
+from tests.parc.factories import DeviceFactory, StockLocationFactory, StorageMediumFactory
 
 pytestmark = pytest.mark.django_db
 

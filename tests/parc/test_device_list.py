@@ -10,7 +10,7 @@ from django.utils import timezone
 from acteurs.models import SavedListFilters
 from parc import services
 from parc.models import Device, DeviceEvent
-from tests.factories import (
+from tests.parc.factories import (
     DeviceFactory,
     ErasureRecordFactory,
     StockLocationFactory,

@@ -5,7 +5,8 @@ import pytest
 
 from parc import selectors
 from parc.models import DeviceKind, State
-from tests.factories import DeviceFactory, DonationFactory, DonationLineFactory
+from tests.dons.factories import DonationFactory, DonationLineFactory
+from tests.parc.factories import DeviceFactory
 
 pytestmark = pytest.mark.django_db
 

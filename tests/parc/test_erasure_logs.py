@@ -15,7 +15,7 @@ from parc import services
 from parc.evidence import services as evidence
 from parc.evidence.erasure_logs import LogError, parse_log
 from parc.models import DeviceEvent, ErasureRecord
-from tests.factories import DeviceFactory, StorageMediumFactory
+from tests.parc.factories import DeviceFactory, StorageMediumFactory
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "nwipe"
 ZERO = "nwipe-0.33-zero-loop-vm.log"
@@ -533,7 +533,7 @@ def test_the_erasure_certificate_cites_the_log(refurbisher, technician):
     from rapports.models import ReportSubjectKind
     from rapports.selectors.annex import ANNEX_COLUMNS, annex_rows
     from rapports.selectors.scope import Period, ReportSubject
-    from tests.factories import DonationFactory
+    from tests.dons.factories import DonationFactory
 
     donation = DonationFactory()
     device = DeviceFactory(owner=refurbisher, state="triage", donation=donation)

@@ -15,7 +15,7 @@ from parc.evidence import services as evidence
 from parc.evidence.erasure_logs import LogError, parse_log
 from parc.evidence.hardware import ReportError, parse_report
 from parc.models import DeviceEvent, ErasureRecord, EvidenceFile, StorageMedium
-from tests.factories import DeviceFactory
+from tests.parc.factories import DeviceFactory
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 REPORTS = [

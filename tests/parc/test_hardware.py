@@ -16,7 +16,7 @@ from parc import services
 from parc.evidence import services as evidence
 from parc.evidence.hardware import ReportError, clean, parse_report
 from parc.models import DeviceEvent, StorageMedium
-from tests.factories import DeviceFactory, StorageMediumFactory
+from tests.parc.factories import DeviceFactory, StorageMediumFactory
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "hardware"
 HOSTILE = FIXTURES.parent / "hostile"

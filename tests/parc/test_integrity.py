@@ -6,12 +6,8 @@ from django_fsm import TransitionNotAllowed
 
 from parc import services
 from parc.models import Device, DeviceEvent, StateChangeWithoutEvent
-from tests.factories import (
-    DeviceFactory,
-    ErasureRecordFactory,
-    StorageMediumFactory,
-    UserFactory,
-)
+from tests.acteurs.factories import UserFactory
+from tests.parc.factories import DeviceFactory, ErasureRecordFactory, StorageMediumFactory
 
 pytestmark = pytest.mark.django_db
 

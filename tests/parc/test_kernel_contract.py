@@ -12,14 +12,9 @@ from core.errors import InvalidInput, NotFound, NotPermitted, Refused
 from parc import services
 from parc.models import Device, DeviceEvent, ErasureRecord
 from parc.services import DeviceRow, MediumRow, devices_register_bulk
-from tests.factories import (
-    DeviceFactory,
-    DonationFactory,
-    GisementFactory,
-    MembershipFactory,
-    StorageMediumFactory,
-    UserFactory,
-)
+from tests.acteurs.factories import MembershipFactory, UserFactory
+from tests.dons.factories import DonationFactory, GisementFactory
+from tests.parc.factories import DeviceFactory, StorageMediumFactory
 
 pytestmark = pytest.mark.django_db
 

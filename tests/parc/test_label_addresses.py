@@ -8,7 +8,8 @@ import pytest
 
 from parc.labels import sheets
 from parc.models import LabelPrinting
-from tests.factories import DeviceFactory, OrganisationFactory
+from tests.acteurs.factories import OrganisationFactory
+from tests.parc.factories import DeviceFactory
 
 from .test_labels import labels_url, options
 

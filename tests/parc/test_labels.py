@@ -27,13 +27,9 @@ from parc.labels.sheets import (
     run_label_job,
 )
 from parc.models import Device, DeviceKind, LabelJob
-from tests.factories import (
-    DeviceFactory,
-    DonationFactory,
-    MembershipFactory,
-    OrganisationFactory,
-    UserFactory,
-)
+from tests.acteurs.factories import MembershipFactory, OrganisationFactory, UserFactory
+from tests.dons.factories import DonationFactory
+from tests.parc.factories import DeviceFactory
 
 pytestmark = pytest.mark.django_db
 

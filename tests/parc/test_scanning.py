@@ -24,13 +24,8 @@ from parc.models import (
 )
 from parc.scanning import selectors as scan_selectors
 from parc.scanning import services as scanning
-from tests.factories import (
-    DeviceFactory,
-    MembershipFactory,
-    StockLocationFactory,
-    StorageMediumFactory,
-    UserFactory,
-)
+from tests.acteurs.factories import MembershipFactory, UserFactory
+from tests.parc.factories import DeviceFactory, StockLocationFactory, StorageMediumFactory
 
 pytestmark = pytest.mark.django_db
 

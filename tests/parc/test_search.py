@@ -11,7 +11,7 @@ from django.urls import reverse
 from parc import search, selectors, services
 from parc.evidence import services as evidence
 from parc.models import Device
-from tests.factories import DeviceFactory
+from tests.parc.factories import DeviceFactory
 from tests.parc.test_workflow import full_checklist
 
 pytestmark = pytest.mark.django_db

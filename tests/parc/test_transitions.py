@@ -7,7 +7,7 @@ from core.errors import Changed, InvalidInput, NotPermitted, Refused
 from parc import services
 from parc.models import Device, DeviceEvent
 from parc.transitions import DEVICE
-from tests.factories import (
+from tests.parc.factories import (
     DeviceFactory,
     ErasureRecordFactory,
     StockLocationFactory,

@@ -5,14 +5,12 @@ from django.urls import reverse
 
 from parc import services
 from parc.models import Device, DeviceEvent, ErasureRecord
-from tests.factories import (
+from tests.acteurs.factories import MembershipFactory, OrganisationFactory, UserFactory
+from tests.parc.factories import (
     DeviceFactory,
     ErasureRecordFactory,
-    MembershipFactory,
-    OrganisationFactory,
     StockLocationFactory,
     StorageMediumFactory,
-    UserFactory,
 )
 from tests.parc.test_workflow import full_checklist
 

@@ -6,7 +6,8 @@ import pytest
 from django.urls import reverse
 
 from parc.models import Part, PartUse, WorkTime
-from tests.factories import DeviceFactory, MembershipFactory, UserFactory
+from tests.acteurs.factories import MembershipFactory, UserFactory
+from tests.parc.factories import DeviceFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ import pytest
 from parc import services
 from parc.checklists import checklist_for
 from parc.models import Device, DeviceEvent, State
-from tests.factories import StockLocationFactory
+from tests.parc.factories import StockLocationFactory
 
 
 def erase_all(device, actor):

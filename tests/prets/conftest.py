@@ -4,15 +4,14 @@ with its prescriber and a household, another CCAS with its own prescriber, a fun
 import pytest
 from django.utils import timezone
 
-from tests.factories import (
-    DeviceFactory,
-    DeviceRequestFactory,
-    EligibilityCheckFactory,
+from tests.acteurs.factories import (
     HouseholdFactory,
     MembershipFactory,
     OrganisationFactory,
     UserFactory,
 )
+from tests.parc.factories import DeviceFactory
+from tests.prets.factories import DeviceRequestFactory, EligibilityCheckFactory
 
 
 def member(organisation, role, username, **fields):

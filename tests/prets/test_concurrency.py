@@ -13,7 +13,8 @@ from core.errors import ApplicationError
 from parc.models import Device, DeviceEvent
 from prets import services
 from prets.models import Allocation, SaleCounter
-from tests.factories import DeviceFactory, DeviceRequestFactory
+from tests.parc.factories import DeviceFactory
+from tests.prets.factories import DeviceRequestFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -104,7 +105,7 @@ def test_two_sales_at_once_take_consecutive_numbers(refurbisher, staff, househol
 
 
 def _member_staff(refurbisher):
-    from tests.factories import MembershipFactory, UserFactory
+    from tests.acteurs.factories import MembershipFactory, UserFactory
 
     user = UserFactory(username="equipe-2")
     MembershipFactory(user=user, organisation=refurbisher, role="staff")

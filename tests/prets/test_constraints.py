@@ -10,9 +10,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from prets.models import Allocation, Loan, Sale, SentReminder
-from tests.factories import AllocationFactory, DeviceFactory, DeviceRequestFactory, LoanFactory
+from tests.parc.factories import DeviceFactory
+from tests.prets.factories import AllocationFactory, DeviceRequestFactory, LoanFactory
 
-pytestmark = pytest.mark.django_db
+# On the tests' calendar (tests/conftest.py: clock), not the wall clock.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 
 def refused(create):

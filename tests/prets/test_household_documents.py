@@ -12,7 +12,8 @@ from django.core import mail
 from django.urls import reverse
 
 from prets import services
-from tests.factories import CommuneFactory, LoanFactory
+from tests.acteurs.factories import CommuneFactory
+from tests.prets.factories import LoanFactory
 
 from .test_pdfs import pdf_text
 

@@ -4,7 +4,8 @@ device's code), never by a bare number."""
 import pytest
 from django.urls import reverse
 
-from tests.factories import DeviceRequestFactory, HouseholdFactory, LoanFactory
+from tests.acteurs.factories import HouseholdFactory
+from tests.prets.factories import DeviceRequestFactory, LoanFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -18,11 +18,13 @@ from prets.models import (
     RequestState,
     ReturnInspection,
 )
-from tests.factories import DeviceFactory, EnrolmentFactory, SessionFactory
+from tests.ateliers.factories import EnrolmentFactory, SessionFactory
+from tests.parc.factories import DeviceFactory
 
 from .conftest import days
 
-pytestmark = pytest.mark.django_db
+# On the tests' calendar (tests/conftest.py: clock), not the wall clock.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 
 def today():

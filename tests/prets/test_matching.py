@@ -14,11 +14,12 @@ from parc.models import Adaptation, UsageProfile
 from prets import services
 from prets.matching import ensure_profile_rules, recommended_profile, suggest
 from prets.models import Allocation, Need
-from tests.factories import DeviceFactory
+from tests.parc.factories import DeviceFactory
 
 from .conftest import days
 
-pytestmark = pytest.mark.django_db
+# On the tests' calendar (tests/conftest.py: clock), not the wall clock.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,8 @@ from prets import services
 from prets.models import HandoverPolicy
 from prets.services import sales
 
-pytestmark = pytest.mark.django_db
+# On the tests' calendar (tests/conftest.py: clock), not the wall clock.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 
 def pdf_text(content: bytes) -> str:

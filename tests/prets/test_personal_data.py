@@ -23,11 +23,13 @@ from prets.models import (
     RequestEvent,
     Sale,
 )
-from tests.factories import HouseholdFactory, LoanFactory
+from tests.acteurs.factories import HouseholdFactory
+from tests.prets.factories import LoanFactory
 
 from .conftest import days
 
-pytestmark = pytest.mark.django_db
+# On the tests' calendar (tests/conftest.py: clock), not the wall clock.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 
 def age(household, n_days):

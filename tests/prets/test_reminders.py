@@ -11,9 +11,10 @@ from django.utils import timezone
 from prets import notifications, services
 from prets.models import SentReminder
 from prets.services import reminders
-from tests.factories import LoanFactory
+from tests.prets.factories import LoanFactory
 
-pytestmark = pytest.mark.django_db
+# On the tests' calendar (tests/conftest.py: clock), not the wall clock.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 TODAY = dt.date(2026, 6, 15)
 

@@ -8,9 +8,10 @@ import re
 import pytest
 from django.urls import reverse
 
-from tests.factories import EligibilityCheckFactory
+from tests.prets.factories import EligibilityCheckFactory
 
-pytestmark = pytest.mark.django_db
+# On the tests' calendar (tests/conftest.py: clock), not the wall clock.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 
 def selected(page: str, name: str) -> list[str]:

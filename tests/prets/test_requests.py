@@ -7,11 +7,13 @@ from django.utils import timezone
 
 from prets import services
 from prets.models import DeviceRequest, RequestEvent, RequestState
-from tests.factories import EligibilityCheckFactory, HouseholdFactory
+from tests.acteurs.factories import HouseholdFactory
+from tests.prets.factories import EligibilityCheckFactory
 
 from .conftest import days
 
-pytestmark = pytest.mark.django_db
+# On the tests' calendar (tests/conftest.py: clock), not the wall clock.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 
 def create(prescriber, household, refurbisher, eligibility, **fields):

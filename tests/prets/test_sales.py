@@ -13,7 +13,7 @@ from prets import services
 from prets.models import PriceSuggestion, Sale, SaleCounter
 from prets.provenance import add_months
 from prets.services import sales
-from tests.factories import OrganisationFactory
+from tests.acteurs.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db
 

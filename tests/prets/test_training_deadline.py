@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from prets import selectors, services
 from prets.models import ReminderKind, SentReminder
-from tests.factories import EnrolmentFactory, LoanFactory, SessionFactory, _workshop_type
+from tests.ateliers.factories import EnrolmentFactory, SessionFactory, _workshop_type
+from tests.prets.factories import LoanFactory
 
 from .conftest import member
 

@@ -18,15 +18,11 @@ from prets.models import (
     RequestEvent,
     RequestState,
 )
-from tests.factories import (
-    DeviceRequestFactory,
-    HouseholdFactory,
-    LoanFactory,
-    MembershipFactory,
-    UserFactory,
-)
+from tests.acteurs.factories import HouseholdFactory, MembershipFactory, UserFactory
+from tests.prets.factories import DeviceRequestFactory, LoanFactory
 
-pytestmark = pytest.mark.django_db
+# On the tests' calendar (tests/conftest.py: clock), not the wall clock.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 
 @pytest.fixture

@@ -10,7 +10,8 @@ from django.urls import reverse
 from core.errors import NotPermitted, Refused
 from prets import services
 from prets.models import Sale, Voucher
-from tests.factories import DeviceFactory, DeviceRequestFactory
+from tests.parc.factories import DeviceFactory
+from tests.prets.factories import DeviceRequestFactory
 
 pytestmark = pytest.mark.django_db
 

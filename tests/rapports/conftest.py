@@ -27,22 +27,17 @@ from acteurs.models import Epci
 from ateliers.models import Assessment, AssessmentLevel
 from prets.models import Sale
 from rapports.models import Funding
-from tests.factories import (
+from tests.acteurs.factories import (
     CommuneFactory,
-    DeviceFactory,
-    DeviceRequestFactory,
-    DonationFactory,
-    EnrolmentFactory,
-    ErasureRecordFactory,
-    GisementFactory,
     HouseholdFactory,
-    LoanFactory,
     MembershipFactory,
     OrganisationFactory,
-    SessionFactory,
-    StorageMediumFactory,
     UserFactory,
 )
+from tests.ateliers.factories import EnrolmentFactory, SessionFactory
+from tests.dons.factories import DonationFactory, GisementFactory
+from tests.parc.factories import DeviceFactory, ErasureRecordFactory, StorageMediumFactory
+from tests.prets.factories import DeviceRequestFactory, LoanFactory
 
 # Personal data of the scenario's households: no funder-facing export may show any of it.
 HOUSEHOLDS = [

@@ -85,7 +85,7 @@ def test_open_data(scenario, admin_of_refurbisher, django_assert_max_num_queries
 
 @pytest.fixture
 def admin_of_refurbisher(refurbisher):
-    from tests.factories import MembershipFactory, UserFactory
+    from tests.acteurs.factories import MembershipFactory, UserFactory
 
     user = UserFactory(username="admin-rt")
     MembershipFactory(user=user, organisation=refurbisher, role="admin")

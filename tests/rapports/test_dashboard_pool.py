@@ -37,7 +37,8 @@ from parc.models import DeviceEvent
 from rapports import dashboard_selectors
 from rapports.dashboard_selectors import week_start
 from rapports.models import Funding
-from tests.factories import DeviceFactory, MembershipFactory, OrganisationFactory, UserFactory
+from tests.acteurs.factories import MembershipFactory, OrganisationFactory, UserFactory
+from tests.parc.factories import DeviceFactory
 
 URL = reverse("rapports:pool_dashboard")
 DAY = 86400

@@ -12,12 +12,8 @@ from rapports.models import DonationSummary
 from rapports.selectors import Period, gisement_report, subject_for
 from rapports.services import refresh_donation_summaries
 from rapports.tasks import refresh_stale_donation_summaries
-from tests.factories import (
-    DeviceFactory,
-    DonationFactory,
-    ErasureRecordFactory,
-    StorageMediumFactory,
-)
+from tests.dons.factories import DonationFactory
+from tests.parc.factories import DeviceFactory, ErasureRecordFactory, StorageMediumFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -35,16 +35,10 @@ from parc.models import DeviceEvent, Part, PartUse, StageTime, WorkTime
 from prets.models import Sale
 from rapports.economics import economics
 from rapports.models import Funding
-from tests.factories import (
-    DeviceFactory,
-    DeviceRequestFactory,
-    DonationFactory,
-    GisementFactory,
-    LoanFactory,
-    MembershipFactory,
-    OrganisationFactory,
-    UserFactory,
-)
+from tests.acteurs.factories import MembershipFactory, OrganisationFactory, UserFactory
+from tests.dons.factories import DonationFactory, GisementFactory
+from tests.parc.factories import DeviceFactory
+from tests.prets.factories import DeviceRequestFactory, LoanFactory
 
 pytestmark = pytest.mark.django_db
 

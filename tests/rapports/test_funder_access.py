@@ -4,7 +4,7 @@ reads everything, a refurbisher's team its own gisements; everyone else gets a 4
 import pytest
 from django.urls import reverse
 
-from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+from tests.acteurs.factories import MembershipFactory, OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def coordinator_user(db):
-    from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+    from tests.acteurs.factories import MembershipFactory, OrganisationFactory, UserFactory
 
     organisation = OrganisationFactory(name="Département", short_name="DEP", is_coordinator=True)
     user = UserFactory(username="coordination-rapports")

@@ -11,13 +11,9 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from tests.factories import (
-    DeviceFactory,
-    DonationFactory,
-    ErasureRecordFactory,
-    LoanFactory,
-    StorageMediumFactory,
-)
+from tests.dons.factories import DonationFactory
+from tests.parc.factories import DeviceFactory, ErasureRecordFactory, StorageMediumFactory
+from tests.prets.factories import LoanFactory
 
 from .conftest import EXPECTED, HOUSEHOLDS
 

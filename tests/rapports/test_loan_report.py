@@ -21,16 +21,14 @@ from django.utils import timezone
 from prets.models import LoanFollowUp
 from rapports import dashboard_selectors
 from rapports.models import Funding
-from tests.factories import (
-    DeviceRequestFactory,
-    EnrolmentFactory,
+from tests.acteurs.factories import (
     HouseholdFactory,
-    LoanFactory,
     MembershipFactory,
     OrganisationFactory,
-    SessionFactory,
     UserFactory,
 )
+from tests.ateliers.factories import EnrolmentFactory, SessionFactory
+from tests.prets.factories import DeviceRequestFactory, LoanFactory
 
 URL = reverse("rapports:loan_report")
 

@@ -10,15 +10,14 @@ import pytest
 from django.urls import reverse
 
 from rapports.selectors import small
-from tests.factories import (
+from tests.acteurs.factories import (
     CommuneFactory,
-    DeviceFactory,
-    DonationFactory,
-    GisementFactory,
     MembershipFactory,
     OrganisationFactory,
     UserFactory,
 )
+from tests.dons.factories import DonationFactory, GisementFactory
+from tests.parc.factories import DeviceFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from rapports import tasks as _registered_tasks  # noqa: F401  (the job's task, 
 from rapports.chart_text import text_width
 from rapports.models import ReportJob
 from rapports.selectors import ANNEX_COLUMNS
-from tests.factories import DeviceFactory, ErasureRecordFactory, StorageMediumFactory
+from tests.parc.factories import DeviceFactory, ErasureRecordFactory, StorageMediumFactory
 
 pytestmark = pytest.mark.django_db
 

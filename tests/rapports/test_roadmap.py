@@ -30,21 +30,18 @@ from rapports import dashboard_selectors
 from rapports.access import ReportScope
 from rapports.dashboard_forms import Territory
 from rapports.models import Funding
-from tests.factories import (
+from tests.acteurs.factories import (
     CommuneFactory,
-    ConventionFactory,
     DepartementFactory,
-    DeviceFactory,
-    DeviceRequestFactory,
-    EnrolmentFactory,
-    GisementFactory,
     HouseholdFactory,
-    LoanFactory,
     MembershipFactory,
     OrganisationFactory,
-    SessionFactory,
     UserFactory,
 )
+from tests.ateliers.factories import EnrolmentFactory, SessionFactory
+from tests.dons.factories import ConventionFactory, GisementFactory
+from tests.parc.factories import DeviceFactory
+from tests.prets.factories import DeviceRequestFactory, LoanFactory
 
 URL = reverse("rapports:roadmap")
 

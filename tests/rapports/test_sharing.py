@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from rapports import sharing
 from rapports.selectors import Period
-from tests.factories import GisementFactory
+from tests.dons.factories import GisementFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -7,14 +7,14 @@ from django.urls import reverse
 
 from acteurs.models import User
 from rapports.access import economics_refurbishers, needs_organisations, report_scope
-from tests.factories import (
+from tests.acteurs.factories import (
     CommuneFactory,
     DepartementFactory,
-    GisementFactory,
     MembershipFactory,
     OrganisationFactory,
     UserFactory,
 )
+from tests.dons.factories import GisementFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from acteurs.models import Epci
-from tests.factories import CommuneFactory, DepartementFactory
+from tests.acteurs.factories import CommuneFactory, DepartementFactory
 
 pytestmark = pytest.mark.django_db
 

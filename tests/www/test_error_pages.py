@@ -54,7 +54,7 @@ def test_the_way_back_never_leads_to_another_site(client):
 def test_an_unknown_address_or_another_organisations_device_is_the_french_404(
     client, technician, other_refurbisher
 ):
-    from tests.factories import DeviceFactory
+    from tests.parc.factories import DeviceFactory
 
     client.force_login(technician)
     for url in (

@@ -15,22 +15,20 @@ from parc.models import ScanBatch, ScanLine
 from rapports.models import Funding
 from rapports.selectors import Period
 from rapports.services import shared_link_create
-from tests.factories import (
-    AllocationFactory,
+from tests.acteurs.factories import (
     CommuneFactory,
-    DeviceFactory,
-    DeviceRequestFactory,
-    DonationFactory,
-    GisementFactory,
     HouseholdFactory,
-    LoanFactory,
     MembershipFactory,
     OrganisationFactory,
-    SessionFactory,
     UserFactory,
 )
+from tests.ateliers.factories import SessionFactory
+from tests.dons.factories import DonationFactory, GisementFactory
+from tests.parc.factories import DeviceFactory
+from tests.prets.factories import AllocationFactory, DeviceRequestFactory, LoanFactory
 
-pytestmark = pytest.mark.django_db
+# On the tests' calendar (tests/conftest.py: clock), not the wall clock.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 HOME = reverse("www:home")
 PLACEHOLDER = "arrivent avec les prochaines versions"

@@ -6,14 +6,13 @@ from django.test import RequestFactory
 from django.urls import resolve, reverse
 
 from acteurs.permissions import roles_by_organisation
-from tests.factories import (
-    DonationFactory,
-    GisementFactory,
+from tests.acteurs.factories import (
     HouseholdFactory,
     MembershipFactory,
     OrganisationFactory,
     UserFactory,
 )
+from tests.dons.factories import DonationFactory, GisementFactory
 from www.navigation import menu_for
 
 pytestmark = pytest.mark.django_db

@@ -5,15 +5,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import (
-    DeviceFactory,
-    DonationFactory,
-    DonationLineFactory,
-    GisementFactory,
-    HouseholdFactory,
-    MembershipFactory,
-    UserFactory,
-)
+from tests.acteurs.factories import HouseholdFactory, MembershipFactory, UserFactory
+from tests.dons.factories import DonationFactory, DonationLineFactory, GisementFactory
+from tests.parc.factories import DeviceFactory
 
 pytestmark = pytest.mark.django_db
 
