@@ -98,6 +98,37 @@ def unordered_querysets_shuffled(monkeypatch):
     monkeypatch.setattr(QuerySet, "_fetch_all", _fetch_all_shuffled)
 
 
+@pytest.fixture(autouse=True)
+def streamed_responses_closed(monkeypatch):
+    """A WSGI server closes every response; the test client closes a streamed one (a file
+    download, an export) only once its body has been read to the end. The ones a test left
+    unread are closed when it ends, as the server would, so the file they hold does not leak
+    into a later test as a ResourceWarning (warnings are errors)."""
+    from django.core.signals import request_finished
+    from django.db import close_old_connections
+    from django.test.client import ClientHandler
+
+    streamed = []
+    handle = ClientHandler.__call__
+
+    def __call__(handler, environ):
+        response = handle(handler, environ)
+        if response.streaming:
+            streamed.append(response)
+        return response
+
+    monkeypatch.setattr(ClientHandler, "__call__", __call__)
+    yield
+    # As the test client does: closing fires request_finished, which must not close the
+    # test's database connection.
+    request_finished.disconnect(close_old_connections)
+    try:
+        for response in streamed:
+            response.close()
+    finally:
+        request_finished.connect(close_old_connections)
+
+
 # What tests point elsewhere (a broker, eager mode, a worker's settings): restored after each
 # test, so a test that forgets cannot send the next ones' tasks to a broker nobody reads.
 _CELERY_KEYS = (

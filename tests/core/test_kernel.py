@@ -242,6 +242,7 @@ def test_csv_and_xlsx_cells_are_neutralised_and_cleaned(tmp_path):
     response = xlsx_response([("Feuille", rows)], "a.xlsx", max_rows=10)
     path = tmp_path / "a.xlsx"
     path.write_bytes(b"".join(response.streaming_content))
+    response.file_to_stream.close()  # as closing the response does: the spooled file is released
     values = [row[0] for row in load_workbook(path).active.iter_rows(values_only=True)]
     assert values == ["en-tête", '\'=HYPERLINK("x")', "bipbip", 12]
 
