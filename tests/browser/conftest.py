@@ -191,6 +191,8 @@ def format_violations(violations) -> str:
 
 def run_axe(page, label: str = "") -> list:
     """Run axe-core on the page; fail on serious or critical violations. Returns them all."""
+    # Right after a click on a link, the new page may still be loading (no <head> yet).
+    page.wait_for_load_state()
     page.add_script_tag(path=str(AXE_JS))
     result = page.evaluate("async () => await axe.run()")
     violations = result["violations"]

@@ -99,6 +99,7 @@ def test_a_laptop_registered_by_hand_then_described_by_its_reports_at_a_desk(
 
     # Its hardware report fills what was not typed: model, serial, processor, disks.
     page.get_by_role("link", name=re.compile("Joindre un rapport matériel")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Joindre un rapport matériel")
     axe_check(page, "hardware report form")
     page.get_by_role("button", name="Lire et appliquer le rapport").click()
     expect(page.get_by_role("alert").first).to_be_visible()
@@ -114,6 +115,7 @@ def test_a_laptop_registered_by_hand_then_described_by_its_reports_at_a_desk(
 
     # The agent's bundle, written on its USB stick without a network.
     page.get_by_role("link", name="Déposer un paquet de l'agent").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Déposer un paquet de l'agent")
     axe_check(page, "bundle upload form")
     page.locator("input[type=file]").set_input_files(str(_bundle(tmp_path, device.public_code)))
     page.get_by_role("button").filter(has_text=re.compile("paquet|Déposer|Lire")).last.click()
