@@ -132,7 +132,7 @@ def test_a_gisement_its_convention_and_a_donation_from_announcement_to_the_donor
     expect(page.get_by_role("heading", level=1)).to_have_text("Annoncer un don")
     axe_check(page, "donation form")
     page.get_by_label("Référence du donateur").fill("BL-2026-114")
-    page.get_by_label("Valeur déclarée par le donateur (€)").fill("1250,50")
+    page.get_by_label("Valeur déclarée par le donateur (€)").fill("1 250,50")
     page.get_by_label("Ordinateur portable").fill("12")
     page.get_by_label("Écran").fill("5")
     page.get_by_role("button", name="Annoncer le don").click()
