@@ -182,6 +182,8 @@ def test_a_failed_report_is_restarted_on_a_small_phone(
     log_in(page, live_server.url, "claire")
     page.goto(f"{live_server.url}/rapports/travaux/{job.pk}/")
     expect(page.get_by_text("Le traitement a échoué. Relancez-le.")).to_be_visible()
+    # It failed before counting its lines: no « 0 sur 0 (100 %) ».
+    expect(page.get_by_text(re.compile(r"sur 0 \("))).to_have_count(0)
     assert_no_horizontal_scroll(page)
     axe_check(page, "failed report job")
     page.get_by_role("button", name="Relancer").click()
