@@ -91,7 +91,9 @@ class BackgroundJob(models.Model):
 
     @property
     def percent(self) -> int:
-        return 100 if not self.total else min(100, round(100 * self.done / self.total))
+        if not self.total:  # nothing counted yet: done is done, anything else has not begun
+            return 100 if self.status == JobStatus.DONE else 0
+        return min(100, round(100 * self.done / self.total))
 
     @property
     def in_progress(self) -> bool:

@@ -1,5 +1,7 @@
 """Forms of the gisement and donation pages. They validate input; services decide and write."""
 
+import re
+
 from django import forms
 from django.core.validators import FileExtensionValidator
 from django.utils import timezone
@@ -41,6 +43,24 @@ class DateInput(forms.DateInput):
 
     def __init__(self, **kwargs):
         super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class FrenchDecimalField(forms.DecimalField):
+    """A decimal as a French person types it: « 1 250,50 », « 12,5 » or « 12.5 ». Django's
+    localised field reads the decimal comma but refuses the space between thousands (ordinary,
+    non-breaking or narrow), which is how amounts and weights are written in French."""
+
+    THOUSANDS = re.compile(r"(?<=\d)[ \u00a0\u202f](?=\d{3}\b)")
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("localize", True)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal"}))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = self.THOUSANDS.sub("", value.strip())
+        return super().to_python(value)
 
 
 def _check_size(upload):
@@ -246,24 +266,20 @@ class DonationForm(forms.Form):
         max_length=100,
         help_text=_("Numéro de bon, de commande ou de lot chez le donateur."),
     )
-    stated_value = forms.DecimalField(
+    stated_value = FrenchDecimalField(
         label=_("Valeur déclarée par le donateur (€)"),
         required=False,
         min_value=0,
         max_digits=12,
         decimal_places=2,
-        localize=True,  # « 12,5 » as well as « 12.5 »
-        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
         help_text=_("La valeur que le donateur indique pour son reçu fiscal ; non calculée ici."),
     )
-    received_weight_kg = forms.DecimalField(
+    received_weight_kg = FrenchDecimalField(
         label=_("Poids reçu (kg)"),
         required=False,
         min_value=0,
         max_digits=9,
         decimal_places=2,
-        localize=True,  # « 12,5 » as well as « 12.5 »
-        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )
     notes = forms.CharField(
         label=_("Remarques"),
@@ -335,14 +351,12 @@ class ReceiveForm(TransitionForm):
     received_on = forms.DateField(
         label=_("Réceptionné le"), widget=DateInput(), initial=timezone.localdate
     )
-    weight_kg = forms.DecimalField(
+    weight_kg = FrenchDecimalField(
         label=_("Poids reçu (kg)"),
         required=False,
         min_value=0,
         max_digits=9,
         decimal_places=2,
-        localize=True,  # « 12,5 » as well as « 12.5 »
-        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
         help_text=_("Pour le registre des déchets d'équipements (DEEE)."),
     )
 

@@ -47,6 +47,13 @@ PHONE = {
     "locale": "fr-FR",
     "timezone_id": "Europe/Paris",
 }
+# The narrowest phone the site is laid out for, and a desk's screen.
+SMALL_PHONE = {**PHONE, "viewport": {"width": 360, "height": 740}}
+DESK = {
+    "viewport": {"width": 1280, "height": 900},
+    "locale": "fr-FR",
+    "timezone_id": "Europe/Paris",
+}
 BLOCKING_IMPACTS = ("serious", "critical")
 
 
@@ -129,6 +136,38 @@ def page(phone):
     assert not errors, f"JavaScript errors on the pages: {errors}"
 
 
+def _page_in(browser, options):
+    context = browser.new_context(**options, bypass_csp=True)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert not errors, f"JavaScript errors on the pages: {errors}"
+
+
+@pytest.fixture
+def desk_page(browser):
+    """A page in a fresh desk-sized context (1280×900), closed after the test."""
+    yield from _page_in(browser, DESK)
+
+
+@pytest.fixture
+def small_phone_page(browser):
+    """A page in a fresh context of the narrowest phone (360×740), closed after the test."""
+    yield from _page_in(browser, SMALL_PHONE)
+
+
+def log_in(page, base_url: str, username: str, password: str = "motdepasse-test"):
+    """Through the login form, as a person does (UserFactory's password by default)."""
+    page.goto(f"{base_url}/comptes/login/")
+    page.get_by_label("Identifiant").fill(username)
+    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_load_state()
+
+
 def open_menu(page):
     """On a phone the site menu folds behind « Menu »: open it (does nothing when the menu is
     already shown, e.g. on a wide screen). The page's script folds the menu: wait for it, or
@@ -152,6 +191,8 @@ def format_violations(violations) -> str:
 
 def run_axe(page, label: str = "") -> list:
     """Run axe-core on the page; fail on serious or critical violations. Returns them all."""
+    # Right after a click on a link, the new page may still be loading (no <head> yet).
+    page.wait_for_load_state()
     page.add_script_tag(path=str(AXE_JS))
     result = page.evaluate("async () => await axe.run()")
     violations = result["violations"]

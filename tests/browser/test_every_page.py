@@ -132,35 +132,7 @@ LAYOUT_CHECK = r"""
 
 # Problems known and not fixed yet, said here with their reason (never hidden): (kind, path
 # pattern, axe rule or "" , reason). Everything else fails the test. Shrink it.
-KNOWN_PROBLEMS = (
-    (
-        "axe",
-        r"^/admin/",
-        r"^link-in-text-block$",
-        "Django admin's stock CSS: breadcrumb and « tout afficher » links differ from the text by "
-        "colour only; needs an admin stylesheet (templates/admin/ override)",
-    ),
-    (
-        "axe",
-        r"^/admin/",
-        r"^aria-input-field-name$",
-        "the admin's autocomplete fields (select2) draw a combobox without a name",
-    ),
-    (
-        "axe",
-        r"^/admin/",
-        r"^(label|select-name)$",
-        "the admin's list_editable columns and tabular inlines label their inputs by the column "
-        "header only",
-    ),
-    (
-        "code wrapped",
-        r"^/admin/parc/device/",
-        r"",
-        "the admin prints the code as plain text (list, breadcrumbs): the browser breaks after "
-        "the hyphen of FIL-",
-    ),
-)
+KNOWN_PROBLEMS: tuple[tuple[str, str, str, str], ...] = ()
 
 
 def _known(kind: str, path: str, detail: str) -> str | None:

@@ -33,6 +33,9 @@ ROOT = Path(settings.BASE_DIR)
 # those of acteurs, whose views render them (login, second factor, password reset).
 TOP_FLOOR_TEMPLATES = ("base.html", "includes", "errors")
 ACTEURS_TEMPLATES = ("registration",)
+# Django's admin templates the project overrides (templates/admin/): the frame of the admin
+# site, which the kernel owns (core/admin_site.py).
+CORE_TEMPLATES = ("admin",)
 # The frame the top floor gives every page, the only top-floor templates a lower floor may
 # name: the layout every page extends (it asks nothing of the page) and the error page that
 # core's refusal middleware renders for any view (as Django's own handlers render 404.html).
@@ -102,6 +105,8 @@ def template_owner(name: str) -> str:
         return "www"
     if first in ACTEURS_TEMPLATES:
         return "acteurs"
+    if first in CORE_TEMPLATES:
+        return "core"
     raise AssertionError(f"template {name!r} belongs to no floor: put it in an app's folder")
 
 
