@@ -9,14 +9,17 @@ device and per gisement, over a period.
 - **Parts**: the parts used in the period (``PartUse``: quantity × the unit cost of the
   day). **Logistics**: the donations received in the period (``Donation.logistics_cost``),
   shared between kinds by the devices made ready.
-- **Revenue**: sales in the period, deposits kept (loans declared lost in the period whose
-  deposit was paid and not given back). Loan fees are not recorded by the loan scheme.
+- **Revenue**: sales in the period, loan fees (« frais de prêt », ``Loan.fee_amount`` of
+  the loans started in the period: paid at the handover, vouchers included), deposits kept
+  (loans declared lost in the period whose deposit was paid and not given back).
   **Funding**: each ``Funding`` with an amount and both dates counts for the days of the
   period it covers (amount × days in the period ÷ days of the funding).
-- **Coverage** = (revenue + funding) ÷ cost. **Break-even price** of a kind = its cost per
-  device made ready minus the funding and deposits per device made ready, compared with the
-  legal cap of the kind (décret n° 2022-1434). **Devices per technician-month** = devices
-  made ready ÷ (hours worked ÷ 151.67).
+- **Coverage** = (revenue + funding) ÷ cost. Per gisement, the revenue of its devices and
+  the fundings of that gisement only (a funding of a refurbisher's whole activity is not
+  shared out between its gisements). **Break-even price** of a kind = its cost per
+  device made ready minus the funding, loan fees and deposits per device made ready,
+  compared with the legal cap of the kind (décret n° 2022-1434). **Devices per
+  technician-month** = devices made ready ÷ (hours worked ÷ 151.67).
 
 Ten queries whatever the size: each a GROUP BY over the period's rows (events on the index
 ``event_action_at``). Aggregates only: no device, person or household is named.
@@ -77,12 +80,28 @@ class Line:
     logistics: Decimal = Decimal("0")
     sales: Decimal = Decimal("0")
     sold: int = 0
+    loan_fees: Decimal = Decimal("0")
+    deposits_kept: Decimal = Decimal("0")
+    funding: Decimal = Decimal("0")
     cap: Decimal | None = None
     break_even: Decimal | None = None
 
     @property
     def cost(self) -> Decimal:
         return _money(self.labour + self.parts + self.logistics)
+
+    @property
+    def revenue(self) -> Decimal:
+        return _money(self.sales + self.loan_fees + self.deposits_kept)
+
+    @property
+    def coverage(self) -> Decimal | None:
+        """(Revenue + the fundings of this line) ÷ cost, a percentage with one decimal."""
+        if not self.cost:
+            return None
+        return (100 * (self.revenue + self.funding) / self.cost).quantize(
+            Decimal("0.1"), rounding=ROUND_HALF_UP
+        )
 
     @property
     def cost_per_ready(self) -> Decimal | None:
@@ -107,6 +126,7 @@ class Economics:
     parts: Decimal
     logistics: Decimal
     sales: Decimal
+    loan_fees: Decimal
     deposits_kept: Decimal
     funding: Decimal
     supported_minutes: int
@@ -120,7 +140,7 @@ class Economics:
 
     @property
     def revenue(self) -> Decimal:
-        return _money(self.sales + self.deposits_kept)
+        return _money(self.sales + self.loan_fees + self.deposits_kept)
 
     @property
     def coverage(self) -> Decimal | None:
@@ -306,15 +326,45 @@ def economics(owner_ids, start: dt.date, end: dt.date) -> Economics:
             line.sales += total
             line.sold += row["n"]
 
-    # 8. Deposits kept: loans lost in the period, deposit paid and not given back.
-    deposits = Loan.objects.filter(
-        _among("organisation_id", owner_ids),
-        state=LoanState.LOST,
-        closed_on__gte=start,
-        closed_on__lte=end,
-        deposit_paid_on__isnull=False,
-        deposit_refunded_on__isnull=True,
-    ).aggregate(total=Sum("deposit_amount"))["total"] or Decimal("0")
+    # 8. Loan fees of the loans started in the period; deposits kept: loans lost in the
+    # period, deposit paid and not given back.
+    fees = Sum("fee_amount", filter=Q(started_on__gte=start, started_on__lte=end))
+    kept = Sum(
+        "deposit_amount",
+        filter=Q(
+            state=LoanState.LOST,
+            closed_on__gte=start,
+            closed_on__lte=end,
+            deposit_paid_on__isnull=False,
+            deposit_refunded_on__isnull=True,
+        ),
+    )
+    fees_total = deposits = Decimal("0")
+    for row in (
+        Loan.objects.filter(_among("organisation_id", owner_ids))
+        .filter(
+            Q(started_on__gte=start, started_on__lte=end, fee_amount__gt=0)
+            | Q(
+                state=LoanState.LOST,
+                closed_on__gte=start,
+                closed_on__lte=end,
+                deposit_paid_on__isnull=False,
+                deposit_refunded_on__isnull=True,
+            )
+        )
+        .values("device__kind", "device__donation__gisement_id")
+        .annotate(fees=fees, kept=kept)
+        .order_by()
+    ):
+        fee, keep = Decimal(row["fees"] or 0), Decimal(row["kept"] or 0)
+        fees_total += fee
+        deposits += keep
+        for line in (
+            kind_line(row["device__kind"]),
+            gisement_line(row["device__donation__gisement_id"]),
+        ):
+            line.loan_fees += fee
+            line.deposits_kept += keep
 
     # 9. Funding for the period.
     funding_total = Decimal("0")
@@ -329,12 +379,20 @@ def economics(owner_ids, start: dt.date, end: dt.date) -> Economics:
         fundings = fundings.filter(
             Q(refurbisher_id__in=owner_ids) | Q(gisement__refurbisher_id__in=owner_ids)
         )
-    for amount, starts_on, ends_on in fundings.values_list("amount", "starts_on", "ends_on"):
-        funding_total += funding_share(amount, starts_on, ends_on, start, end)
+    for amount, starts_on, ends_on, gisement_id in fundings.values_list(
+        "amount", "starts_on", "ends_on", "gisement_id"
+    ):
+        share = funding_share(amount, starts_on, ends_on, start, end)
+        funding_total += share
+        if gisement_id is not None:
+            gisement_line(gisement_id).funding += share
     funding_total = _money(funding_total)
 
-    # Break-even: the cost per device made ready, less funding and deposits per device.
-    support_per_ready = (funding_total + deposits) / ready_total if ready_total else None
+    # Break-even: the cost per device made ready, less funding, loan fees and deposits per
+    # device.
+    support_per_ready = (
+        (funding_total + fees_total + deposits) / ready_total if ready_total else None
+    )
     for line in kinds.values():
         line.labour, line.parts, line.logistics = (
             _money(line.labour),
@@ -353,10 +411,11 @@ def economics(owner_ids, start: dt.date, end: dt.date) -> Economics:
     )
     for key, line in gisements.items():
         line.label = names.get(key, "") if key is not None else "—"
-        line.labour, line.parts, line.logistics = (
+        line.labour, line.parts, line.logistics, line.funding = (
             _money(line.labour),
             _money(line.parts),
             _money(line.logistics),
+            _money(line.funding),
         )
 
     inclusive = sorted(o["name"] for o in organisations.values() if o["inclusive_status"])
@@ -372,6 +431,7 @@ def economics(owner_ids, start: dt.date, end: dt.date) -> Economics:
         parts=_money(sum((line.parts for line in kinds.values()), Decimal("0"))),
         logistics=_money(logistics_total),
         sales=_money(sales_total),
+        loan_fees=_money(fees_total),
         deposits_kept=_money(deposits),
         funding=funding_total,
         supported_minutes=sum(supported_by_stage.values()),

@@ -416,6 +416,7 @@ def _build_world() -> World:
         "prets:loan_action": {"pk": loan.pk, "action": "return"},
         "prets:receipt": {"pk": sale.pk},
         "prets:voucher_add": {"pk": sale.pk},
+        "prets:loan_voucher_add": {"pk": loan.pk},
         "prets:household": {"pk": loan.household_id},
         "prets:eligibility_add": {"pk": loan.household_id},
         "prets:request_create": {"pk": loan.household_id},

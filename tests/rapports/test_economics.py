@@ -32,7 +32,7 @@ from core.errors import Refused
 from dons.models import Donation
 from parc import services as parc_services
 from parc.models import DeviceEvent, Part, PartUse, StageTime, WorkTime
-from prets.models import Sale
+from prets.models import Sale, Voucher
 from rapports.economics import economics
 from rapports.models import Funding
 from tests.factories import (
@@ -252,3 +252,66 @@ def test_query_budget(client, scenario, refurbisher, staff, extra, django_assert
     client.force_login(staff)
     with django_assert_max_num_queries(18):
         assert client.get(URL).status_code == 200
+
+
+def test_loan_fees_and_a_gisement_s_own_economics(scenario, refurbisher):
+    """The scenario plus, in June, a loan of laptop 2 (Mairie de Chartres) started with a
+    15 € fee (paid by a voucher: counted once, as the fee) and a 90 € funding of the
+    Mairie de Chartres gisement for June alone.
+
+    Revenue 160 + 15 + 50 = 225.00 €; funding 30 + 90 = 120.00 €; coverage
+    (225 + 120) / 296.50 = 116.4 %. Break-even of a laptop: (120 + 15 + 50) / 4 = 46.25 €
+    of support per device, 81.33 − 46.25 = 35.08 €. Mairie de Chartres: 3 ready, cost
+    254.00 € (84.67 € each), revenue 120 (sale) + 15 (fee) = 135.00 €, its own funding
+    90.00 € (the refurbisher-wide one is not shared out), coverage (135 + 90) / 254 = 88.6 %.
+    """
+    laptop_2 = scenario["laptops"][1]
+    loan = LoanFactory(
+        request__refurbisher=refurbisher,
+        device=laptop_2,
+        started_on=dt.date(2026, 6, 18),
+        fee_amount=Decimal("15"),
+    )
+    Voucher.objects.create(
+        scheme="aptic",
+        issuer="APTIC",
+        issuer_key="aptic",
+        number="F1",
+        value=Decimal("15"),
+        loan=loan,
+        organisation=refurbisher,
+        recorded_by=loan.started_by,
+    )
+    # A fee of a loan started in May is not June's revenue.
+    LoanFactory(request__refurbisher=refurbisher, started_on=dt.date(2026, 5, 31), fee_amount=99)
+    Funding.objects.create(
+        funder=scenario["funder"],
+        name="Chartres, juin",
+        gisement=scenario["gisement"],
+        starts_on=dt.date(2026, 6, 1),
+        ends_on=dt.date(2026, 6, 30),
+        amount=Decimal("90"),
+    )
+    report = economics((refurbisher.pk,), *JUNE)
+    assert report.loan_fees == Decimal("15.00")
+    assert report.revenue == Decimal("225.00")
+    assert report.funding == Decimal("120.00")
+    assert report.coverage == Decimal("116.4")
+    laptop = report.kinds[0]
+    assert (laptop.key, laptop.loan_fees, laptop.break_even) == (
+        "laptop",
+        Decimal("15"),
+        Decimal("35.08"),
+    )
+    chartres = {line.label: line for line in report.gisements}["Mairie de Chartres"]
+    assert (chartres.ready, chartres.cost, chartres.cost_per_ready) == (
+        3,
+        Decimal("254.00"),
+        Decimal("84.67"),
+    )
+    assert (chartres.sales, chartres.loan_fees, chartres.revenue) == (
+        Decimal("120"),
+        Decimal("15"),
+        Decimal("135.00"),
+    )
+    assert (chartres.funding, chartres.coverage) == (Decimal("90.00"), Decimal("88.6"))
