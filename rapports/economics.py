@@ -30,13 +30,27 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
+from django.db.models import (
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from acteurs.models import Organisation
 from dons.models import DeviceKind, Donation, Gisement
 from parc.models import (
     DEFAULT_STAGE_MINUTES,
+    Device,
     DeviceEvent,
     PartUse,
     StageTime,
@@ -439,3 +453,174 @@ def economics(owner_ids, start: dt.date, end: dt.date) -> Economics:
         inclusive_organisations=inclusive,
         missing_hourly_cost=sorted(missing_cost),
     )
+
+
+# --- one gisement's devices, for the funder's report ---------------------------------------
+
+
+@dataclass
+class CohortEconomics:
+    """The economics of the devices of a report (one gisement, one donation or a donor's
+    gisements), followed to today like the rest of the report: their work, parts and the
+    logistics of their donations; what their sales, loan fees and kept deposits brought; the
+    fundings of these gisements for the report's period. Aggregates only."""
+
+    ready: int
+    labour: Decimal
+    parts: Decimal
+    logistics: Decimal
+    sales: Decimal
+    loan_fees: Decimal
+    deposits_kept: Decimal
+    funding: Decimal | None  # None: a donation's report (fundings are per gisement)
+    payments: int  # sales, loan fees and kept deposits: each a household's payment
+
+    @property
+    def cost(self) -> Decimal:
+        return _money(self.labour + self.parts + self.logistics)
+
+    @property
+    def cost_per_ready(self) -> Decimal | None:
+        return _money(self.cost / self.ready) if self.ready else None
+
+    @property
+    def revenue_hidden(self) -> bool:
+        """From one to four payments, the revenue would tell what a few households paid:
+        hidden, and the coverage with it (it would give the revenue back)."""
+        return 0 < self.payments < 5
+
+    @property
+    def revenue(self) -> Decimal:
+        return _money(self.sales + self.loan_fees + self.deposits_kept)
+
+    @property
+    def coverage(self) -> Decimal | None:
+        if not self.cost or self.revenue_hidden:
+            return None
+        return (100 * (self.revenue + (self.funding or 0)) / self.cost).quantize(
+            Decimal("0.1"), rounding=ROUND_HALF_UP
+        )
+
+
+def _count(model, **where):
+    query = (
+        model.objects.filter(device=OuterRef("pk"), **where)
+        .order_by()
+        .values("device")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(query), 0)
+
+
+def _total(model, expression, **where):
+    query = (
+        model.objects.filter(device=OuterRef("pk"), **where)
+        .order_by()
+        .values("device")
+        .annotate(total=Sum(expression))
+        .values("total")
+    )
+    return Coalesce(
+        Subquery(query), Decimal("0"), output_field=DecimalField(max_digits=14, decimal_places=2)
+    )
+
+
+def cohort_economics(
+    donation_ids: list[int],
+    *,
+    logistics: Decimal,
+    fundings: list[tuple] | None,
+    start: dt.date | None,
+    end: dt.date | None,
+) -> CohortEconomics:
+    """One query: a GROUP BY over the devices by owner's hourly cost and kind, each device's
+    events, own times, parts, sales and loans read by correlated subqueries (so no join
+    multiplies another). The logistics and the gisements' fundings (amount, first and last
+    day; None for a donation's report) come with the report's donations; a funding counts
+    for the days of the report's period it covers, all of it for an open period. Work time
+    as on the dashboard: the technician's own figure for a stage, else the coordination's
+    default for the stage and kind, else ``DEFAULT_STAGE_MINUTES``."""
+    if not donation_ids:
+        return CohortEconomics(0, *(Decimal("0"),) * 6, None, 0)
+    annotations = {}
+    for stage in WorkStage.values:
+        annotations[f"ev_{stage}"] = _count(DeviceEvent, action=stage)
+        annotations[f"own_n_{stage}"] = _count(WorkTime, stage=stage)
+        annotations[f"own_min_{stage}"] = _total(WorkTime, F("minutes"), stage=stage)
+        annotations[f"default_{stage}"] = Coalesce(
+            Subquery(
+                StageTime.objects.filter(stage=stage, kind=OuterRef("kind")).values("minutes")[:1]
+            ),
+            Value(DEFAULT_STAGE_MINUTES[stage]),
+            output_field=IntegerField(),
+        )
+    parts_cost = ExpressionWrapper(
+        F("quantity") * F("unit_cost"), output_field=DecimalField(max_digits=14, decimal_places=2)
+    )
+    annotations.update(
+        parts=_total(PartUse, parts_cost),
+        sales=_total(Sale, F("price")),
+        sold=_count(Sale),
+        fees=_total(Loan, F("fee_amount"), fee_amount__gt=0),
+        fee_loans=_count(Loan, fee_amount__gt=0),
+        kept=_total(Loan, F("deposit_amount"), **KEPT),
+        kept_loans=_count(Loan, **KEPT),
+    )
+    sums = {name: (Max(name) if name.startswith("default_") else Sum(name)) for name in annotations}
+    rows = (
+        Device.objects.filter(donation_id__in=donation_ids)
+        .annotate(**annotations)
+        .values("owner__hourly_cost", "kind")
+        .annotate(**{f"t_{name}": expression for name, expression in sums.items()})
+        .order_by()
+    )
+    ready = payments = 0
+    labour = parts = sales = fees = kept = Decimal("0")
+    for row in rows:
+        hourly = Decimal(row["owner__hourly_cost"] or 0)
+        for stage in WorkStage.values:
+            events_n = row[f"t_ev_{stage}"] or 0
+            own_n = row[f"t_own_n_{stage}"] or 0
+            minutes = max(0, events_n - own_n) * (row[f"t_default_{stage}"] or 0) + (
+                row[f"t_own_min_{stage}"] or 0
+            )
+            labour += Decimal(minutes) / 60 * hourly
+            if stage == WorkStage.REFURBISHMENT:
+                ready += events_n
+        parts += Decimal(row["t_parts"] or 0)
+        sales += Decimal(row["t_sales"] or 0)
+        fees += Decimal(row["t_fees"] or 0)
+        kept += Decimal(row["t_kept"] or 0)
+        payments += (row["t_sold"] or 0) + (row["t_fee_loans"] or 0) + (row["t_kept_loans"] or 0)
+    funding = None
+    if fundings is not None:
+        funding = _money(
+            sum(
+                (
+                    funding_share(amount, first, last, start or first, end or last)
+                    for amount, first, last in fundings
+                    if amount and first and last
+                ),
+                Decimal("0"),
+            )
+        )
+    return CohortEconomics(
+        ready=ready,
+        labour=_money(labour),
+        parts=_money(parts),
+        logistics=_money(logistics),
+        sales=_money(sales),
+        loan_fees=_money(fees),
+        deposits_kept=_money(kept),
+        funding=funding,
+        payments=payments,
+    )
+
+
+# A deposit kept: the loan was lost, its deposit paid and never given back.
+KEPT = {
+    "state": LoanState.LOST,
+    "deposit_paid_on__isnull": False,
+    "deposit_refunded_on__isnull": True,
+}

@@ -315,3 +315,96 @@ def test_loan_fees_and_a_gisement_s_own_economics(scenario, refurbisher):
         Decimal("135.00"),
     )
     assert (chartres.funding, chartres.coverage) == (Decimal("90.00"), Decimal("88.6"))
+
+
+# --- one gisement's economics in the funder's report ---------------------------------------
+
+
+def _subject(kind, pk, gisement):
+    from django.db.models import Q
+
+    from rapports.selectors.scope import ReportSubject
+
+    return ReportSubject(kind, pk, "", "", "", Q(pk=gisement.pk))
+
+
+def test_a_gisement_s_economics_in_its_report(scenario, refurbisher, client):
+    """The devices of the Mairie de Chartres donation, followed to today (open period): the
+    three laptops of June and the one of May. Work: 4 × (10 + 30) min, then 3 × 60 min and
+    the technician's 90 min: 430 min = 215.00 € at 30 €/h; parts 49.00 €; logistics 40.00 €:
+    cost 304.00 €, 76.00 € per device made ready (4). Revenue: one sale (120 €), one
+    payment: hidden, and the coverage with it.
+
+    Then four more devices of the donation lent with a 15 € fee each: five payments,
+    revenue 120 + 60 = 180.00 €; a 90 € funding of the gisement (the refurbisher-wide one is
+    not shared out): coverage (180 + 90) / 304 = 88.8 %; the donation's own report has no
+    funding: 180 / 304 = 59.2 %."""
+    from rapports.selectors import gisement_report
+    from rapports.selectors.scope import Period
+
+    gisement = scenario["gisement"]
+    donation = Donation.objects.get(gisement=gisement)
+    report = gisement_report(_subject("gisement", gisement.pk, gisement), Period())
+    e = report.economics
+    assert (e.ready, e.labour, e.parts, e.logistics) == (
+        4,
+        Decimal("215.00"),
+        Decimal("49.00"),
+        Decimal("40.00"),
+    )
+    assert (e.cost, e.cost_per_ready) == (Decimal("304.00"), Decimal("76.00"))
+    assert (e.payments, e.revenue_hidden, e.coverage) == (1, True, None)
+
+    for _ in range(4):
+        LoanFactory(
+            request__refurbisher=refurbisher,
+            device=DeviceFactory(owner=refurbisher, donation=donation, state="on_loan"),
+            started_on=dt.date(2026, 6, 20),
+            fee_amount=Decimal("15"),
+        )
+    Funding.objects.create(
+        funder=scenario["funder"],
+        name="Chartres, juin",
+        gisement=gisement,
+        starts_on=dt.date(2026, 6, 1),
+        ends_on=dt.date(2026, 6, 30),
+        amount=Decimal("90"),
+    )
+    e = gisement_report(_subject("gisement", gisement.pk, gisement), Period()).economics
+    assert (e.cost, e.sales, e.loan_fees, e.revenue) == (
+        Decimal("304.00"),
+        Decimal("120.00"),
+        Decimal("60.00"),
+        Decimal("180.00"),
+    )
+    assert (e.payments, e.funding, e.coverage) == (5, Decimal("90.00"), Decimal("88.8"))
+    # The same over June: the donation was received on 10 June, the funding is June's.
+    june = gisement_report(_subject("gisement", gisement.pk, gisement), Period(*JUNE))
+    assert june.economics.coverage == Decimal("88.8")
+    # Over the first half of June, half of the funding.
+    half = Period(dt.date(2026, 6, 1), dt.date(2026, 6, 15))
+    assert gisement_report(
+        _subject("gisement", gisement.pk, gisement), half
+    ).economics.funding == Decimal("45.00")
+    own = gisement_report(_subject("don", donation.pk, gisement), Period()).economics
+    assert (own.funding, own.coverage) == (None, Decimal("59.2"))
+
+
+def test_the_funder_reads_it_on_the_page_and_in_the_files(scenario, client):
+    gisement = scenario["gisement"]
+    reader = UserFactory()
+    MembershipFactory(user=reader, organisation=scenario["funder"], role="funder")
+    client.force_login(reader)
+    page = client.get(reverse("rapports:gisement", args=[gisement.pk])).content.decode()
+    assert "Coût et recettes de ces appareils" in page
+    assert "304,00 €" in page and "76,00 €" in page
+    # One sale: its price is hidden.
+    assert "120,00" not in page and "Recettes masquées" in page
+    csv_text = b"".join(
+        client.get(reverse("rapports:gisement_csv", args=[gisement.pk])).streaming_content
+    ).decode("utf-8-sig")
+    economics_lines = [line for line in csv_text.splitlines() if "modèle économique" in line]
+    assert any("coût par appareil" in line and "76" in line for line in economics_lines)
+    assert any("recettes" in line and "masqué" in line for line in economics_lines)
+    pdf = client.get(reverse("rapports:gisement_pdf", args=[gisement.pk]))
+    assert pdf.status_code == 200
