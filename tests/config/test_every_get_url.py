@@ -401,6 +401,8 @@ def _build_world() -> World:
         "ateliers:repair_import_rejected": {"pk": extra["repair_import"].pk},
         "ateliers:cancel": {"pk": enrolment.pk},
         "ateliers:household": {"pk": enrolment.household_id},
+        "ateliers:sharing_add": {"pk": enrolment.household_id},
+        "ateliers:sharing_withdraw": {"pk": 1},
         "ateliers:repairs_export": {"organisation_pk": rnel.pk},
         "prets:request": {"pk": request.pk},
         "prets:request_consent": {"pk": request.pk},
