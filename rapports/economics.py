@@ -36,14 +36,14 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     IntegerField,
-    Max,
+    JSONField,
     OuterRef,
     Q,
     Subquery,
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest, JSONObject
 from django.utils import timezone
 
 from acteurs.models import Organisation
@@ -526,39 +526,39 @@ def _total(model, expression, **where):
     )
 
 
-def cohort_economics(
-    donation_ids: list[int],
-    *,
-    logistics: Decimal,
-    fundings: list[tuple] | None,
-    start: dt.date | None,
-    end: dt.date | None,
-) -> CohortEconomics:
-    """One query: a GROUP BY over the devices by owner's hourly cost and kind, each device's
-    events, own times, parts, sales and loans read by correlated subqueries (so no join
-    multiplies another). The logistics and the gisements' fundings (amount, first and last
-    day; None for a donation's report) come with the report's donations; a funding counts
-    for the days of the report's period it covers, all of it for an open period. Work time
-    as on the dashboard: the technician's own figure for a stage, else the coordination's
-    default for the stage and kind, else ``DEFAULT_STAGE_MINUTES``."""
-    if not donation_ids:
-        return CohortEconomics(0, *(Decimal("0"),) * 6, None, 0)
-    annotations = {}
+def cohort_annotation() -> Subquery:
+    """The economics of one donation's devices as a JSON object, to annotate on the report's
+    donations (no query of its own): per device, each stage's minutes (the technician's own
+    figure, else the coordination's default for the stage and kind, else
+    ``DEFAULT_STAGE_MINUTES``) × its owner's hourly cost, its parts, sales and loans, each
+    read by a correlated subquery (so no join multiplies another), summed per donation."""
+    money = DecimalField(max_digits=14, decimal_places=2)
+    minutes = None
+    per_device = {}
     for stage in WorkStage.values:
-        annotations[f"ev_{stage}"] = _count(DeviceEvent, action=stage)
-        annotations[f"own_n_{stage}"] = _count(WorkTime, stage=stage)
-        annotations[f"own_min_{stage}"] = _total(WorkTime, F("minutes"), stage=stage)
-        annotations[f"default_{stage}"] = Coalesce(
+        events = _count(DeviceEvent, action=stage)
+        own = _count(WorkTime, stage=stage)
+        default = Coalesce(
             Subquery(
                 StageTime.objects.filter(stage=stage, kind=OuterRef("kind")).values("minutes")[:1]
             ),
             Value(DEFAULT_STAGE_MINUTES[stage]),
             output_field=IntegerField(),
         )
-    parts_cost = ExpressionWrapper(
-        F("quantity") * F("unit_cost"), output_field=DecimalField(max_digits=14, decimal_places=2)
+        stage_minutes = ExpressionWrapper(
+            Greatest(events - own, Value(0)) * default
+            + _total(WorkTime, F("minutes"), stage=stage),
+            output_field=money,
+        )
+        minutes = stage_minutes if minutes is None else minutes + stage_minutes
+        if stage == WorkStage.REFURBISHMENT:
+            per_device["ready"] = events
+    per_device["minute_costs"] = ExpressionWrapper(
+        minutes * Coalesce(F("owner__hourly_cost"), Value(Decimal("0")), output_field=money),
+        output_field=money,
     )
-    annotations.update(
+    parts_cost = ExpressionWrapper(F("quantity") * F("unit_cost"), output_field=money)
+    per_device.update(
         parts=_total(PartUse, parts_cost),
         sales=_total(Sale, F("price")),
         sold=_count(Sale),
@@ -567,32 +567,33 @@ def cohort_economics(
         kept=_total(Loan, F("deposit_amount"), **KEPT),
         kept_loans=_count(Loan, **KEPT),
     )
-    sums = {name: (Max(name) if name.startswith("default_") else Sum(name)) for name in annotations}
-    rows = (
-        Device.objects.filter(donation_id__in=donation_ids)
-        .annotate(**annotations)
-        .values("owner__hourly_cost", "kind")
-        .annotate(**{f"t_{name}": expression for name, expression in sums.items()})
+    inner = (
+        Device.objects.filter(donation_id=OuterRef("pk"))
+        .annotate(**{f"e_{name}": expression for name, expression in per_device.items()})
         .order_by()
+        .values("donation_id")
+        .annotate(figures=JSONObject(**{name: Sum(f"e_{name}") for name in per_device}))
+        .values("figures")
     )
-    ready = payments = 0
-    labour = parts = sales = fees = kept = Decimal("0")
-    for row in rows:
-        hourly = Decimal(row["owner__hourly_cost"] or 0)
-        for stage in WorkStage.values:
-            events_n = row[f"t_ev_{stage}"] or 0
-            own_n = row[f"t_own_n_{stage}"] or 0
-            minutes = max(0, events_n - own_n) * (row[f"t_default_{stage}"] or 0) + (
-                row[f"t_own_min_{stage}"] or 0
-            )
-            labour += Decimal(minutes) / 60 * hourly
-            if stage == WorkStage.REFURBISHMENT:
-                ready += events_n
-        parts += Decimal(row["t_parts"] or 0)
-        sales += Decimal(row["t_sales"] or 0)
-        fees += Decimal(row["t_fees"] or 0)
-        kept += Decimal(row["t_kept"] or 0)
-        payments += (row["t_sold"] or 0) + (row["t_fee_loans"] or 0) + (row["t_kept_loans"] or 0)
+    return Subquery(inner, output_field=JSONField())
+
+
+def cohort_economics(
+    figures: list[dict],
+    *,
+    logistics: Decimal,
+    fundings: list[tuple] | None,
+    start: dt.date | None,
+    end: dt.date | None,
+) -> CohortEconomics:
+    """The report's economics from each donation's ``cohort_annotation`` (``figures``), the
+    donations' logistics and the gisements' fundings (amount, first and last day; None for
+    a donation's report): a funding counts for the days of the report's period it covers,
+    all of it for an open period."""
+
+    def total(name) -> Decimal:
+        return sum((Decimal(str(row.get(name) or 0)) for row in figures), Decimal("0"))
+
     funding = None
     if fundings is not None:
         funding = _money(
@@ -606,15 +607,15 @@ def cohort_economics(
             )
         )
     return CohortEconomics(
-        ready=ready,
-        labour=_money(labour),
-        parts=_money(parts),
+        ready=int(total("ready")),
+        labour=_money(total("minute_costs") / 60),
+        parts=_money(total("parts")),
         logistics=_money(logistics),
-        sales=_money(sales),
-        loan_fees=_money(fees),
-        deposits_kept=_money(kept),
+        sales=_money(total("sales")),
+        loan_fees=_money(total("fees")),
+        deposits_kept=_money(total("kept")),
         funding=funding,
-        payments=payments,
+        payments=int(total("sold") + total("fee_loans") + total("kept_loans")),
     )
 
 

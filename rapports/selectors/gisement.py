@@ -307,9 +307,12 @@ def _gisement_report(subject: ReportSubject, period: Period) -> GisementReport:
     # statistics how many devices a donation has; behind a subquery or a join it guesses a
     # few thousand and plans nested loops over a million rows.
     # The fundings of the donations' gisements come with them (a LEFT JOIN: a gisement has a
-    # few), for the economics below: no query of their own.
+    # few), and each donation's device economics as a JSON object (correlated subqueries),
+    # for the economics below: no query of their own.
     rows = list(
-        donations_for(subject, period).values_list(
+        donations_for(subject, period)
+        .annotate(economics=economics.cohort_annotation())
+        .values_list(
             "pk",
             "received_weight_kg",
             "logistics_cost",
@@ -317,10 +320,11 @@ def _gisement_report(subject: ReportSubject, period: Period) -> GisementReport:
             "gisement__fundings__amount",
             "gisement__fundings__starts_on",
             "gisement__fundings__ends_on",
+            "economics",
         )
     )
-    donation_rows = list({row[0]: row[:3] for row in rows}.values())
-    fundings = {row[3]: row[4:] for row in rows if row[3] is not None}
+    donation_rows = list({row[0]: row for row in rows}.values())
+    fundings = {row[3]: row[4:7] for row in rows if row[3] is not None}
     donation_ids = [row[0] for row in donation_rows]
     weights = [row[1] for row in donation_rows if row[1] is not None]
     # 2-5. the device figures: summed from each donation's summary for a big subject (all of
@@ -363,10 +367,10 @@ def _gisement_report(subject: ReportSubject, period: Period) -> GisementReport:
     trained, training = ateliers_selectors.training_attended(household_ids)
     progress = ateliers_selectors.progress(households=household_ids)
 
-    # 8. the economics of these devices (one query); fundings are per gisement, so a
-    # donation's report has none.
+    # 8. the economics of these devices (with the donations: no query of its own); fundings
+    # are per gisement, so a donation's report has none.
     cost = economics.cohort_economics(
-        donation_ids,
+        [row[7] for row in donation_rows if row[7]],
         logistics=sum((row[2] or Decimal(0) for row in donation_rows), Decimal(0)),
         fundings=None if subject.kind == ReportSubjectKind.DONATION else list(fundings.values()),
         start=period.start,
