@@ -36,21 +36,19 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     IntegerField,
-    JSONField,
     OuterRef,
     Q,
     Subquery,
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce, Greatest, JSONObject
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from acteurs.models import Organisation
 from dons.models import DeviceKind, Donation, Gisement
 from parc.models import (
     DEFAULT_STAGE_MINUTES,
-    Device,
     DeviceEvent,
     PartUse,
     StageTime,
@@ -526,12 +524,12 @@ def _total(model, expression, **where):
     )
 
 
-def cohort_annotation() -> Subquery:
-    """The economics of one donation's devices as a JSON object, to annotate on the report's
-    donations (no query of its own): per device, each stage's minutes (the technician's own
-    figure, else the coordination's default for the stage and kind, else
-    ``DEFAULT_STAGE_MINUTES``) × its owner's hourly cost, its parts, sales and loans, each
-    read by a correlated subquery (so no join multiplies another), summed per donation."""
+def cohort_sums() -> dict:
+    """The economics of devices as aggregates over a ``Device`` queryset (added to the
+    report's device figures, so summed per donation into its summary): per device, each
+    stage's minutes (the technician's own figure, else the coordination's default for the
+    stage and kind, else ``DEFAULT_STAGE_MINUTES``) × its owner's hourly cost, its parts,
+    sales and loans, each read by a correlated subquery (so no join multiplies another)."""
     money = DecimalField(max_digits=14, decimal_places=2)
     minutes = None
     per_device = {}
@@ -567,32 +565,33 @@ def cohort_annotation() -> Subquery:
         kept=_total(Loan, F("deposit_amount"), **KEPT),
         kept_loans=_count(Loan, **KEPT),
     )
-    inner = (
-        Device.objects.filter(donation_id=OuterRef("pk"))
-        .annotate(**{f"e_{name}": expression for name, expression in per_device.items()})
-        .order_by()
-        .values("donation_id")
-        .annotate(figures=JSONObject(**{name: Sum(f"e_{name}") for name in per_device}))
-        .values("figures")
-    )
-    return Subquery(inner, output_field=JSONField())
+    return {f"economics_{name}": Sum(expression) for name, expression in per_device.items()}
+
+
+def add_cohort(total: dict, row: dict) -> dict:
+    """Add a row of ``cohort_sums`` (or another total) to ``total``: decimal strings, so the
+    figures go into a donation's JSON summary as they are."""
+    for key, value in row.items():
+        name = key.removeprefix("economics_")
+        total[name] = str(Decimal(total.get(name) or 0) + Decimal(str(value or 0)))
+    return total
 
 
 def cohort_economics(
-    figures: list[dict],
+    figures: dict,
     *,
     logistics: Decimal,
     fundings: list[tuple] | None,
     start: dt.date | None,
     end: dt.date | None,
 ) -> CohortEconomics:
-    """The report's economics from each donation's ``cohort_annotation`` (``figures``), the
-    donations' logistics and the gisements' fundings (amount, first and last day; None for
+    """The report's economics from the sums of ``cohort_sums`` (``figures``), the donations'
+    logistics and the gisements' fundings (amount, first and last day; None for
     a donation's report): a funding counts for the days of the report's period it covers,
     all of it for an open period."""
 
     def total(name) -> Decimal:
-        return sum((Decimal(str(row.get(name) or 0)) for row in figures), Decimal("0"))
+        return Decimal(str(figures.get(name) or 0))
 
     funding = None
     if fundings is not None:

@@ -307,12 +307,9 @@ def _gisement_report(subject: ReportSubject, period: Period) -> GisementReport:
     # statistics how many devices a donation has; behind a subquery or a join it guesses a
     # few thousand and plans nested loops over a million rows.
     # The fundings of the donations' gisements come with them (a LEFT JOIN: a gisement has a
-    # few), and each donation's device economics as a JSON object (correlated subqueries),
-    # for the economics below: no query of their own.
+    # few), for the economics below: no query of their own.
     rows = list(
-        donations_for(subject, period)
-        .annotate(economics=economics.cohort_annotation())
-        .values_list(
+        donations_for(subject, period).values_list(
             "pk",
             "received_weight_kg",
             "logistics_cost",
@@ -320,7 +317,6 @@ def _gisement_report(subject: ReportSubject, period: Period) -> GisementReport:
             "gisement__fundings__amount",
             "gisement__fundings__starts_on",
             "gisement__fundings__ends_on",
-            "economics",
         )
     )
     donation_rows = list({row[0]: row for row in rows}.values())
@@ -367,10 +363,11 @@ def _gisement_report(subject: ReportSubject, period: Period) -> GisementReport:
     trained, training = ateliers_selectors.training_attended(household_ids)
     progress = ateliers_selectors.progress(households=household_ids)
 
-    # 8. the economics of these devices (with the donations: no query of its own); fundings
-    # are per gisement, so a donation's report has none.
+    # 8. the economics of these devices (summed with the device figures, live or from the
+    # donations' summaries: no query of its own); fundings are per gisement, so a
+    # donation's report has none.
     cost = economics.cohort_economics(
-        [row[7] for row in donation_rows if row[7]],
+        figures.get("economics", {}),
         logistics=sum((row[2] or Decimal(0) for row in donation_rows), Decimal(0)),
         fundings=None if subject.kind == ReportSubjectKind.DONATION else list(fundings.values()),
         start=period.start,

@@ -408,3 +408,31 @@ def test_the_funder_reads_it_on_the_page_and_in_the_files(scenario, client):
     assert any("recettes" in line and "masqué" in line for line in economics_lines)
     pdf = client.get(reverse("rapports:gisement_pdf", args=[gisement.pk]))
     assert pdf.status_code == 200
+
+
+def test_a_big_report_reads_the_economics_from_the_donations_summaries(
+    scenario, refurbisher, settings
+):
+    """From RAPPORTS_SUMMARY_FROM_DEVICES devices the report sums the donations' summaries:
+    the economics are summed with them and equal the live figures; a summary written before
+    the economics existed sends the report back to live figures."""
+    from rapports.models import DonationSummary
+    from rapports.selectors import gisement_report
+    from rapports.selectors.scope import Period
+    from rapports.services import refresh_donation_summaries
+
+    gisement = scenario["gisement"]
+    subject = _subject("gisement", gisement.pk, gisement)
+    live = gisement_report(subject, Period())
+    settings.RAPPORTS_SUMMARY_FROM_DEVICES = 0
+    refresh_donation_summaries()
+    summed = gisement_report(subject, Period())
+    assert summed.computed_at is not None
+    assert summed.economics == live.economics
+    assert (summed.economics.cost, summed.economics.ready) == (Decimal("304.00"), 4)
+    summary = DonationSummary.objects.get()
+    figures = dict(summary.figures)
+    figures.pop("economics")
+    DonationSummary.objects.filter(pk=summary.pk).update(figures=figures)
+    old = gisement_report(subject, Period())
+    assert old.computed_at is None and old.economics == live.economics
