@@ -65,6 +65,31 @@ def record_access(
     )
 
 
+def record_accesses(request, households: Iterable[Household], *, what: str) -> int:
+    """Several households' data read on one page (each its own row, one INSERT): what a list
+    shows beyond names, such as an autonomy level shared with another organisation."""
+    user = request.user
+    if not user.is_authenticated:
+        return 0
+    unique = {h.pk: h for h in households if h is not None}
+    if not unique:
+        return 0
+    PersonalDataAccess.objects.bulk_create(
+        [
+            PersonalDataAccess(
+                **_person(user),
+                organisation_id=h.organisation_id,
+                household_id=h.pk,
+                action=Action.VIEW,
+                what=str(what)[:MAX_WHAT_LENGTH],
+                page=_page(request),
+            )
+            for h in unique.values()
+        ]
+    )
+    return len(unique)
+
+
 def record_list(request, households: Iterable[Household], *, what: str) -> int:
     """A list page showed these households: one row per organisation (per household for an
     operator), in one INSERT. Returns the number of rows written."""

@@ -317,3 +317,25 @@ class WeekForm(forms.Form):
     @property
     def error(self) -> str:
         return " ".join(self.errors.get("semaine", [])) if self.is_bound else ""
+
+
+class AutonomySharingForm(forms.Form):
+    """The household's consent to share its latest autonomy level with another
+    organisation's facilitators (issue 15): recorded by its own organisation."""
+
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation qui anime l'atelier"),
+        queryset=None,
+        empty_label=_("Choisir…"),
+    )
+    consent = forms.BooleanField(
+        label=_(
+            "Le foyer est d'accord pour que les animateurs de cette organisation voient son "
+            "dernier niveau d'autonomie numérique (et rien d'autre)"
+        ),
+        error_messages={"required": _("Cochez l'accord du foyer, ou n'enregistrez rien.")},
+    )
+
+    def __init__(self, *args, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations

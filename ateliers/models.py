@@ -475,3 +475,75 @@ class Repair(models.Model):
     def category_label(self) -> str:
         """The category as users read it (French)."""
         return ords.category_label(self.product_category_id)
+
+
+# --- sharing a household's autonomy level with another organisation (issue 15) ---------------
+
+
+class SharingScope(models.TextChoices):
+    AUTONOMY_LEVEL = "autonomy_level", _("niveau d'autonomie numérique (dernière évaluation)")
+
+
+class AutonomySharing(models.Model):
+    """The household's consent, recorded by its organisation (a prescriber), that the
+    facilitators of another organisation see its latest autonomy level — nothing else — on
+    the pages of that organisation's sessions where it is enrolled. Withdrawn: hidden again.
+    Rows are kept (who recorded and withdrew what, when): the proof of consent."""
+
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="+", verbose_name=_("foyer")
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("organisation destinataire"),
+    )
+    scope = models.CharField(
+        _("ce qui est partagé"),
+        max_length=20,
+        choices=SharingScope.choices,
+        default=SharingScope.AUTONOMY_LEVEL,
+    )
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("accord noté par"),
+    )
+    granted_at = models.DateTimeField(_("accord noté le"), default=timezone.now)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("retrait noté par"),
+    )
+    withdrawn_at = models.DateTimeField(_("retiré le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("partage du niveau d'autonomie")
+        verbose_name_plural = _("partages du niveau d'autonomie")
+        ordering = ["-granted_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["organisation", "household"],
+                name="autonomy_sharing_active",
+                condition=Q(withdrawn_at__isnull=True),
+            )
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household", "organisation", "scope"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="autonomy_sharing_once",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.household} → {self.organisation}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.withdrawn_at is None

@@ -17,7 +17,7 @@ from acteurs.personal_data import (
     day,
 )
 
-from .models import ACTIVE_STATUSES, Assessment, Enrolment
+from .models import ACTIVE_STATUSES, Assessment, AutonomySharing, Enrolment
 
 
 def export(household) -> dict:
@@ -53,6 +53,17 @@ def export(household) -> dict:
             }
             for a in assessments
         ],
+        "partages_du_niveau": [
+            {
+                "avec": sharing.organisation.name,
+                "quoi": sharing.get_scope_display(),
+                "accord_le": day(sharing.granted_at),
+                "retire_le": day(sharing.withdrawn_at) if sharing.withdrawn_at else None,
+            }
+            for sharing in AutonomySharing.objects.filter(household=household)
+            .select_related("organisation")
+            .order_by("granted_at", "id")
+        ],
     }
 
 
@@ -65,6 +76,7 @@ def objects(household) -> list:
     return [
         Enrolment.objects.filter(household=household),
         Assessment.objects.filter(household=household),
+        AutonomySharing.objects.filter(household=household),
     ]
 
 
@@ -98,7 +110,9 @@ def describe() -> Description:
         ),
         recipients=_(
             "L'équipe de l'atelier (animateurs, équipe, administrateurs de l'organisation qui "
-            "l'anime) voit le nom des inscrits ; la structure du foyer voit ses inscriptions."
+            "l'anime) voit le nom des inscrits ; la structure du foyer voit ses inscriptions. "
+            "Avec l'accord du foyer, noté par sa structure, les animateurs d'une autre "
+            "organisation voient son dernier niveau d'autonomie."
         ),
         fields=(
             PersonalDataField(
@@ -114,6 +128,13 @@ def describe() -> Description:
                 Category.TRAINING,
                 kept=True,
                 kept_because=_("statistiques anonymes (progression en autonomie)"),
+            ),
+            PersonalDataField(
+                "ateliers.AutonomySharing",
+                "organisation, scope, granted_at, withdrawn_at",
+                Category.TRAINING,
+                kept=True,
+                kept_because=_("preuve de l'accord du foyer et de son retrait"),
             ),
         ),
     )

@@ -36,9 +36,11 @@ from acteurs.selectors import household_organisation_ids, households_visible_to
 
 from . import impact, ords, pix
 from .models import (
+    Assessment,
     AssessmentLevel,
     AssessmentMoment,
     Attendance,
+    AutonomySharing,
     Enrolment,
     EnrolmentStatus,
     Repair,
@@ -192,6 +194,18 @@ def session_enrolments(session: Session, user) -> list[Enrolment]:
     )
     if not is_team(user, session.organisation_id):
         queryset = queryset.filter(household__organisation_id__in=household_organisation_ids(user))
+    else:
+        # The households that consented to share their autonomy level with this session's
+        # organisation (read by shared_autonomy_levels, without a query of its own).
+        queryset = queryset.annotate(
+            autonomy_shared=Exists(
+                AutonomySharing.objects.filter(
+                    household_id=OuterRef("household_id"),
+                    organisation_id=session.organisation_id,
+                    withdrawn_at__isnull=True,
+                )
+            )
+        )
     return list(queryset)
 
 
@@ -580,3 +594,63 @@ def sessions_ahead(user, *, today: dt.date | None = None) -> SessionsAhead | Non
         today=list(sessions.filter(starts_at__gte=start, starts_at__lt=tomorrow)),
         next=list(sessions.filter(starts_at__gte=tomorrow)[:NEXT_SESSIONS]),
     )
+
+
+# --- the autonomy level shared with another organisation (issue 15) --------------------------
+
+
+def autonomy_sharings(household: Household) -> list:
+    """The household's consents to share its level, active first (for its organisation)."""
+    return list(
+        AutonomySharing.objects.filter(household=household)
+        .select_related("organisation", "granted_by", "withdrawn_by")
+        .order_by(F("withdrawn_at").desc(nulls_first=True), "-granted_at", "-id")
+    )
+
+
+def sharing_organisations(household: Household) -> QuerySet[Organisation]:
+    """The organisations a household may share its level with: those that run workshops,
+    but its own."""
+    return (
+        Organisation.objects.filter(pk__in=Session.objects.values("organisation_id"))
+        .exclude(pk=household.organisation_id)
+        .order_by("name")
+    )
+
+
+@dataclass
+class SharedLevel:
+    average: Decimal | None  # None: no assessment yet
+    assessed_on: dt.date | None
+
+
+def shared_autonomy_levels(user, session: Session, enrolments: list) -> dict[int, SharedLevel]:
+    """For the team of the session's organisation: the latest autonomy level of the enrolled
+    households of other organisations that consented to share it with this one (nothing
+    for anyone else, nothing for households without an active consent). The consent comes
+    with the enrolments (``session_enrolments``); one query for the latest assessments, none
+    when no household consented."""
+    if not is_team(user, session.organisation_id):
+        return {}
+    consented = {
+        e.household_id
+        for e in enrolments
+        if e.household.organisation_id != session.organisation_id
+        and getattr(e, "autonomy_shared", False)
+    }
+    if not consented:
+        return {}
+    levels = {pk: SharedLevel(None, None) for pk in consented}
+    latest = (
+        Assessment.objects.filter(household_id__in=consented)
+        .annotate(average=Avg("levels__level"))
+        .values_list("household_id", "assessed_on", "average")
+        .order_by("household_id", "-assessed_on", "-id")
+    )
+    for household_id, assessed_on, average in latest:
+        if levels[household_id].assessed_on is None:
+            levels[household_id] = SharedLevel(
+                Decimal(str(average)).quantize(Decimal("0.1")) if average is not None else None,
+                assessed_on,
+            )
+    return levels

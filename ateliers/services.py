@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from acteurs.models import Household, Membership
+from acteurs.models import Household, Membership, Role
 from acteurs.permissions import HOUSEHOLD_ROLES, has_role
 from acteurs.personal_data import (
     anonymised_refusal,
@@ -37,6 +37,7 @@ from .models import (
     AssessmentLevel,
     AssessmentMoment,
     Attendance,
+    AutonomySharing,
     Enrolment,
     EnrolmentStatus,
     Repair,
@@ -657,3 +658,85 @@ def repairs_import_confirm(*, actor, batch_pk: int) -> RepairImport:
     return ords_import.import_valid_rows(
         batch_pk, actor=actor, organisation_ids=team_organisation_ids(actor)
     )
+
+
+# --- sharing the autonomy level with another organisation (issue 15) --------------------------
+
+# Who records (and withdraws) a household's consent to share: its own organisation's
+# prescribers, staff and admins (the household's facilitators run workshops, they do not
+# prescribe).
+SHARING_ROLES = frozenset({Role.ADMIN, Role.STAFF, Role.PRESCRIBER})
+
+
+def may_record_sharing(actor, household: Household) -> bool:
+    return has_role(actor, household.organisation_id, SHARING_ROLES)
+
+
+def autonomy_sharing_grant(household_id: int, organisation_id: int, *, actor) -> AutonomySharing:
+    """Record the household's consent that the facilitators of ``organisation_id`` see its
+    latest autonomy level. Refused: another organisation's household (``NotPermitted``), the
+    household's own organisation or one that runs no workshop, consent already recorded
+    (``sharing_exists``), an anonymised household."""
+    with transaction.atomic():
+        household = Household.objects.select_for_update().filter(pk=household_id).first()
+        if household is None:
+            raise NotFound(_("Ce foyer n'existe pas."))
+        if not has_role(actor, household.organisation_id, SHARING_ROLES):
+            raise NotPermitted(
+                _("Seule la structure du foyer note son accord pour partager son niveau.")
+            )
+        require_not_anonymised(household.pk)
+        if organisation_id == household.organisation_id:
+            raise InvalidInput(
+                _("Votre structure voit déjà ce niveau : choisissez une autre organisation."),
+                field="organisation",
+            )
+        if not Session.objects.filter(organisation_id=organisation_id).exists():
+            raise InvalidInput(_("Cette organisation n'anime pas d'atelier."), field="organisation")
+        if AutonomySharing.objects.filter(
+            household=household, organisation_id=organisation_id, withdrawn_at__isnull=True
+        ).exists():
+            raise Refused(
+                _("L'accord du foyer pour cette organisation est déjà noté."),
+                code="sharing_exists",
+                field="organisation",
+            )
+        try:
+            with transaction.atomic():
+                sharing = AutonomySharing.objects.create(
+                    household=household, organisation_id=organisation_id, granted_by=actor
+                )
+        except IntegrityError:
+            raise Refused(
+                _("L'accord du foyer pour cette organisation est déjà noté."),
+                code="sharing_exists",
+                field="organisation",
+            ) from None
+        household_touch(household.pk)
+        return sharing
+
+
+def autonomy_sharing_withdraw(sharing_id: int, *, actor) -> AutonomySharing:
+    """The household withdraws its consent: its level is hidden again from that
+    organisation at once. The row stays, with who noted the withdrawal and when."""
+    with transaction.atomic():
+        sharing = (
+            AutonomySharing.objects.select_for_update()
+            .select_related("household")
+            .filter(pk=sharing_id)
+            .first()
+        )
+        if sharing is None:
+            raise NotFound(_("Ce partage n'existe pas."))
+        if not has_role(actor, sharing.household.organisation_id, SHARING_ROLES):
+            raise NotPermitted(_("Seule la structure du foyer note le retrait de son accord."))
+        if sharing.withdrawn_at is not None:
+            raise Refused(
+                _("Cet accord a déjà été retiré le %(d)s.")
+                % {"d": timezone.localtime(sharing.withdrawn_at).strftime("%d/%m/%Y")},
+                code="sharing_withdrawn",
+            )
+        sharing.withdrawn_at = timezone.now()
+        sharing.withdrawn_by = actor
+        sharing.save(update_fields=["withdrawn_at", "withdrawn_by"])
+        return sharing

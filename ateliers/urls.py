@@ -22,6 +22,16 @@ urlpatterns = [
     path("ateliers/seances/<int:pk>/reparation/", views.repair_create, name="repair_create"),
     path("ateliers/inscriptions/<int:pk>/annuler/", views.enrolment_cancel, name="cancel"),
     path("ateliers/foyers/<int:pk>/", views.household_workshops, name="household"),
+    path(
+        "ateliers/foyers/<int:pk>/partage-autonomie/",
+        views.autonomy_sharing_add,
+        name="sharing_add",
+    ),
+    path(
+        "ateliers/partages/<int:pk>/retirer/",
+        views.autonomy_sharing_withdraw,
+        name="sharing_withdraw",
+    ),
     path("ateliers/progression/", views.group_progress, name="progress"),
     path("ateliers/reparations/", views.repairs, name="repairs"),
     path("ateliers/reparations/imports/<int:pk>/", views.repair_import, name="repair_import"),

@@ -28,6 +28,7 @@ from . import impact, ords_csv, pix, selectors, services
 from .forms import (
     AssessmentForm,
     AttendanceForm,
+    AutonomySharingForm,
     EnrolForm,
     ImportForm,
     ProgressFilterForm,
@@ -180,6 +181,16 @@ def session_detail(request, pk):
     access_log.record_list(
         request, [e.household for e in enrolments], what=_("inscrits d'une séance")
     )
+    # Another organisation's households that consented to share their autonomy level with
+    # this one: the level only, each read recorded in the household's access log.
+    shared_levels = selectors.shared_autonomy_levels(request.user, session, enrolments)
+    for enrolment in enrolments:
+        enrolment.shared_level = shared_levels.get(enrolment.household_id)
+    access_log.record_accesses(
+        request,
+        [e.household for e in enrolments if e.household_id in shared_levels],
+        what=_("niveau d'autonomie partagé (séance n° %(n)s)") % {"n": session.pk},
+    )
     now = timezone.now()
     households = selectors.enrollable_households(request.user, session)
     can_enrol = not session.workshop_type.is_repair and not session.has_ended(now)
@@ -192,6 +203,7 @@ def session_detail(request, pk):
         "started": session.has_started(now),
         "competences": pix.competences_by_domain(session.workshop_type.competences),
         "seats_left": max(session.capacity - session.confirmed_count, 0),
+        "shared_levels": shared_levels,
     }
     if team and session.workshop_type.is_repair:
         context["repairs"] = selectors.session_repairs(session)
@@ -361,8 +373,67 @@ def household_workshops(request, pk):
             "assessments": selectors.household_assessments(household),
             "progress": selectors.progress(household_id=household.pk),
             "domains": pix.DOMAINS,
+            **_sharing_context(request.user, household),
         },
     )
+
+
+def _sharing_context(user, household) -> dict:
+    if not services.may_record_sharing(user, household):
+        return {}
+    return {
+        "sharings": selectors.autonomy_sharings(household),
+        "sharing_form": AutonomySharingForm(
+            organisations=selectors.sharing_organisations(household)
+        ),
+    }
+
+
+@login_required
+@require_POST
+def autonomy_sharing_add(request, pk):
+    """The household's consent to share its autonomy level, noted by its organisation."""
+    household = household_for(request.user, pk)
+    if not services.may_record_sharing(request.user, household):
+        raise PermissionDenied
+    form = AutonomySharingForm(
+        request.POST, organisations=selectors.sharing_organisations(household)
+    )
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("ateliers:household", pk=household.pk)
+    organisation = form.cleaned_data["organisation"]
+    attempt(
+        request,
+        services.autonomy_sharing_grant,
+        household.pk,
+        organisation.pk,
+        actor=request.user,
+        success=_(
+            "Accord noté : les animateurs de %(org)s voient le dernier niveau d'autonomie "
+            "du foyer sur les séances où il est inscrit."
+        )
+        % {"org": organisation.name},
+    )
+    return redirect("ateliers:household", pk=household.pk)
+
+
+@login_required
+@require_POST
+def autonomy_sharing_withdraw(request, pk):
+    sharing_id = parse_id(pk)
+    done = attempt(
+        request,
+        services.autonomy_sharing_withdraw,
+        sharing_id,
+        actor=request.user,
+        success=_("Accord retiré : le niveau d'autonomie n'est plus montré."),
+    )
+    if done:
+        return redirect("ateliers:household", pk=done.value.household_id)
+    return redirect("households")
 
 
 @login_required

@@ -556,8 +556,22 @@ class Builder:
                     deposit_amount=Decimal(rng.choice([0, 20, 20, 30])),
                     deposit_paid=True,
                     agreement_signed=True,
+                    # Every third loan has a 10 € fee (no draw: the story stays the same).
+                    fee_amount=Decimal(10 if self.counts["loans"] % 3 == 0 else 0),
                 )
                 handover["loan"] = loan
+                if loan.fee_amount and not self.counts.get("loan_vouchers"):
+                    # The first fee paid by a Pass numérique.
+                    prets_services.voucher_record(
+                        None,
+                        staff,
+                        loan_id=loan.pk,
+                        scheme="pass_numerique",
+                        issuer="Hub numérique Centre-Val de Loire",
+                        number=f"PN-{started:%Y}-{loan.pk:05d}",
+                        value=Decimal("10"),
+                    )
+                    self.counts["loan_vouchers"] = 1
                 self.counts["loans"] += 1
                 week = self.later(timezone.now(), 24 * rng.uniform(6, 10))
                 # Before the loan's end: the next step is planned from this one on.
@@ -946,6 +960,14 @@ class Builder:
                 session_id=session.pk,
             )
             self.counts["assessments"] += 1
+            if not self.counts.get("autonomy_sharings") and session.organisation_id != (
+                self.named[name].organisation_id
+            ):
+                # The household agrees that the workshop's facilitators see its level.
+                ateliers_services.autonomy_sharing_grant(
+                    self.named[name].pk, session.organisation_id, actor=self.prescriber
+                )
+                self.counts["autonomy_sharings"] = 1
 
     def repairs(self, session):
         """The repair café: loaned devices brought back for maintenance, household items."""

@@ -27,6 +27,7 @@ class HandoverPolicyAdmin(admin.ModelAdmin):
         "training_days",
         "default_loan_days",
         "default_deposit",
+        "default_fee",
         "reminder_days_before",
     ]
     list_select_related = ["organisation"]

@@ -179,6 +179,16 @@ class LoanStartForm(forms.Form):
         label=_("Caution (€)"), min_value=0, max_digits=7, decimal_places=2
     )
     deposit_paid = forms.BooleanField(label=_("Caution versée ce jour"), required=False)
+    fee_amount = forms.DecimalField(
+        label=_("Frais de prêt (€)"),
+        min_value=0,
+        max_digits=7,
+        decimal_places=2,
+        help_text=_(
+            "Réglés ce jour. Un chèque numérique qui en règle une partie s'enregistre ensuite "
+            "sur la page du prêt."
+        ),
+    )
     agreement_signed = forms.BooleanField(
         label=_("Convention signée ce jour (sur papier)"), required=False
     )
@@ -250,7 +260,7 @@ def default_due(started_on: dt.date, days: int) -> dt.date:
 
 
 class VoucherForm(forms.Form):
-    """A digital-inclusion voucher that paid (part of) a sale (issue 15)."""
+    """A digital-inclusion voucher that paid (part of) a sale or a loan fee (issue 15)."""
 
     scheme = forms.ChoiceField(label=_("Dispositif"), choices=VoucherScheme.choices)
     issuer = forms.CharField(

@@ -157,6 +157,14 @@ class HandoverPolicy(models.Model):
     default_deposit = models.DecimalField(
         _("caution par défaut (€)"), max_digits=7, decimal_places=2, default=Decimal("0")
     )
+    default_fee = models.DecimalField(
+        _("frais de prêt par défaut (€)"),
+        max_digits=7,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("Réglés à la remise de l'appareil, en espèces, carte ou chèque numérique."),
+    )
     reminder_days_before = models.PositiveSmallIntegerField(
         _("rappel avant l'échéance (jours)"), default=14
     )
@@ -620,6 +628,15 @@ class Loan(StatefulModel):
         validators=[MinValueValidator(Decimal("0"))],
     )
     deposit_paid_on = models.DateField(_("caution versée le"), null=True, blank=True)
+    # The loan fee (issue 15): paid at the handover, wholly or in part by vouchers; revenue
+    # « frais de prêt » of the economics dashboard.
+    fee_amount = models.DecimalField(
+        _("frais de prêt (€)"),
+        max_digits=7,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
     deposit_refunded_on = models.DateField(_("caution rendue le"), null=True, blank=True)
     agreement_signed_on = models.DateField(_("convention signée le"), null=True, blank=True)
     training_due_on = models.DateField(_("formation à suivre avant le"), null=True, blank=True)
@@ -654,6 +671,7 @@ class Loan(StatefulModel):
             models.CheckConstraint(
                 condition=Q(due_on__gte=models.F("started_on")), name="loan_due_after_start"
             ),
+            models.CheckConstraint(condition=Q(fee_amount__gte=0), name="loan_fee_not_negative"),
         ]
 
     def __str__(self):
@@ -936,9 +954,10 @@ class VoucherScheme(models.TextChoices):
 
 
 class Voucher(models.Model):
-    """A digital-inclusion voucher that paid a sale, wholly or in part. Recorded once: the
-    same number of the same issuer cannot be used twice (unique constraint); the
-    reconciliation export lists, per issuer and period, what to claim."""
+    """A digital-inclusion voucher that paid a sale or a loan fee, wholly or in part. Recorded
+    once: the same number of the same issuer cannot be used twice, on a sale or a loan alike
+    (unique constraint); the reconciliation export lists, per issuer and period, what to
+    claim."""
 
     scheme = models.CharField(_("dispositif"), max_length=20, choices=VoucherScheme.choices)
     issuer = models.CharField(
@@ -956,7 +975,20 @@ class Voucher(models.Model):
         validators=[MinValueValidator(Decimal("0.01"))],
     )
     sale = models.ForeignKey(
-        Sale, on_delete=models.PROTECT, related_name="vouchers", verbose_name=_("vente")
+        Sale,
+        on_delete=models.PROTECT,
+        related_name="vouchers",
+        verbose_name=_("vente"),
+        null=True,
+        blank=True,
+    )
+    loan = models.ForeignKey(
+        Loan,
+        on_delete=models.PROTECT,
+        related_name="vouchers",
+        verbose_name=_("prêt (frais)"),
+        null=True,
+        blank=True,
     )
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("organisation")
@@ -979,7 +1011,20 @@ class Voucher(models.Model):
                 fields=["scheme", "issuer_key", "number"], name="voucher_used_once"
             ),
             models.CheckConstraint(condition=Q(value__gt=0), name="voucher_value_positive"),
+            # A voucher pays one thing: a sale or a loan fee.
+            models.CheckConstraint(
+                condition=Q(sale__isnull=False, loan__isnull=True)
+                | Q(sale__isnull=True, loan__isnull=False),
+                name="voucher_pays_a_sale_or_a_loan",
+            ),
         ]
 
     def __str__(self):
         return f"{self.get_scheme_display()} {self.number}"
+
+    @property
+    def paid_for(self) -> str:
+        """What the voucher paid, for the reconciliation list (no household named)."""
+        if self.sale_id:
+            return str(_("vente, reçu n° %(n)s") % {"n": self.sale.receipt_number})
+        return str(_("frais du prêt n° %(n)s") % {"n": self.loan_id})

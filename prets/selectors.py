@@ -716,8 +716,9 @@ def prescriber_work(user, *, today: dt.date | None = None) -> PrescriberWork | N
 # --- digital-inclusion vouchers (issue 15) ----------------------------------------------------
 
 
-def sale_vouchers(sale: Sale) -> list:
-    return list(sale.vouchers.order_by("id"))
+def vouchers_paying(target: Sale | Loan) -> list:
+    """The vouchers that paid a sale or a loan's fee."""
+    return list(target.vouchers.order_by("id"))
 
 
 def vouchers_for_reconciliation(

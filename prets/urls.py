@@ -21,6 +21,7 @@ urlpatterns = [
     path("prets/<int:pk>/convention.pdf", views.loan_agreement, name="agreement"),
     path("prets/<int:pk>/suivi/", views.loan_follow_up, name="follow_up"),
     path("prets/<int:pk>/date/<slug:action>/", views.loan_date, name="loan_date"),
+    path("prets/<int:pk>/cheque/", views.loan_voucher_add, name="loan_voucher_add"),
     path("prets/<int:pk>/<slug:action>/", views.loan_action, name="loan_action"),
     # Sales
     path("ventes/<int:pk>/recu.pdf", views.sale_receipt, name="receipt"),

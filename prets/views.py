@@ -341,6 +341,7 @@ def loan_start(request, pk):
             "started_on": today,
             "due_on": default_due(today, policy.default_loan_days),
             "deposit_amount": policy.default_deposit,
+            "fee_amount": policy.default_fee,
         },
     )
     if request.method == "POST" and form.is_valid():
@@ -463,6 +464,7 @@ def loan_detail(request, pk):
             "overdue": loan.is_overdue(),
             "inspection": getattr(loan, "inspection", None),
             "training": selectors.training_status(loan),
+            "vouchers": selectors.vouchers_paying(loan) if loan.fee_amount else [],
             "progress": [
                 row
                 for row in ateliers_selectors.progress(household_id=loan.household_id)
@@ -668,30 +670,66 @@ def eligibility_add(request, pk):
 # --- digital-inclusion vouchers (issue 15) ----------------------------------------------------
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def voucher_add(request, pk):
-    sale = selectors.sale_for(request.user, pk)
-    if not is_desk_for(request.user, sale.organisation_id):
+def _voucher_page(request, *, target, ids: dict, back_url, back_label, intro):
+    """The voucher form of a sale or a loan: one service, one rule for both."""
+    if not is_desk_for(request.user, target.organisation_id):
         raise PermissionDenied
     form = VoucherForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        sale_id = ids.pop("sale_id", None)
         recorded = attempt(
             request,
             services.voucher_record,
-            sale.pk,
+            sale_id,
             request.user,
+            **ids,
             **form.cleaned_data,
             success=_("Chèque enregistré."),
         )
         if recorded:
-            return redirect("prets:request", pk=sale.request_id)
+            return redirect(back_url)
         if recorded.error is not None and getattr(recorded.error, "field", None) in form.fields:
             form.add_error(recorded.error.field, recorded.error.message)
     return render(
         request,
         "prets/voucher_form.html",
-        {"sale": sale, "form": form, "vouchers": selectors.sale_vouchers(sale)},
+        {
+            "form": form,
+            "vouchers": selectors.vouchers_paying(target),
+            "back_url": back_url,
+            "back_label": back_label,
+            "intro": intro,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def voucher_add(request, pk):
+    sale = selectors.sale_for(request.user, pk)
+    return _voucher_page(
+        request,
+        target=sale,
+        ids={"sale_id": sale.pk},
+        back_url=reverse("prets:request", args=[sale.request_id]),
+        back_label=_("Demande n° %(n)s") % {"n": sale.request_id},
+        intro=_("Vente n° %(n)s, %(price)s €.") % {"n": sale.receipt_number, "price": sale.price},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def loan_voucher_add(request, pk):
+    loan = selectors.loan_for(request.user, pk)
+    if not loan.fee_amount:
+        raise Http404
+    return _voucher_page(
+        request,
+        target=loan,
+        ids={"loan_id": loan.pk},
+        back_url=reverse("prets:loan", args=[loan.pk]),
+        back_label=_("Prêt n° %(n)s") % {"n": loan.pk},
+        intro=_("Frais du prêt n° %(n)s, %(price)s €.") % {"n": loan.pk, "price": loan.fee_amount},
     )
 
 
@@ -747,6 +785,7 @@ def vouchers_export(request):
         _("Valeur (€)"),
         _("Reçu le"),
         _("Reçu de vente"),
+        _("Prêt (frais)"),
         _("Organisation"),
     ]
     rows = (
@@ -756,7 +795,8 @@ def vouchers_export(request):
             voucher.number,
             formats.localize(voucher.value),
             voucher.received_on.strftime("%d/%m/%Y"),
-            voucher.sale.receipt_number,
+            voucher.sale.receipt_number if voucher.sale_id else "",
+            voucher.loan_id or "",
             voucher.organisation.name,
         ]
         for voucher in found.iterator(chunk_size=2000)

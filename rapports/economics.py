@@ -9,14 +9,17 @@ device and per gisement, over a period.
 - **Parts**: the parts used in the period (``PartUse``: quantity × the unit cost of the
   day). **Logistics**: the donations received in the period (``Donation.logistics_cost``),
   shared between kinds by the devices made ready.
-- **Revenue**: sales in the period, deposits kept (loans declared lost in the period whose
-  deposit was paid and not given back). Loan fees are not recorded by the loan scheme.
+- **Revenue**: sales in the period, loan fees (« frais de prêt », ``Loan.fee_amount`` of
+  the loans started in the period: paid at the handover, vouchers included), deposits kept
+  (loans declared lost in the period whose deposit was paid and not given back).
   **Funding**: each ``Funding`` with an amount and both dates counts for the days of the
   period it covers (amount × days in the period ÷ days of the funding).
-- **Coverage** = (revenue + funding) ÷ cost. **Break-even price** of a kind = its cost per
-  device made ready minus the funding and deposits per device made ready, compared with the
-  legal cap of the kind (décret n° 2022-1434). **Devices per technician-month** = devices
-  made ready ÷ (hours worked ÷ 151.67).
+- **Coverage** = (revenue + funding) ÷ cost. Per gisement, the revenue of its devices and
+  the fundings of that gisement only (a funding of a refurbisher's whole activity is not
+  shared out between its gisements). **Break-even price** of a kind = its cost per
+  device made ready minus the funding, loan fees and deposits per device made ready,
+  compared with the legal cap of the kind (décret n° 2022-1434). **Devices per
+  technician-month** = devices made ready ÷ (hours worked ÷ 151.67).
 
 Ten queries whatever the size: each a GROUP BY over the period's rows (events on the index
 ``event_action_at``). Aggregates only: no device, person or household is named.
@@ -27,7 +30,19 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
+from django.db.models import (
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from acteurs.models import Organisation
@@ -77,12 +92,28 @@ class Line:
     logistics: Decimal = Decimal("0")
     sales: Decimal = Decimal("0")
     sold: int = 0
+    loan_fees: Decimal = Decimal("0")
+    deposits_kept: Decimal = Decimal("0")
+    funding: Decimal = Decimal("0")
     cap: Decimal | None = None
     break_even: Decimal | None = None
 
     @property
     def cost(self) -> Decimal:
         return _money(self.labour + self.parts + self.logistics)
+
+    @property
+    def revenue(self) -> Decimal:
+        return _money(self.sales + self.loan_fees + self.deposits_kept)
+
+    @property
+    def coverage(self) -> Decimal | None:
+        """(Revenue + the fundings of this line) ÷ cost, a percentage with one decimal."""
+        if not self.cost:
+            return None
+        return (100 * (self.revenue + self.funding) / self.cost).quantize(
+            Decimal("0.1"), rounding=ROUND_HALF_UP
+        )
 
     @property
     def cost_per_ready(self) -> Decimal | None:
@@ -107,6 +138,7 @@ class Economics:
     parts: Decimal
     logistics: Decimal
     sales: Decimal
+    loan_fees: Decimal
     deposits_kept: Decimal
     funding: Decimal
     supported_minutes: int
@@ -120,7 +152,7 @@ class Economics:
 
     @property
     def revenue(self) -> Decimal:
-        return _money(self.sales + self.deposits_kept)
+        return _money(self.sales + self.loan_fees + self.deposits_kept)
 
     @property
     def coverage(self) -> Decimal | None:
@@ -306,15 +338,45 @@ def economics(owner_ids, start: dt.date, end: dt.date) -> Economics:
             line.sales += total
             line.sold += row["n"]
 
-    # 8. Deposits kept: loans lost in the period, deposit paid and not given back.
-    deposits = Loan.objects.filter(
-        _among("organisation_id", owner_ids),
-        state=LoanState.LOST,
-        closed_on__gte=start,
-        closed_on__lte=end,
-        deposit_paid_on__isnull=False,
-        deposit_refunded_on__isnull=True,
-    ).aggregate(total=Sum("deposit_amount"))["total"] or Decimal("0")
+    # 8. Loan fees of the loans started in the period; deposits kept: loans lost in the
+    # period, deposit paid and not given back.
+    fees = Sum("fee_amount", filter=Q(started_on__gte=start, started_on__lte=end))
+    kept = Sum(
+        "deposit_amount",
+        filter=Q(
+            state=LoanState.LOST,
+            closed_on__gte=start,
+            closed_on__lte=end,
+            deposit_paid_on__isnull=False,
+            deposit_refunded_on__isnull=True,
+        ),
+    )
+    fees_total = deposits = Decimal("0")
+    for row in (
+        Loan.objects.filter(_among("organisation_id", owner_ids))
+        .filter(
+            Q(started_on__gte=start, started_on__lte=end, fee_amount__gt=0)
+            | Q(
+                state=LoanState.LOST,
+                closed_on__gte=start,
+                closed_on__lte=end,
+                deposit_paid_on__isnull=False,
+                deposit_refunded_on__isnull=True,
+            )
+        )
+        .values("device__kind", "device__donation__gisement_id")
+        .annotate(fees=fees, kept=kept)
+        .order_by()
+    ):
+        fee, keep = Decimal(row["fees"] or 0), Decimal(row["kept"] or 0)
+        fees_total += fee
+        deposits += keep
+        for line in (
+            kind_line(row["device__kind"]),
+            gisement_line(row["device__donation__gisement_id"]),
+        ):
+            line.loan_fees += fee
+            line.deposits_kept += keep
 
     # 9. Funding for the period.
     funding_total = Decimal("0")
@@ -329,12 +391,20 @@ def economics(owner_ids, start: dt.date, end: dt.date) -> Economics:
         fundings = fundings.filter(
             Q(refurbisher_id__in=owner_ids) | Q(gisement__refurbisher_id__in=owner_ids)
         )
-    for amount, starts_on, ends_on in fundings.values_list("amount", "starts_on", "ends_on"):
-        funding_total += funding_share(amount, starts_on, ends_on, start, end)
+    for amount, starts_on, ends_on, gisement_id in fundings.values_list(
+        "amount", "starts_on", "ends_on", "gisement_id"
+    ):
+        share = funding_share(amount, starts_on, ends_on, start, end)
+        funding_total += share
+        if gisement_id is not None:
+            gisement_line(gisement_id).funding += share
     funding_total = _money(funding_total)
 
-    # Break-even: the cost per device made ready, less funding and deposits per device.
-    support_per_ready = (funding_total + deposits) / ready_total if ready_total else None
+    # Break-even: the cost per device made ready, less funding, loan fees and deposits per
+    # device.
+    support_per_ready = (
+        (funding_total + fees_total + deposits) / ready_total if ready_total else None
+    )
     for line in kinds.values():
         line.labour, line.parts, line.logistics = (
             _money(line.labour),
@@ -353,10 +423,11 @@ def economics(owner_ids, start: dt.date, end: dt.date) -> Economics:
     )
     for key, line in gisements.items():
         line.label = names.get(key, "") if key is not None else "—"
-        line.labour, line.parts, line.logistics = (
+        line.labour, line.parts, line.logistics, line.funding = (
             _money(line.labour),
             _money(line.parts),
             _money(line.logistics),
+            _money(line.funding),
         )
 
     inclusive = sorted(o["name"] for o in organisations.values() if o["inclusive_status"])
@@ -372,6 +443,7 @@ def economics(owner_ids, start: dt.date, end: dt.date) -> Economics:
         parts=_money(sum((line.parts for line in kinds.values()), Decimal("0"))),
         logistics=_money(logistics_total),
         sales=_money(sales_total),
+        loan_fees=_money(fees_total),
         deposits_kept=_money(deposits),
         funding=funding_total,
         supported_minutes=sum(supported_by_stage.values()),
@@ -379,3 +451,176 @@ def economics(owner_ids, start: dt.date, end: dt.date) -> Economics:
         inclusive_organisations=inclusive,
         missing_hourly_cost=sorted(missing_cost),
     )
+
+
+# --- one gisement's devices, for the funder's report ---------------------------------------
+
+
+@dataclass
+class CohortEconomics:
+    """The economics of the devices of a report (one gisement, one donation or a donor's
+    gisements), followed to today like the rest of the report: their work, parts and the
+    logistics of their donations; what their sales, loan fees and kept deposits brought; the
+    fundings of these gisements for the report's period. Aggregates only."""
+
+    ready: int
+    labour: Decimal
+    parts: Decimal
+    logistics: Decimal
+    sales: Decimal
+    loan_fees: Decimal
+    deposits_kept: Decimal
+    funding: Decimal | None  # None: a donation's report (fundings are per gisement)
+    payments: int  # sales, loan fees and kept deposits: each a household's payment
+
+    @property
+    def cost(self) -> Decimal:
+        return _money(self.labour + self.parts + self.logistics)
+
+    @property
+    def cost_per_ready(self) -> Decimal | None:
+        return _money(self.cost / self.ready) if self.ready else None
+
+    @property
+    def revenue_hidden(self) -> bool:
+        """From one to four payments, the revenue would tell what a few households paid:
+        hidden, and the coverage with it (it would give the revenue back)."""
+        return 0 < self.payments < 5
+
+    @property
+    def revenue(self) -> Decimal:
+        return _money(self.sales + self.loan_fees + self.deposits_kept)
+
+    @property
+    def coverage(self) -> Decimal | None:
+        if not self.cost or self.revenue_hidden:
+            return None
+        return (100 * (self.revenue + (self.funding or 0)) / self.cost).quantize(
+            Decimal("0.1"), rounding=ROUND_HALF_UP
+        )
+
+
+def _count(model, **where):
+    query = (
+        model.objects.filter(device=OuterRef("pk"), **where)
+        .order_by()
+        .values("device")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(query), 0)
+
+
+def _total(model, expression, **where):
+    query = (
+        model.objects.filter(device=OuterRef("pk"), **where)
+        .order_by()
+        .values("device")
+        .annotate(total=Sum(expression))
+        .values("total")
+    )
+    return Coalesce(
+        Subquery(query), Decimal("0"), output_field=DecimalField(max_digits=14, decimal_places=2)
+    )
+
+
+def cohort_sums() -> dict:
+    """The economics of devices as aggregates over a ``Device`` queryset (added to the
+    report's device figures, so summed per donation into its summary): per device, each
+    stage's minutes (the technician's own figure, else the coordination's default for the
+    stage and kind, else ``DEFAULT_STAGE_MINUTES``) × its owner's hourly cost, its parts,
+    sales and loans, each read by a correlated subquery (so no join multiplies another)."""
+    money = DecimalField(max_digits=14, decimal_places=2)
+    minutes = None
+    per_device = {}
+    for stage in WorkStage.values:
+        events = _count(DeviceEvent, action=stage)
+        own = _count(WorkTime, stage=stage)
+        default = Coalesce(
+            Subquery(
+                StageTime.objects.filter(stage=stage, kind=OuterRef("kind")).values("minutes")[:1]
+            ),
+            Value(DEFAULT_STAGE_MINUTES[stage]),
+            output_field=IntegerField(),
+        )
+        stage_minutes = ExpressionWrapper(
+            Greatest(events - own, Value(0)) * default
+            + _total(WorkTime, F("minutes"), stage=stage),
+            output_field=money,
+        )
+        minutes = stage_minutes if minutes is None else minutes + stage_minutes
+        if stage == WorkStage.REFURBISHMENT:
+            per_device["ready"] = events
+    per_device["minute_costs"] = ExpressionWrapper(
+        minutes * Coalesce(F("owner__hourly_cost"), Value(Decimal("0")), output_field=money),
+        output_field=money,
+    )
+    parts_cost = ExpressionWrapper(F("quantity") * F("unit_cost"), output_field=money)
+    per_device.update(
+        parts=_total(PartUse, parts_cost),
+        sales=_total(Sale, F("price")),
+        sold=_count(Sale),
+        fees=_total(Loan, F("fee_amount"), fee_amount__gt=0),
+        fee_loans=_count(Loan, fee_amount__gt=0),
+        kept=_total(Loan, F("deposit_amount"), **KEPT),
+        kept_loans=_count(Loan, **KEPT),
+    )
+    return {f"economics_{name}": Sum(expression) for name, expression in per_device.items()}
+
+
+def add_cohort(total: dict, row: dict) -> dict:
+    """Add a row of ``cohort_sums`` (or another total) to ``total``: decimal strings, so the
+    figures go into a donation's JSON summary as they are."""
+    for key, value in row.items():
+        name = key.removeprefix("economics_")
+        total[name] = str(Decimal(total.get(name) or 0) + Decimal(str(value or 0)))
+    return total
+
+
+def cohort_economics(
+    figures: dict,
+    *,
+    logistics: Decimal,
+    fundings: list[tuple] | None,
+    start: dt.date | None,
+    end: dt.date | None,
+) -> CohortEconomics:
+    """The report's economics from the sums of ``cohort_sums`` (``figures``), the donations'
+    logistics and the gisements' fundings (amount, first and last day; None for
+    a donation's report): a funding counts for the days of the report's period it covers,
+    all of it for an open period."""
+
+    def total(name) -> Decimal:
+        return Decimal(str(figures.get(name) or 0))
+
+    funding = None
+    if fundings is not None:
+        funding = _money(
+            sum(
+                (
+                    funding_share(amount, first, last, start or first, end or last)
+                    for amount, first, last in fundings
+                    if amount and first and last
+                ),
+                Decimal("0"),
+            )
+        )
+    return CohortEconomics(
+        ready=int(total("ready")),
+        labour=_money(total("minute_costs") / 60),
+        parts=_money(total("parts")),
+        logistics=_money(logistics),
+        sales=_money(total("sales")),
+        loan_fees=_money(total("fees")),
+        deposits_kept=_money(total("kept")),
+        funding=funding,
+        payments=int(total("sold") + total("fee_loans") + total("kept_loans")),
+    )
+
+
+# A deposit kept: the loan was lost, its deposit paid and never given back.
+KEPT = {
+    "state": LoanState.LOST,
+    "deposit_paid_on__isnull": False,
+    "deposit_refunded_on__isnull": True,
+}

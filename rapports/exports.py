@@ -145,11 +145,45 @@ def summary_rows(report: GisementReport) -> Iterator[list]:
             row.avoided_kg if row.avoided_kg is not None else _("pas de facteur"),
             "",
         ]
+    yield from _economics_rows(report.economics)
     yield [_("CO2e évité (kg)"), _("total"), report.factors.version, report.co2_total_kg, ""]
     yield [_("facteurs CO2e"), _("source"), str(report.factors.source), "", ""]
     for assumption in report.factors.assumptions:
         yield [_("facteurs CO2e"), _("hypothèse"), str(assumption), "", ""]
     yield [_("poids estimé"), _("source"), str(report.factors.weight_source), "", ""]
+
+
+def _economics_rows(e):
+    """The economics of the report's devices (aggregates; revenue hidden under five
+    payments, and the coverage with it)."""
+    if e is None:
+        return
+    label = _("modèle économique")
+    hidden = str(_("masqué"))
+    yield [label, _("appareils rendus disponibles"), "", e.ready, ""]
+    yield [label, _("coût (€)"), _("travail, pièces, logistique"), e.cost, ""]
+    yield [label, _("coût par appareil rendu disponible (€)"), "", e.cost_per_ready or "", ""]
+    yield [
+        label,
+        _("recettes (€)"),
+        _("ventes, frais de prêt, cautions conservées"),
+        hidden if e.revenue_hidden else e.revenue,
+        "",
+    ]
+    yield [
+        label,
+        _("financements du gisement (€)"),
+        "",
+        "" if e.funding is None else e.funding,
+        "",
+    ]
+    yield [
+        label,
+        _("taux de couverture (%)"),
+        "",
+        "" if e.coverage is None else e.coverage,
+        "",
+    ]
 
 
 def _cell_text(value):

@@ -56,8 +56,10 @@ def loan_start(
     deposit_amount: Decimal | None = None,
     deposit_paid: bool = False,
     agreement_signed: bool = False,
+    fee_amount: Decimal | None = None,
 ) -> Loan:
-    """Hand the allocated device over on loan."""
+    """Hand the allocated device over on loan. The loan fee (the policy's default unless
+    given) is paid at the handover, wholly or in part by vouchers (``voucher_record``)."""
     started_on = started_on or _today()
     with transaction.atomic():
         request = _lock_request(request_id)
@@ -74,6 +76,9 @@ def loan_start(
         deposit = policy.default_deposit if deposit_amount is None else deposit_amount
         if deposit < 0:
             raise Refused(_("La caution ne peut pas être négative."))
+        fee = policy.default_fee if fee_amount is None else Decimal(fee_amount)
+        if fee < 0:
+            raise Refused(_("Les frais de prêt ne peuvent pas être négatifs."))
         loan = Loan.objects.create(
             request=request,
             device_id=allocation.device_id,
@@ -84,6 +89,7 @@ def loan_start(
             remind_from=due_on - dt.timedelta(days=policy.reminder_days_before),
             deposit_amount=deposit,
             deposit_paid_on=started_on if deposit_paid and deposit else None,
+            fee_amount=fee,
             agreement_signed_on=started_on if agreement_signed else None,
             training_due_on=check.training_due_on,
             training_code=check.training_code if check.training_due_on else "",
@@ -95,7 +101,9 @@ def loan_start(
         allocation.save()
         _run_request_transition(request, "fulfil", actor, _("prêt n° %(n)s") % {"n": loan.pk})
         events.loan_started(
-            loan, actor, data={"due_on": due_on.isoformat(), "deposit": str(deposit)}
+            loan,
+            actor,
+            data={"due_on": due_on.isoformat(), "deposit": str(deposit), "fee": str(fee)},
         )
         parc_services.device_lend(
             allocation.device_id,

@@ -256,7 +256,9 @@ def describe() -> Description:
                 "issuer, issuer_key, number",
                 Category.EQUIPMENT,
                 kept=True,
-                kept_because=_("pièce comptable de la vente, à réclamer à l'émetteur"),
+                kept_because=_(
+                    "pièce comptable de la vente ou des frais de prêt, à réclamer à l'émetteur"
+                ),
             ),
             PersonalDataField("prets.DeviceRequest", "rejection_reason", free, free_text=True),
             PersonalDataField("prets.RequestEvent", "note", free, free_text=True),

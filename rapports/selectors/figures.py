@@ -19,6 +19,8 @@ from parc.models import (
     StorageMedium,
 )
 
+from .. import economics
+
 
 class Outcome:
     """What became of a device, from its state (and, once it left, its loan or sale)."""
@@ -91,15 +93,17 @@ def device_figures(donation_ids: list[int]) -> dict:
     """The additive device figures of these donations, in four grouped queries."""
     devices = Device.objects.filter(donation_id__in=donation_ids)
 
-    # devices by kind × outcome
+    # devices by kind × outcome, with their economics (rapports.economics.cohort_sums)
     by_kind: dict[str, dict[str, int]] = {}
+    cohort: dict[str, str] = {}
     for cell in (
         devices.annotate(outcome=outcome_expression())
         .values("kind", "outcome")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("pk"), **economics.cohort_sums())
         .order_by()
     ):
         by_kind.setdefault(cell["kind"], {})[cell["outcome"]] = cell["n"]
+        economics.add_cohort(cohort, {k: v for k, v in cell.items() if k.startswith("economics_")})
 
     # storage media: erased, destroyed, still waiting. One grouped pass over the media and
     # their erasures (a LEFT JOIN counted per medium), not two EXISTS probes per medium.
@@ -159,6 +163,7 @@ def device_figures(donation_ids: list[int]) -> dict:
         "media": {name: media[name] or 0 for name in ("total", "erased", "destroyed")},
         "erasures": erasures,
         "failures": failures,
+        "economics": cohort,
     }
 
 
@@ -168,6 +173,7 @@ def empty_figures() -> dict:
         "media": {"total": 0, "erased": 0, "destroyed": 0},
         "erasures": [],
         "failures": {},
+        "economics": {},
     }
 
 
@@ -189,6 +195,7 @@ def add_figures(total: dict, figures: dict) -> dict:
         row[4] += media
     for follow_up, n in figures["failures"].items():
         total["failures"][follow_up] = total["failures"].get(follow_up, 0) + n
+    economics.add_cohort(total["economics"], figures.get("economics", {}))
     return total
 
 
@@ -208,6 +215,8 @@ def _summed_figures(donation_ids: list[int]) -> tuple[dict | None, dt.datetime |
     )
     if len(summaries) < len(set(donation_ids)):
         return None, None
+    if any("economics" not in figures for _computed_at, figures in summaries):
+        return None, None  # a summary from before the economics: computed live until refreshed
     total = empty_figures()
     for _computed_at, figures in summaries:
         add_figures(total, figures)

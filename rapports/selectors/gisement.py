@@ -25,8 +25,9 @@ from parc.models import (
 )
 from prets.models import Loan, Sale
 
-from .. import co2
+from .. import co2, economics
 from ..disclosure import small
+from ..models import ReportSubjectKind
 from .figures import Outcome, _summed_figures, device_figures, percent
 from .scope import Period, ReportSubject, donations_for
 
@@ -145,6 +146,8 @@ class GisementReport:
     co2_total_kg: Decimal
     co2_uncounted: int
     factors: co2.FactorTable
+    # The economics of the report's devices (rapports.economics.cohort_economics).
+    economics: object = None
     # When the device figures were computed, if they were summed from the donations'
     # summaries; None when computed live with the report.
     computed_at: dt.datetime | None = None
@@ -303,9 +306,23 @@ def _gisement_report(subject: ReportSubject, period: Period) -> GisementReport:
     # Their ids then filter every figure as an IN list, for which PostgreSQL knows from its
     # statistics how many devices a donation has; behind a subquery or a join it guesses a
     # few thousand and plans nested loops over a million rows.
-    donation_rows = list(donations_for(subject, period).values_list("pk", "received_weight_kg"))
-    donation_ids = [pk for pk, _weight in donation_rows]
-    weights = [weight for _pk, weight in donation_rows if weight is not None]
+    # The fundings of the donations' gisements come with them (a LEFT JOIN: a gisement has a
+    # few), for the economics below: no query of their own.
+    rows = list(
+        donations_for(subject, period).values_list(
+            "pk",
+            "received_weight_kg",
+            "logistics_cost",
+            "gisement__fundings__pk",
+            "gisement__fundings__amount",
+            "gisement__fundings__starts_on",
+            "gisement__fundings__ends_on",
+        )
+    )
+    donation_rows = list({row[0]: row for row in rows}.values())
+    fundings = {row[3]: row[4:7] for row in rows if row[3] is not None}
+    donation_ids = [row[0] for row in donation_rows]
+    weights = [row[1] for row in donation_rows if row[1] is not None]
     # 2-5. the device figures: summed from each donation's summary for a big subject (all of
     # them summarised), else computed live.
     figures, computed_at = _summed_figures(donation_ids)
@@ -346,6 +363,17 @@ def _gisement_report(subject: ReportSubject, period: Period) -> GisementReport:
     trained, training = ateliers_selectors.training_attended(household_ids)
     progress = ateliers_selectors.progress(households=household_ids)
 
+    # 8. the economics of these devices (summed with the device figures, live or from the
+    # donations' summaries: no query of its own); fundings are per gisement, so a
+    # donation's report has none.
+    cost = economics.cohort_economics(
+        figures.get("economics", {}),
+        logistics=sum((row[2] or Decimal(0) for row in donation_rows), Decimal(0)),
+        fundings=None if subject.kind == ReportSubjectKind.DONATION else list(fundings.values()),
+        start=period.start,
+        end=period.end,
+    )
+
     return GisementReport(
         subject=subject,
         period=period,
@@ -362,4 +390,5 @@ def _gisement_report(subject: ReportSubject, period: Period) -> GisementReport:
         training=training,
         progress=progress,
         factors=factors,
+        economics=cost,
     )

@@ -22,13 +22,9 @@ from playwright.sync_api import expect
 from api.models import Webhook
 from parc.models import Device, DeviceEvent
 from rapports.models import ReportJob
-from tests.factories import (
-    DeviceFactory,
-    GisementFactory,
-    MembershipFactory,
-    OrganisationFactory,
-    UserFactory,
-)
+from tests.acteurs.factories import MembershipFactory, OrganisationFactory, UserFactory
+from tests.dons.factories import GisementFactory
+from tests.parc.factories import DeviceFactory
 
 from .conftest import log_in, open_menu
 from .test_workshop_phone import assert_no_horizontal_scroll

@@ -21,12 +21,8 @@ from playwright.sync_api import expect
 
 from intake.models import ImportJob
 from parc.models import Device, DeviceEvent, LabelJob, StorageMedium
-from tests.factories import (
-    MembershipFactory,
-    OrganisationFactory,
-    StockLocationFactory,
-    UserFactory,
-)
+from tests.acteurs.factories import MembershipFactory, OrganisationFactory, UserFactory
+from tests.parc.factories import StockLocationFactory
 
 from .conftest import log_in, open_menu
 from .test_workshop_phone import assert_no_horizontal_scroll

@@ -17,17 +17,9 @@ from playwright.sync_api import expect
 from dons.models import Convention, Donation, DonationDocument, DonationEvent, Gisement
 from rapports import exports
 from rapports.models import Funding, ReportJob
-from tests.factories import (
-    DeviceFactory,
-    DonationFactory,
-    DonationLineFactory,
-    ErasureRecordFactory,
-    GisementFactory,
-    MembershipFactory,
-    OrganisationFactory,
-    StorageMediumFactory,
-    UserFactory,
-)
+from tests.acteurs.factories import MembershipFactory, OrganisationFactory, UserFactory
+from tests.dons.factories import DonationFactory, DonationLineFactory, GisementFactory
+from tests.parc.factories import DeviceFactory, ErasureRecordFactory, StorageMediumFactory
 
 from .conftest import log_in, open_menu
 from .test_workshop_phone import assert_no_horizontal_scroll

@@ -21,15 +21,17 @@ from playwright.sync_api import expect
 from acteurs.models import Household, Organisation
 from parc.models import Device
 from prets.models import Allocation, DeviceRequest, Loan, LoanFollowUp, Sale
-from tests.factories import (
-    AllocationFactory,
+from tests.acteurs.factories import (
     CommuneFactory,
-    EligibilityCheckFactory,
     HouseholdFactory,
-    LoanFactory,
     MembershipFactory,
     OrganisationFactory,
     UserFactory,
+)
+from tests.prets.factories import (
+    AllocationFactory,
+    EligibilityCheckFactory,
+    LoanFactory,
     _criterion,
 )
 

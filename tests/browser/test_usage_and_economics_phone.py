@@ -14,6 +14,7 @@ from prets.matching import ensure_profile_rules
 from prets.models import DeviceRequest, Need, Sale, Voucher
 from tests.acteurs.factories import (
     HouseholdFactory,
+    LoanFactory,
     MembershipFactory,
     OrganisationFactory,
     UserFactory,
@@ -163,3 +164,59 @@ def test_a_voucher_on_a_sale_once(live_server, page, axe_check, cast):
     axe_check(page, "vouchers to claim")
     assert_no_horizontal_scroll(page)
     expect(page.get_by_role("rowheader", name="AP1234")).to_be_visible()
+
+
+@pytest.mark.submits("prets:loan_voucher_add")
+def test_a_voucher_on_a_loan_fee_once_across_sales_and_loans(live_server, page, axe_check, cast):
+    association, _ccas, people = cast
+    sale_request = DeviceRequestFactory(state="fulfilled", refurbisher=association, mode="purchase")
+    sale = Sale.objects.create(
+        request=sale_request,
+        device=DeviceFactory(owner=association, state="transferred"),
+        household=sale_request.household,
+        organisation=association,
+        number=1,
+        buyer_name="Acheteur",
+        price=Decimal("100"),
+        payment_method="voucher",
+        sold_on=dt.date.today(),
+        guarantee_until=dt.date.today() + dt.timedelta(days=730),
+        presumption_until=dt.date.today() + dt.timedelta(days=365),
+        sold_by=people["ines"],
+    )
+    Voucher.objects.create(
+        scheme="aptic",
+        issuer="APTIC",
+        issuer_key="aptic",
+        number="AP1234",
+        value=Decimal("20"),
+        sale=sale,
+        organisation=association,
+        recorded_by=people["ines"],
+    )
+    loan = LoanFactory(
+        request__refurbisher=association, started_on=dt.date.today(), fee_amount=Decimal("30")
+    )
+    log_in(page, live_server, "ines")
+    page.goto(f"{live_server.url}/prets/{loan.pk}/")
+    expect(page.get_by_text("Frais de prêt")).to_be_visible()
+    page.get_by_role("link", name="Chèque numérique reçu").click()
+    axe_check(page, "loan fee voucher form")
+    assert_no_horizontal_scroll(page)
+
+    def fill(number):
+        page.get_by_label("Dispositif").select_option(label="chèque APTIC")
+        page.get_by_label("Émetteur").fill("APTIC")
+        page.get_by_label("Numéro du chèque").fill(number)
+        page.get_by_label("Valeur (€)").fill("20")
+        page.get_by_role("button", name="Enregistrer le chèque").click()
+
+    fill("ap 1234")
+    expect(page.get_by_role("alert").first).to_contain_text("déjà été utilisé")
+    expect(page.get_by_role("alert").first).to_contain_text("pour une vente")
+    fill("AP 5678")
+    expect(page.get_by_text("Chèque enregistré.")).to_be_visible()
+    expect(page.get_by_text("APTIC n° AP5678 (20,00 €)")).to_be_visible()
+    assert Voucher.objects.get(number="AP5678").loan_id == loan.pk
+    page.goto(f"{live_server.url}/cheques-numeriques/")
+    expect(page.get_by_text(f"frais du prêt n° {loan.pk}")).to_be_visible()

@@ -12,16 +12,15 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from ateliers.models import Enrolment, Repair, Session
-from tests.factories import (
+from tests.acteurs.factories import (
     CommuneFactory,
-    DeviceFactory,
     HouseholdFactory,
     MembershipFactory,
     OrganisationFactory,
-    SessionFactory,
     UserFactory,
-    _workshop_type,
 )
+from tests.ateliers.factories import SessionFactory, _workshop_type
+from tests.parc.factories import DeviceFactory
 
 from .conftest import log_in, open_menu
 from .test_workshop_phone import assert_no_horizontal_scroll

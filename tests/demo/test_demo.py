@@ -174,3 +174,22 @@ def test_demo_users_can_log_in(demo, username):
     assert user.email.endswith("@demo.filiere.invalid")
     # Nobody in the demo is a superuser: superusers are operators (createsuperuser).
     assert not user.is_superuser
+
+
+def test_loan_fees_a_voucher_on_one_and_a_shared_autonomy_level(demo, client):
+    """Issue 15 in the demo: every third loan has a 10 € fee, the first paid by a Pass
+    numérique; a household shares its autonomy level with the workshop's association, so
+    the demo facilitator sees it on the session page."""
+    from ateliers.models import AutonomySharing
+    from prets.models import Voucher
+
+    assert Loan.objects.filter(fee_amount=10).exists()
+    voucher = Voucher.objects.get(loan__isnull=False)
+    assert voucher.value == voucher.loan.fee_amount
+    sharing = AutonomySharing.objects.get()
+    session = Session.objects.filter(
+        organisation=sharing.organisation, enrolments__household=sharing.household
+    ).first()
+    client.force_login(User.objects.get(username="animateur"))
+    page = client.get(reverse("ateliers:session", args=[session.pk])).content.decode()
+    assert "Niveau d'autonomie partagé" in page and "sur 3 (évaluation du" in page

@@ -232,6 +232,25 @@ def test_loan_start_hands_over_with_the_default_duration(allocated, staff, refur
     assert LoanEvent.objects.get(loan=loan).action == "start"
 
 
+def test_the_loan_fee_is_recorded_at_handover(allocated, staff, refurbisher):
+    """The policy's default fee unless given; never negative (issue 15)."""
+    request, _device = allocated
+    set_policy(refurbisher, "not_required", default_fee=Decimal("10"))
+    with pytest.raises(services.Refused) as refused:
+        services.loan_start(request.pk, staff, fee_amount=Decimal("-1"))
+    assert "frais de prêt ne peuvent pas être négatifs" in refused.value.message
+    loan = services.loan_start(request.pk, staff)
+    assert loan.fee_amount == Decimal("10")
+    assert LoanEvent.objects.get(loan=loan).data["fee"] == "10.00"
+
+
+def test_a_fee_given_at_handover_wins_over_the_default(allocated, staff, refurbisher):
+    request, _device = allocated
+    set_policy(refurbisher, "not_required", default_fee=Decimal("10"))
+    loan = services.loan_start(request.pk, staff, fee_amount=Decimal("0"))
+    assert loan.fee_amount == Decimal("0")
+
+
 def test_a_due_date_before_the_start_is_refused(allocated, staff):
     request, device = allocated
     with pytest.raises(services.Refused, match="précéder le début"):

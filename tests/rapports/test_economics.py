@@ -32,7 +32,7 @@ from core.errors import Refused
 from dons.models import Donation
 from parc import services as parc_services
 from parc.models import DeviceEvent, Part, PartUse, StageTime, WorkTime
-from prets.models import Sale
+from prets.models import Sale, Voucher
 from rapports.economics import economics
 from rapports.models import Funding
 from tests.acteurs.factories import MembershipFactory, OrganisationFactory, UserFactory
@@ -246,3 +246,187 @@ def test_query_budget(client, scenario, refurbisher, staff, extra, django_assert
     client.force_login(staff)
     with django_assert_max_num_queries(18):
         assert client.get(URL).status_code == 200
+
+
+def test_loan_fees_and_a_gisement_s_own_economics(scenario, refurbisher):
+    """The scenario plus, in June, a loan of laptop 2 (Mairie de Chartres) started with a
+    15 € fee (paid by a voucher: counted once, as the fee) and a 90 € funding of the
+    Mairie de Chartres gisement for June alone.
+
+    Revenue 160 + 15 + 50 = 225.00 €; funding 30 + 90 = 120.00 €; coverage
+    (225 + 120) / 296.50 = 116.4 %. Break-even of a laptop: (120 + 15 + 50) / 4 = 46.25 €
+    of support per device, 81.33 − 46.25 = 35.08 €. Mairie de Chartres: 3 ready, cost
+    254.00 € (84.67 € each), revenue 120 (sale) + 15 (fee) = 135.00 €, its own funding
+    90.00 € (the refurbisher-wide one is not shared out), coverage (135 + 90) / 254 = 88.6 %.
+    """
+    laptop_2 = scenario["laptops"][1]
+    loan = LoanFactory(
+        request__refurbisher=refurbisher,
+        device=laptop_2,
+        started_on=dt.date(2026, 6, 18),
+        fee_amount=Decimal("15"),
+    )
+    Voucher.objects.create(
+        scheme="aptic",
+        issuer="APTIC",
+        issuer_key="aptic",
+        number="F1",
+        value=Decimal("15"),
+        loan=loan,
+        organisation=refurbisher,
+        recorded_by=loan.started_by,
+    )
+    # A fee of a loan started in May is not June's revenue.
+    LoanFactory(request__refurbisher=refurbisher, started_on=dt.date(2026, 5, 31), fee_amount=99)
+    Funding.objects.create(
+        funder=scenario["funder"],
+        name="Chartres, juin",
+        gisement=scenario["gisement"],
+        starts_on=dt.date(2026, 6, 1),
+        ends_on=dt.date(2026, 6, 30),
+        amount=Decimal("90"),
+    )
+    report = economics((refurbisher.pk,), *JUNE)
+    assert report.loan_fees == Decimal("15.00")
+    assert report.revenue == Decimal("225.00")
+    assert report.funding == Decimal("120.00")
+    assert report.coverage == Decimal("116.4")
+    laptop = report.kinds[0]
+    assert (laptop.key, laptop.loan_fees, laptop.break_even) == (
+        "laptop",
+        Decimal("15"),
+        Decimal("35.08"),
+    )
+    chartres = {line.label: line for line in report.gisements}["Mairie de Chartres"]
+    assert (chartres.ready, chartres.cost, chartres.cost_per_ready) == (
+        3,
+        Decimal("254.00"),
+        Decimal("84.67"),
+    )
+    assert (chartres.sales, chartres.loan_fees, chartres.revenue) == (
+        Decimal("120"),
+        Decimal("15"),
+        Decimal("135.00"),
+    )
+    assert (chartres.funding, chartres.coverage) == (Decimal("90.00"), Decimal("88.6"))
+
+
+# --- one gisement's economics in the funder's report ---------------------------------------
+
+
+def _subject(kind, pk, gisement):
+    from django.db.models import Q
+
+    from rapports.selectors.scope import ReportSubject
+
+    return ReportSubject(kind, pk, "", "", "", Q(pk=gisement.pk))
+
+
+def test_a_gisement_s_economics_in_its_report(scenario, refurbisher, client):
+    """The devices of the Mairie de Chartres donation, followed to today (open period): the
+    three laptops of June and the one of May. Work: 4 × (10 + 30) min, then 3 × 60 min and
+    the technician's 90 min: 430 min = 215.00 € at 30 €/h; parts 49.00 €; logistics 40.00 €:
+    cost 304.00 €, 76.00 € per device made ready (4). Revenue: one sale (120 €), one
+    payment: hidden, and the coverage with it.
+
+    Then four more devices of the donation lent with a 15 € fee each: five payments,
+    revenue 120 + 60 = 180.00 €; a 90 € funding of the gisement (the refurbisher-wide one is
+    not shared out): coverage (180 + 90) / 304 = 88.8 %; the donation's own report has no
+    funding: 180 / 304 = 59.2 %."""
+    from rapports.selectors import gisement_report
+    from rapports.selectors.scope import Period
+
+    gisement = scenario["gisement"]
+    donation = Donation.objects.get(gisement=gisement)
+    report = gisement_report(_subject("gisement", gisement.pk, gisement), Period())
+    e = report.economics
+    assert (e.ready, e.labour, e.parts, e.logistics) == (
+        4,
+        Decimal("215.00"),
+        Decimal("49.00"),
+        Decimal("40.00"),
+    )
+    assert (e.cost, e.cost_per_ready) == (Decimal("304.00"), Decimal("76.00"))
+    assert (e.payments, e.revenue_hidden, e.coverage) == (1, True, None)
+
+    for _ in range(4):
+        LoanFactory(
+            request__refurbisher=refurbisher,
+            device=DeviceFactory(owner=refurbisher, donation=donation, state="on_loan"),
+            started_on=dt.date(2026, 6, 20),
+            fee_amount=Decimal("15"),
+        )
+    Funding.objects.create(
+        funder=scenario["funder"],
+        name="Chartres, juin",
+        gisement=gisement,
+        starts_on=dt.date(2026, 6, 1),
+        ends_on=dt.date(2026, 6, 30),
+        amount=Decimal("90"),
+    )
+    e = gisement_report(_subject("gisement", gisement.pk, gisement), Period()).economics
+    assert (e.cost, e.sales, e.loan_fees, e.revenue) == (
+        Decimal("304.00"),
+        Decimal("120.00"),
+        Decimal("60.00"),
+        Decimal("180.00"),
+    )
+    assert (e.payments, e.funding, e.coverage) == (5, Decimal("90.00"), Decimal("88.8"))
+    # The same over June: the donation was received on 10 June, the funding is June's.
+    june = gisement_report(_subject("gisement", gisement.pk, gisement), Period(*JUNE))
+    assert june.economics.coverage == Decimal("88.8")
+    # Over the first half of June, half of the funding.
+    half = Period(dt.date(2026, 6, 1), dt.date(2026, 6, 15))
+    assert gisement_report(
+        _subject("gisement", gisement.pk, gisement), half
+    ).economics.funding == Decimal("45.00")
+    own = gisement_report(_subject("don", donation.pk, gisement), Period()).economics
+    assert (own.funding, own.coverage) == (None, Decimal("59.2"))
+
+
+def test_the_funder_reads_it_on_the_page_and_in_the_files(scenario, client):
+    gisement = scenario["gisement"]
+    reader = UserFactory()
+    MembershipFactory(user=reader, organisation=scenario["funder"], role="funder")
+    client.force_login(reader)
+    page = client.get(reverse("rapports:gisement", args=[gisement.pk])).content.decode()
+    assert "Coût et recettes de ces appareils" in page
+    assert "304,00 €" in page and "76,00 €" in page
+    # One sale: its price is hidden.
+    assert "120,00" not in page and "Recettes masquées" in page
+    csv_text = b"".join(
+        client.get(reverse("rapports:gisement_csv", args=[gisement.pk])).streaming_content
+    ).decode("utf-8-sig")
+    economics_lines = [line for line in csv_text.splitlines() if "modèle économique" in line]
+    assert any("coût par appareil" in line and "76" in line for line in economics_lines)
+    assert any("recettes" in line and "masqué" in line for line in economics_lines)
+    pdf = client.get(reverse("rapports:gisement_pdf", args=[gisement.pk]))
+    assert pdf.status_code == 200
+
+
+def test_a_big_report_reads_the_economics_from_the_donations_summaries(
+    scenario, refurbisher, settings
+):
+    """From RAPPORTS_SUMMARY_FROM_DEVICES devices the report sums the donations' summaries:
+    the economics are summed with them and equal the live figures; a summary written before
+    the economics existed sends the report back to live figures."""
+    from rapports.models import DonationSummary
+    from rapports.selectors import gisement_report
+    from rapports.selectors.scope import Period
+    from rapports.services import refresh_donation_summaries
+
+    gisement = scenario["gisement"]
+    subject = _subject("gisement", gisement.pk, gisement)
+    live = gisement_report(subject, Period())
+    settings.RAPPORTS_SUMMARY_FROM_DEVICES = 0
+    refresh_donation_summaries()
+    summed = gisement_report(subject, Period())
+    assert summed.computed_at is not None
+    assert summed.economics == live.economics
+    assert (summed.economics.cost, summed.economics.ready) == (Decimal("304.00"), 4)
+    summary = DonationSummary.objects.get()
+    figures = dict(summary.figures)
+    figures.pop("economics")
+    DonationSummary.objects.filter(pk=summary.pk).update(figures=figures)
+    old = gisement_report(subject, Period())
+    assert old.computed_at is None and old.economics == live.economics
