@@ -14,13 +14,17 @@ from prets.matching import ensure_profile_rules
 from prets.models import DeviceRequest, Need, Sale, Voucher
 from tests.acteurs.factories import (
     HouseholdFactory,
-    LoanFactory,
     MembershipFactory,
     OrganisationFactory,
     UserFactory,
 )
 from tests.parc.factories import DeviceFactory
-from tests.prets.factories import DeviceRequestFactory, EligibilityCheckFactory, _criterion
+from tests.prets.factories import (
+    DeviceRequestFactory,
+    EligibilityCheckFactory,
+    LoanFactory,
+    _criterion,
+)
 
 from .test_forms_and_report_phone import log_in
 from .test_workshop_phone import assert_no_horizontal_scroll
