@@ -220,12 +220,15 @@ def test_the_gisement_and_donation_pages_fit_a_small_phone(
     open_menu(page)
     page.get_by_role("navigation").get_by_role("link", name="Dons").click()
     page.get_by_role("link", name=gisement.name).click()
+    # Measured once the next page is there (a loaded machine is slower than the click).
+    page.wait_for_url(f"**/dons/gisements/{gisement.pk}/")
     assert_no_horizontal_scroll(page)
     page.get_by_role("link", name=f"Don n° {donation.pk}").click()
     expect(page.get_by_role("button", name="Marquer comme collecté")).to_be_visible()
     assert_no_horizontal_scroll(page)
     axe_check(page, "donation page on a small phone")
     page.get_by_role("link", name="Modifier le don").click()
+    page.wait_for_url(f"**/dons/don/{donation.pk}/modifier/")
     assert_no_horizontal_scroll(page)
     screenshot(page, "donation-edit-small-phone")
 
