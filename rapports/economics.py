@@ -79,8 +79,37 @@ def _among(field_name: str, ids) -> Q:
     return Q() if ids is None else Q(**{f"{field_name}__in": ids})
 
 
+class CostAndRevenue:
+    """What a line of the dashboard and its total both derive from their sums."""
+
+    labour: Decimal
+    parts: Decimal
+    logistics: Decimal
+    sales: Decimal
+    loan_fees: Decimal
+    deposits_kept: Decimal
+    funding: Decimal
+
+    @property
+    def cost(self) -> Decimal:
+        return _money(self.labour + self.parts + self.logistics)
+
+    @property
+    def revenue(self) -> Decimal:
+        return _money(self.sales + self.loan_fees + self.deposits_kept)
+
+    @property
+    def coverage(self) -> Decimal | None:
+        """(Revenue + funding) ÷ cost, as a percentage with one decimal."""
+        if not self.cost:
+            return None
+        return (100 * (self.revenue + self.funding) / self.cost).quantize(
+            Decimal("0.1"), rounding=ROUND_HALF_UP
+        )
+
+
 @dataclass
-class Line:
+class Line(CostAndRevenue):
     """The figures of one kind or one gisement."""
 
     key: object
@@ -99,23 +128,6 @@ class Line:
     break_even: Decimal | None = None
 
     @property
-    def cost(self) -> Decimal:
-        return _money(self.labour + self.parts + self.logistics)
-
-    @property
-    def revenue(self) -> Decimal:
-        return _money(self.sales + self.loan_fees + self.deposits_kept)
-
-    @property
-    def coverage(self) -> Decimal | None:
-        """(Revenue + the fundings of this line) ÷ cost, a percentage with one decimal."""
-        if not self.cost:
-            return None
-        return (100 * (self.revenue + self.funding) / self.cost).quantize(
-            Decimal("0.1"), rounding=ROUND_HALF_UP
-        )
-
-    @property
     def cost_per_ready(self) -> Decimal | None:
         return _money(self.cost / self.ready) if self.ready else None
 
@@ -127,7 +139,7 @@ class Line:
 
 
 @dataclass
-class Economics:
+class Economics(CostAndRevenue):
     start: dt.date
     end: dt.date
     kinds: list[Line]
@@ -145,23 +157,6 @@ class Economics:
     supported_by_stage: dict[str, int]
     inclusive_organisations: list[str]
     missing_hourly_cost: list[str] = field(default_factory=list)
-
-    @property
-    def cost(self) -> Decimal:
-        return _money(self.labour + self.parts + self.logistics)
-
-    @property
-    def revenue(self) -> Decimal:
-        return _money(self.sales + self.loan_fees + self.deposits_kept)
-
-    @property
-    def coverage(self) -> Decimal | None:
-        """(Revenue + funding) ÷ cost, as a percentage with one decimal."""
-        if not self.cost:
-            return None
-        return (100 * (self.revenue + self.funding) / self.cost).quantize(
-            Decimal("0.1"), rounding=ROUND_HALF_UP
-        )
 
     @property
     def hours(self) -> Decimal:
