@@ -11,6 +11,7 @@ database only) records its size and the generator version.
 """
 
 import bisect
+import contextlib
 import itertools
 import json
 import multiprocessing
@@ -601,7 +602,7 @@ class PoolBuilder:
         return POSTGRES_BATCH if self.vendor == "postgresql" else SQLITE_BATCH
 
     def build(self) -> Pool:
-        writer = RowWriter()
+        writer = RowWriter(self.log)
         organisations = self._actors()
         firsts = list(range(1, self.total + 1, self.batch_size))
         workers = min(_env_workers(self.vendor), len(firsts))
@@ -625,7 +626,10 @@ class PoolBuilder:
                         f"({elapsed:.0f} s, {counts['devices'] / elapsed:,.0f} devices/s)"
                     )
                     next_report = done + 0.1
-            self.log("  indexes, constraints and statistics…")
+            self.log(
+                f"  rows loaded ({time.perf_counter() - started:.0f} s); "
+                "indexes, constraints and statistics…"
+            )
         self.log(
             "  rows: "
             + ", ".join(f"{name} {count:,}" for name, count in counts.items())
@@ -678,7 +682,8 @@ class RowWriter:
     """Bulk inserts: COPY on PostgreSQL (secondary indexes dropped meanwhile), executemany on
     SQLite (with synchronous=OFF while loading a throwaway database)."""
 
-    def __init__(self):
+    def __init__(self, log: Log = print):
+        self.log = log
         self.vendor = connection.vendor
         self.tables = _tables()
         self.extras = extra_columns()
@@ -715,7 +720,11 @@ class RowWriter:
                     cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", values)
 
     def loading(self):
-        return _PostgresLoading(self.tables) if self.vendor == "postgresql" else _SqliteLoading()
+        return (
+            _PostgresLoading(self.tables, self.log)
+            if self.vendor == "postgresql"
+            else _SqliteLoading()
+        )
 
 
 class _SqliteLoading:
@@ -746,7 +755,8 @@ class _PostgresLoading:
     constraint, an index built by one sort — reset the sequences and VACUUM ANALYZE
     (autovacuum would get there; the benchmark should not wait for it)."""
 
-    def __init__(self, tables):
+    def __init__(self, tables, log: Log = print):
+        self.log = log
         self.models = [model for model, _columns in tables]
         self.indexes: list[str] = []
         self.constraints: list[tuple[str, str, str]] = []
@@ -787,18 +797,26 @@ class _PostgresLoading:
         with connection.cursor() as cursor:
             cursor.execute("SET maintenance_work_mem TO '1GB'")
             for definition in self.indexes:
-                cursor.execute(definition)
+                with self._timed(definition):
+                    cursor.execute(definition)
             for table, name, definition in self.constraints:
-                cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+                with self._timed(f"{table}.{name}"):
+                    cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
             for sql in connection.ops.sequence_reset_sql(no_style(), self.models):
                 cursor.execute(sql)
             if exc_type is None:
                 for model in self.models:
-                    cursor.execute(
-                        f"VACUUM ANALYZE {connection.ops.quote_name(model._meta.db_table)}"
-                    )
+                    table = connection.ops.quote_name(model._meta.db_table)
+                    with self._timed(f"VACUUM ANALYZE {table}"):
+                        cursor.execute(f"VACUUM ANALYZE {table}")
             cursor.execute("RESET maintenance_work_mem")
             cursor.execute("RESET synchronous_commit")
+
+    @contextlib.contextmanager
+    def _timed(self, what: str):
+        started = time.perf_counter()
+        yield
+        self.log(f"    {time.perf_counter() - started:6.1f} s  {what[:110]}")
 
 
 def sample_ids(model, count: int, rng: random.Random, **filters) -> list[int]:

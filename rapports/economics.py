@@ -21,8 +21,12 @@ device and per gisement, over a period.
   compared with the legal cap of the kind (décret n° 2022-1434). **Devices per
   technician-month** = devices made ready ÷ (hours worked ÷ 151.67).
 
-Ten queries whatever the size: each a GROUP BY over the period's rows (events on the index
-``event_action_at``). Aggregates only: no device, person or household is named.
+Eleven queries whatever the size, each a GROUP BY over the period's rows. The stages ended
+come from the daily sums ``StageWorkDay`` (rolled up each night by
+``rapports.services.roll_up_stage_work``) and, for the days not rolled up yet, from the
+device events (index ``event_action_at``): a year at a million devices is half a million
+events, too many to scan for each page. Aggregates only: no device, person or household is
+named.
 """
 
 import datetime as dt
@@ -36,6 +40,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     IntegerField,
+    Max,
     OuterRef,
     Q,
     Subquery,
@@ -58,7 +63,7 @@ from parc.models import (
 from prets.models import Loan, LoanState, Sale
 from prets.pricing import LEGAL_CAPS
 
-from .models import Funding
+from .models import Funding, StageWorkDay
 
 HOURS_PER_MONTH = Decimal("151.67")  # 35 h a week, the legal monthly hours in France
 CENT = Decimal("0.01")
@@ -68,7 +73,7 @@ def _money(value) -> Decimal:
     return Decimal(value or 0).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def _bounds(start: dt.date, end: dt.date):
+def day_bounds(start: dt.date, end: dt.date):
     tz = timezone.get_current_timezone()
     first = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
     after = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
@@ -183,17 +188,33 @@ def funding_share(amount: Decimal, starts_on, ends_on, start: dt.date, end: dt.d
     return Decimal(amount) * ((last - first).days + 1) / days
 
 
-def economics(owner_ids, start: dt.date, end: dt.date) -> Economics:
-    """Every figure of the dashboard for these refurbishers (None: all)."""
-    first, after = _bounds(start, end)
-    kind_labels = dict(DeviceKind.choices)
-    stage_values = list(WorkStage.values)
-
-    # 1. The stages ended in the period, by owner, kind, gisement and stage.
+def stages_ended(owner_ids, start: dt.date, end: dt.date) -> list[tuple[tuple, int]]:
+    """``((owner_id, kind, gisement_id, stage), devices)`` for the stages of work ended from
+    ``start`` to ``end``: the days rolled up (``StageWorkDay``, the night after) from their
+    sums, the days since from the device events. A key may come twice (once from each)."""
+    rolled_through = StageWorkDay.objects.aggregate(last=Max("day"))["last"]
+    rows: list[tuple[tuple, int]] = []
+    if rolled_through is not None and rolled_through >= start:
+        rolled = (
+            StageWorkDay.objects.filter(
+                _among("owner_id", owner_ids), day__gte=start, day__lte=min(end, rolled_through)
+            )
+            .values("owner_id", "kind", "gisement_id", "stage")
+            .annotate(n=Sum("devices"))
+            .order_by()
+        )
+        rows += [
+            ((row["owner_id"], row["kind"], row["gisement_id"], row["stage"]), row["n"])
+            for row in rolled
+        ]
+        start = rolled_through + dt.timedelta(days=1)
+    if start > end:
+        return rows
+    first, after = day_bounds(start, end)
     events = (
         DeviceEvent.objects.filter(
             _among("device__owner_id", owner_ids),
-            action__in=stage_values,
+            action__in=WorkStage.values,
             at__gte=first,
             at__lt=after,
         )
@@ -201,6 +222,29 @@ def economics(owner_ids, start: dt.date, end: dt.date) -> Economics:
         .annotate(n=Count("id"))
         .order_by()
     )
+    rows += [
+        (
+            (
+                row["device__owner_id"],
+                row["device__kind"],
+                row["device__donation__gisement_id"],
+                row["action"],
+            ),
+            row["n"],
+        )
+        for row in events
+    ]
+    return rows
+
+
+def economics(owner_ids, start: dt.date, end: dt.date) -> Economics:
+    """Every figure of the dashboard for these refurbishers (None: all)."""
+    first, after = day_bounds(start, end)
+    kind_labels = dict(DeviceKind.choices)
+    stage_values = list(WorkStage.values)
+
+    # 1. The stages ended in the period, by owner, kind, gisement and stage.
+    events = stages_ended(owner_ids, start, end)
     # 2. The technicians' own figures recorded in the period.
     overrides = (
         WorkTime.objects.filter(
@@ -214,14 +258,8 @@ def economics(owner_ids, start: dt.date, end: dt.date) -> Economics:
     defaults = {(row.stage, row.kind): row.minutes for row in StageTime.objects.all()}
 
     counts: dict[tuple, int] = defaultdict(int)
-    for row in events:
-        key = (
-            row["device__owner_id"],
-            row["device__kind"],
-            row["device__donation__gisement_id"],
-            row["action"],
-        )
-        counts[key] += row["n"]
+    for key, n in events:
+        counts[key] += n
     own: dict[tuple, tuple[int, int]] = {}
     supported_by_stage = dict.fromkeys(stage_values, 0)
     for row in overrides:

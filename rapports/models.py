@@ -180,3 +180,38 @@ class SharedLink(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class StageWorkDay(models.Model):
+    """How many stages of work (``parc.models.WorkStage``: the events register, wipe,
+    mark_ready) ended on one day, Paris time, by owner, kind of device and gisement.
+
+    The « Modèle économique » dashboard sums these rows instead of scanning a year of device
+    events (half a million at a million devices); the days after the last one rolled up are
+    read from the events themselves. A cache of counts rebuilt from ``parc``'s events,
+    written only by ``rapports.services.roll_up_stage_work``: the owner, kind and gisement
+    are the device's when its day was rolled up (the night after)."""
+
+    day = models.DateField(_("jour"))
+    owner = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", verbose_name=_("structure")
+    )
+    kind = models.CharField(_("type d'appareil"), max_length=20)
+    gisement = models.ForeignKey(
+        Gisement,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("gisement"),
+    )
+    stage = models.CharField(_("étape"), max_length=20)
+    devices = models.PositiveIntegerField(_("appareils"))
+
+    class Meta:
+        verbose_name = _("étapes terminées d'un jour")
+        verbose_name_plural = _("étapes terminées par jour")
+        indexes = [models.Index(fields=["day", "owner"], name="stageworkday_day_owner")]
+
+    def __str__(self):
+        return f"{self.day:%d/%m/%Y} {self.stage} × {self.devices}"

@@ -201,3 +201,67 @@ def shared_link_create(user, subject: ReportSubject, period: Period, days: int) 
         created_at=now,
         expires_at=now + timedelta(days=days),
     )
+
+
+# Two roll-ups at once (beat and a manual run) would both write the same days.
+STAGE_WORK_LOCK = 0x5354_4147  # "STAG"
+
+
+def roll_up_stage_work(through=None) -> int:
+    """Sum the stages of work ended each day (``parc.models.WorkStage``) into
+    ``StageWorkDay``, from the day after the last one rolled up (or the first event) to
+    ``through`` — yesterday, Paris time, by default: a day is rolled up once it is over.
+    Celery beat runs it every hour (``rapports.roll_up_stage_work``). Returns the rows
+    written."""
+    from django.db import connection
+    from django.db.models import Count, Max, Min
+    from django.db.models.functions import TruncDate
+
+    from parc.models import DeviceEvent, WorkStage
+
+    from .economics import day_bounds
+    from .models import StageWorkDay
+
+    through = through or timezone.localdate() - timedelta(days=1)
+    events = DeviceEvent.objects.filter(action__in=WorkStage.values)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [STAGE_WORK_LOCK])
+        last = StageWorkDay.objects.aggregate(last=Max("day"))["last"]
+        if last is not None:
+            start = last + timedelta(days=1)
+        else:
+            first_at = events.aggregate(first=Min("at"))["first"]
+            if first_at is None:
+                return 0
+            start = timezone.localdate(first_at)
+        if start > through:
+            return 0
+        first, after = day_bounds(start, through)
+        days = (
+            events.filter(at__gte=first, at__lt=after)
+            .annotate(day=TruncDate("at"))
+            .values(
+                "day", "device__owner_id", "device__kind", "device__donation__gisement_id", "action"
+            )
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        written, batch = 0, []
+        for row in days.iterator(chunk_size=5000):
+            batch.append(
+                StageWorkDay(
+                    day=row["day"],
+                    owner_id=row["device__owner_id"],
+                    kind=row["device__kind"],
+                    gisement_id=row["device__donation__gisement_id"],
+                    stage=row["action"],
+                    devices=row["n"],
+                )
+            )
+            if len(batch) == 5000:
+                written += len(StageWorkDay.objects.bulk_create(batch))
+                batch = []
+        written += len(StageWorkDay.objects.bulk_create(batch))
+    return written

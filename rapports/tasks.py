@@ -18,3 +18,12 @@ def refresh_stale_donation_summaries() -> int:
     from . import services
 
     return services.refresh_donation_summaries(services.stale_donation_ids())
+
+
+@shared_task(name="rapports.roll_up_stage_work", ignore_result=True)
+def roll_up_stage_work() -> int:
+    """Celery beat, every hour: the days ended since the last roll-up, summed for the
+    « Modèle économique » dashboard (services.roll_up_stage_work)."""
+    from . import services
+
+    return services.roll_up_stage_work()

@@ -34,7 +34,8 @@ from parc import services as parc_services
 from parc.models import DeviceEvent, Part, PartUse, StageTime, WorkTime
 from prets.models import Sale, Voucher
 from rapports.economics import economics
-from rapports.models import Funding
+from rapports.models import Funding, StageWorkDay
+from rapports.services import roll_up_stage_work
 from tests.acteurs.factories import MembershipFactory, OrganisationFactory, UserFactory
 from tests.dons.factories import DonationFactory, GisementFactory
 from tests.parc.factories import DeviceFactory
@@ -139,7 +140,15 @@ def scenario(refurbisher, technician):
     return {"laptops": laptops, "phone": phone, "gisement": gisement, "funder": funder}
 
 
-def test_the_dashboard_against_the_hand_computed_scenario(scenario, refurbisher):
+# The stages ended are read from the events, from the nightly daily sums, or from both (the
+# sums through 15 June, the events since): the figures must not depend on it.
+ROLLED_UP_THROUGH = [None, dt.date(2026, 6, 14), dt.date(2026, 6, 15), dt.date(2026, 7, 31)]
+
+
+@pytest.mark.parametrize("rolled_up_through", ROLLED_UP_THROUGH)
+def test_the_dashboard_against_the_hand_computed_scenario(scenario, refurbisher, rolled_up_through):
+    if rolled_up_through:
+        assert roll_up_stage_work(rolled_up_through) > 0
     report = economics((refurbisher.pk,), *JUNE)
     laptop, phone = report.kinds
     assert (laptop.key, laptop.ready, laptop.minutes) == ("laptop", 3, 330)
@@ -175,6 +184,42 @@ def test_the_dashboard_against_the_hand_computed_scenario(scenario, refurbisher)
         Decimal("120.00"),
     )
     assert by_gisement["—"].cost == Decimal("42.50")
+
+
+def test_the_roll_up_sums_each_paris_day_once(scenario, refurbisher, other_refurbisher):
+    # One row per day, kind, gisement and stage: on 15 June the laptops' three stages and
+    # the phone's three; on 15 May the May laptop's three.
+    assert roll_up_stage_work(dt.date(2026, 6, 30)) == 9
+    assert roll_up_stage_work(dt.date(2026, 6, 30)) == 0  # nothing new: nothing written twice
+    june = StageWorkDay.objects.filter(day=dt.date(2026, 6, 15))
+    assert sorted(june.values_list("kind", "stage", "devices")) == [
+        ("laptop", "mark_ready", 3),
+        ("laptop", "register", 3),
+        ("laptop", "wipe", 3),
+        ("smartphone", "mark_ready", 1),
+        ("smartphone", "register", 1),
+        ("smartphone", "wipe", 1),
+    ]
+    # A device made ready at 00:30 on 1 July, Paris time (30 June, 22:30 UTC), is July's:
+    # neither rolled up into June nor counted in June's figures.
+    late = DeviceFactory(owner=refurbisher, kind="laptop", state="ready")
+    DeviceEvent.objects.create(
+        device=late, action="mark_ready", at=dt.datetime(2026, 6, 30, 22, 30, tzinfo=dt.UTC)
+    )
+    assert economics((refurbisher.pk,), *JUNE).ready == 4
+    roll_up_stage_work(dt.date(2026, 7, 1))
+    assert StageWorkDay.objects.get(day=dt.date(2026, 7, 1)).devices == 1
+    assert economics((refurbisher.pk,), *JUNE).ready == 4
+    assert economics((refurbisher.pk,), dt.date(2026, 7, 1), dt.date(2026, 7, 31)).ready == 1
+    # Another refurbisher's rolled-up work is not in this one's figures.
+    other = DeviceFactory(owner=other_refurbisher, kind="laptop", state="ready")
+    DeviceEvent.objects.create(
+        device=other, action="mark_ready", at=timezone.make_aware(dt.datetime(2026, 7, 2, 10))
+    )
+    roll_up_stage_work(dt.date(2026, 7, 2))
+    july = (dt.date(2026, 7, 1), dt.date(2026, 7, 31))
+    assert economics((refurbisher.pk,), *july).ready == 1
+    assert economics(None, *july).ready == 2
 
 
 def test_without_an_hourly_cost_work_counts_zero_and_says_so(scenario, refurbisher):
@@ -239,10 +284,15 @@ def test_another_refurbisher_sees_only_its_own(client, scenario, other_refurbish
     assert "Aucun appareil travaillé sur la période." in page
 
 
+@pytest.mark.parametrize("rolled_up", [False, True])
 @pytest.mark.parametrize("extra", [0, 6])
-def test_query_budget(client, scenario, refurbisher, staff, extra, django_assert_max_num_queries):
+def test_query_budget(
+    client, scenario, refurbisher, staff, extra, rolled_up, django_assert_max_num_queries
+):
     for _ in range(extra):
         worked(DeviceFactory(owner=refurbisher, kind="tablet", state="ready"))
+    if rolled_up:
+        roll_up_stage_work(dt.date(2026, 6, 20))
     client.force_login(staff)
     with django_assert_max_num_queries(18):
         assert client.get(URL).status_code == 200
