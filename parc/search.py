@@ -21,6 +21,7 @@ Neither structure is a model field: the selectors reach them through ``FullTextM
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -38,6 +39,9 @@ MIN_QUERY_WORD = 2
 SQLITE_TABLE = "parc_device_fts"
 
 
+# Brands, models, processors and systems come back on every device of a bulk registration
+# (and of the benchmark's pool): their folding is remembered.
+@functools.lru_cache(maxsize=8192)
 def fold(text: str) -> str:
     """Lower case without accents: « Écran fêlé » → « ecran fele »."""
     decomposed = unicodedata.normalize("NFKD", str(text))

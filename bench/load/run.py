@@ -16,7 +16,7 @@
    (row counts compared table by table by the restore).
 
 Figures merged into bench/results.json (bench/README.md). Knobs: LOAD_SECONDS (60 per run),
-LOAD_SKIP_BACKUP=1.
+LOAD_SKIP_BACKUP=1, LOAD_ONLY=scan,mix,backup (a comma-separated part of them).
 """
 
 import csv
@@ -141,6 +141,8 @@ def main() -> None:
     from bench.run import load_average
 
     devices = int(os.environ.get("BENCH_DEVICES", 100_000))
+    only = {name for name in os.environ.get("LOAD_ONLY", "").replace(" ", "").split(",") if name}
+    wanted = only or {"scan", "mix", "backup"}
     seconds = int(os.environ.get("LOAD_SECONDS", 60))
     database = resolve(POOL_NAME)
     if database.vendor != "postgresql":
@@ -208,75 +210,77 @@ def main() -> None:
             "stack": "nginx + gunicorn (sync workers) + PostgreSQL, locust on the same machine",
         }
 
-        load_before = load_average()
-        scan = run_locust(
-            base,
-            data_file,
-            s.workdir,
-            users=50,
-            seconds=seconds,
-            classes=["Scanner"],
-            label="scan-50",
-        )
-        lookup = scan["by_request"]["scan lookup"]
-        figures["http_scan_rps"] = {
-            **common,
-            "value": lookup["rps"],
-            "unit": "lookups/s",
-            "users": 50,
-            "p50_ms": lookup["p50_ms"],
-            "p95_ms": lookup["p95_ms"],
-            "p99_ms": lookup["p99_ms"],
-            "errors": scan["total"]["failures"],
-            "all_requests_rps": scan["total"]["rps"],
-            "by_request": scan["by_request"],
-            "failures": scan["failures"],
-            "target": ">= 300 lookups/s with p95 < 100 ms and 0 errors (1,000,000 devices)",
-            "meets_target": lookup["rps"] >= 300
-            and (lookup["p95_ms"] or 1e9) < 100
-            and scan["total"]["failures"] == 0,
-            "target_applies": pool.devices == 1_000_000,
-            "load_average": [load_before, load_average()],
-        }
-        mixes = {}
-        for users in (50, 200):
+        if "scan" in wanted:
             load_before = load_average()
-            mixes[users] = run_locust(
+            scan = run_locust(
                 base,
                 data_file,
                 s.workdir,
-                users=users,
+                users=50,
                 seconds=seconds,
-                classes=["Technician", "Team", "Prescriber", "Funder"],
-                label=f"mix-{users}",
+                classes=["Scanner"],
+                label="scan-50",
             )
-            mixes[users]["load_average"] = [load_before, load_average()]
-        mix = mixes[200]["total"]
-        figures["http_mix_p95_ms"] = {
-            **common,
-            "value": mix["p95_ms"],
-            "unit": "ms",
-            "users": 200,
-            "rps": mix["rps"],
-            "p50_ms": mix["p50_ms"],
-            "p99_ms": mix["p99_ms"],
-            "errors": mix["failures"],
-            "by_request": mixes[200]["by_request"],
-            "failures": mixes[200]["failures"],
-            "at_50_users": {
-                "total": mixes[50]["total"],
-                "by_request": mixes[50]["by_request"],
-                "failures": mixes[50]["failures"],
-            },
-            "target": "< 300 ms at 200 users, 0 errors (1,000,000 devices)",
-            "meets_target": (mix["p95_ms"] or 1e9) < 300 and mix["failures"] == 0,
-            "target_applies": pool.devices == 1_000_000,
-            "load_average": mixes[200]["load_average"],
-        }
+            lookup = scan["by_request"]["scan lookup"]
+            figures["http_scan_rps"] = {
+                **common,
+                "value": lookup["rps"],
+                "unit": "lookups/s",
+                "users": 50,
+                "p50_ms": lookup["p50_ms"],
+                "p95_ms": lookup["p95_ms"],
+                "p99_ms": lookup["p99_ms"],
+                "errors": scan["total"]["failures"],
+                "all_requests_rps": scan["total"]["rps"],
+                "by_request": scan["by_request"],
+                "failures": scan["failures"],
+                "target": ">= 300 lookups/s with p95 < 100 ms and 0 errors (1,000,000 devices)",
+                "meets_target": lookup["rps"] >= 300
+                and (lookup["p95_ms"] or 1e9) < 100
+                and scan["total"]["failures"] == 0,
+                "target_applies": pool.devices == 1_000_000,
+                "load_average": [load_before, load_average()],
+            }
+        if "mix" in wanted:
+            mixes = {}
+            for users in (50, 200):
+                load_before = load_average()
+                mixes[users] = run_locust(
+                    base,
+                    data_file,
+                    s.workdir,
+                    users=users,
+                    seconds=seconds,
+                    classes=["Technician", "Team", "Prescriber", "Funder"],
+                    label=f"mix-{users}",
+                )
+                mixes[users]["load_average"] = [load_before, load_average()]
+            mix = mixes[200]["total"]
+            figures["http_mix_p95_ms"] = {
+                **common,
+                "value": mix["p95_ms"],
+                "unit": "ms",
+                "users": 200,
+                "rps": mix["rps"],
+                "p50_ms": mix["p50_ms"],
+                "p99_ms": mix["p99_ms"],
+                "errors": mix["failures"],
+                "by_request": mixes[200]["by_request"],
+                "failures": mixes[200]["failures"],
+                "at_50_users": {
+                    "total": mixes[50]["total"],
+                    "by_request": mixes[50]["by_request"],
+                    "failures": mixes[50]["failures"],
+                },
+                "target": "< 300 ms at 200 users, 0 errors (1,000,000 devices)",
+                "meets_target": (mix["p95_ms"] or 1e9) < 300 and mix["failures"] == 0,
+                "target_applies": pool.devices == 1_000_000,
+                "load_average": mixes[200]["load_average"],
+            }
         dead = s.dead()
         if dead:
             raise SystemExit(f"processes died during the load: {[p.name for p in dead]}")
-    if os.environ.get("LOAD_SKIP_BACKUP", "") != "1":
+    if "backup" in wanted and os.environ.get("LOAD_SKIP_BACKUP", "") != "1":
         figures["backup_restore_s"] = backup_restore(database, devices=pool.devices)
     results.merge(machine, figures, database="postgresql", devices=pool.devices)
     log("results merged into bench/results.json: " + ", ".join(figures))
