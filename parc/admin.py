@@ -69,6 +69,12 @@ class DeviceAdmin(CoordinationExportMixin, ExportMixin, FSMAdminMixin, admin.Mod
     def get_fsm_label(self, transition):
         return str(transition.custom.get("label") or transition.name)
 
+    def get_urls(self):
+        # django-fsm's page for a transition that takes a form: the admin offers none (those
+        # are run from the device page, see below), so the page is not served at all.
+        transition = f"{self.model._meta.app_label}_{self.model._meta.model_name}_transition"
+        return [url for url in super().get_urls() if getattr(url, "name", "") != transition]
+
     def _get_fsm_extra_context(self, *, request, obj):
         # Transitions that need a form (erasure, functional test) are run from the device page.
         blocks = super()._get_fsm_extra_context(request=request, obj=obj)

@@ -448,10 +448,6 @@ def _build_world() -> World:
     kwargs["admin:otp_totp_totpdevice_config"] = {"pk": totp.pk}
     kwargs["admin:otp_totp_totpdevice_qrcode"] = {"pk": totp.pk}
     kwargs["admin:auth_user_password_change"] = {"id": users["prescripteur"].pk}
-    kwargs["admin:parc_device_transition"] = {
-        "object_id": device.pk,
-        "transition_name": "start_triage",
-    }
     return World(users=users, kwargs=kwargs)
 
 
