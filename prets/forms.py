@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ateliers.models import WorkshopKind, WorkshopType
+from core.forms import FrenchDecimalField
 from parc.models import DeviceKind
 
 from .models import (
@@ -175,11 +176,11 @@ class AllocateForm(forms.Form):
 class LoanStartForm(forms.Form):
     started_on = date_field(_("Début du prêt"), initial=timezone.localdate)
     due_on = date_field(_("Échéance"))
-    deposit_amount = forms.DecimalField(
+    deposit_amount = FrenchDecimalField(
         label=_("Caution (€)"), min_value=0, max_digits=7, decimal_places=2
     )
     deposit_paid = forms.BooleanField(label=_("Caution versée ce jour"), required=False)
-    fee_amount = forms.DecimalField(
+    fee_amount = FrenchDecimalField(
         label=_("Frais de prêt (€)"),
         min_value=0,
         max_digits=7,
@@ -201,7 +202,7 @@ class LoanStartForm(forms.Form):
 
 
 class SaleForm(forms.Form):
-    price = forms.DecimalField(
+    price = FrenchDecimalField(
         label=_("Prix (€ TTC)"),
         min_value=0,
         max_digits=7,
@@ -269,7 +270,7 @@ class VoucherForm(forms.Form):
         help_text=_("Par exemple « APTIC » ou « Conseil départemental d'Eure-et-Loir »."),
     )
     number = forms.CharField(label=_("Numéro du chèque"), max_length=60)
-    value = forms.DecimalField(
+    value = FrenchDecimalField(
         label=_("Valeur (€)"), min_value=Decimal("0.01"), max_digits=7, decimal_places=2
     )
     received_on = date_field(_("Reçu le"), initial=timezone.localdate)
