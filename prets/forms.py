@@ -12,6 +12,7 @@ from core.forms import FrenchDecimalField
 from parc.models import DeviceKind
 
 from .models import (
+    FeeRefundReason,
     FollowUpKind,
     Mode,
     Need,
@@ -186,9 +187,14 @@ class LoanStartForm(forms.Form):
         max_digits=7,
         decimal_places=2,
         help_text=_(
-            "Réglés ce jour. Un chèque numérique qui en règle une partie s'enregistre ensuite "
-            "sur la page du prêt."
+            "Un chèque numérique qui en règle une partie s'enregistre ensuite sur la page du prêt."
         ),
+    )
+    fee_paid = forms.BooleanField(
+        label=_("Frais de prêt réglés ce jour"),
+        required=False,
+        initial=True,
+        help_text=_("Décochez s'ils seront réglés plus tard : la page du prêt en note la date."),
     )
     agreement_signed = forms.BooleanField(
         label=_("Convention signée ce jour (sur papier)"), required=False
@@ -232,6 +238,15 @@ class FollowUpForm(forms.Form):
 
 class DayForm(forms.Form):
     day = date_field(_("Date"), initial=timezone.localdate)
+
+
+class FeeRefundForm(forms.Form):
+    """The loan fee given back to the household: when and why (a reason from a list)."""
+
+    day = date_field(_("Remboursés le"), initial=timezone.localdate)
+    reason = forms.ChoiceField(
+        label=_("Motif"), choices=[("", "—")] + list(FeeRefundReason.choices)
+    )
 
 
 class ReturnForm(forms.Form):

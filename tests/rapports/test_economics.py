@@ -480,3 +480,58 @@ def test_a_big_report_reads_the_economics_from_the_donations_summaries(
     DonationSummary.objects.filter(pk=summary.pk).update(figures=figures)
     old = gisement_report(subject, Period())
     assert old.computed_at is None and old.economics == live.economics
+
+
+def test_a_fee_counts_in_the_month_it_was_paid_and_not_at_all_once_refunded(scenario, refurbisher):
+    """Loan fees are revenue when paid (``fee_paid_on``), never once refunded: in June,
+    15 € paid at a June handover + 20 € of a May loan paid on 2 June; not the 30 € refunded
+    on 10 June, nor the 40 € not yet paid."""
+
+    def loan(started, fee, **fields):
+        return LoanFactory(
+            request__refurbisher=refurbisher,
+            started_on=started,
+            fee_amount=Decimal(fee),
+            **fields,
+        )
+
+    loan(dt.date(2026, 6, 18), 15)
+    loan(dt.date(2026, 5, 31), 20, fee_paid_on=dt.date(2026, 6, 2))
+    loan(
+        dt.date(2026, 6, 5),
+        30,
+        fee_refunded_on=dt.date(2026, 6, 10),
+        fee_refund_reason="device_faulty",
+    )
+    loan(dt.date(2026, 6, 6), 40, fee_paid_on=None)
+    report = economics((refurbisher.pk,), *JUNE)
+    assert report.loan_fees == Decimal("35.00")
+    may = economics((refurbisher.pk,), dt.date(2026, 5, 1), dt.date(2026, 5, 31))
+    assert may.loan_fees == Decimal("0.00")
+
+
+def test_a_refunded_fee_leaves_the_gisement_report_s_revenue_and_payments(scenario, refurbisher):
+    from prets import services as loan_services
+    from rapports.selectors import gisement_report
+    from rapports.selectors.scope import Period
+
+    gisement = scenario["gisement"]
+    donation = Donation.objects.get(gisement=gisement)
+    desk = UserFactory()
+    MembershipFactory(user=desk, organisation=refurbisher, role="staff")
+    loans = [
+        LoanFactory(
+            request__refurbisher=refurbisher,
+            device=DeviceFactory(owner=refurbisher, donation=donation, state="on_loan"),
+            started_on=dt.date(2026, 6, 20),
+            fee_amount=Decimal("15"),
+        )
+        for _ in range(5)
+    ]
+    subject = _subject("gisement", gisement.pk, gisement)
+    before = gisement_report(subject, Period()).economics
+    assert (before.loan_fees, before.payments) == (Decimal("75.00"), 6)
+    loan_services.loan_fee_refund(loans[0].pk, desk, reason="returned_early")
+    after = gisement_report(subject, Period()).economics
+    assert (after.loan_fees, after.payments) == (Decimal("60.00"), 5)
+    assert after.revenue == before.revenue - Decimal("15")
