@@ -120,3 +120,21 @@ def test_the_admin_types_costs_and_prices_the_french_way(model, field):
     form_field = model_admin.formfield_for_dbfield(model_class._meta.get_field(field), None)
     assert isinstance(form_field, FrenchDecimalField)
     assert form_field.clean("1 250,50") == Decimal("1250.50")
+
+
+@pytest.mark.django_db
+def test_the_admin_page_shows_and_takes_an_hourly_cost_the_french_way(admin_client):
+    import re
+
+    from django.urls import reverse
+
+    from tests.acteurs.factories import OrganisationFactory
+
+    organisation = OrganisationFactory(is_refurbisher=True)
+    type(organisation).objects.filter(pk=organisation.pk).update(hourly_cost=Decimal("28.5"))
+    page = admin_client.get(
+        reverse("admin:acteurs_organisation_change", args=[organisation.pk])
+    ).content.decode()
+    (tag,) = re.findall(r'<input[^>]*name="hourly_cost"[^>]*>', page)
+    assert 'type="text"' in tag and 'inputmode="decimal"' in tag
+    assert 'value="28,50"' in tag
