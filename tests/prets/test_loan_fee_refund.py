@@ -126,3 +126,13 @@ def test_the_loan_page_shows_the_fee_s_status_and_offers_the_refund(client, fee_
     page = client.get(reverse("prets:loan", args=[fee_loan.pk])).content.decode()
     assert f"remboursés le {today():%d/%m/%Y} (prêt annulé)" in page
     assert f'href="{refund}"' not in page
+
+
+def test_no_voucher_pays_a_refunded_fee(fee_loan, staff):
+    services.loan_fee_refund(fee_loan.pk, staff, reason="loan_cancelled")
+    with pytest.raises(services.Refused) as refused:
+        services.voucher_record(
+            None, staff, loan_id=fee_loan.pk, scheme="aptic", issuer="APTIC", number="R2", value=4
+        )
+    assert refused.value.code == "fee_refunded"
+    assert not Voucher.objects.exists()
