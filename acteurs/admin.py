@@ -13,6 +13,8 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import FRENCH_DECIMALS_IN_ADMIN
+
 from . import access_log
 from .models import (
     Commune,
@@ -147,6 +149,7 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
+    formfield_overrides = FRENCH_DECIMALS_IN_ADMIN
     list_display = ["name", "short_name", "siret", "commune", "kinds"]
     list_filter = ["is_refurbisher", "is_prescriber", "is_donor", "is_funder", "is_coordinator"]
     search_fields = ["name", "short_name", "siret"]

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.bounds import BoundedDateField
+from core.forms import FrenchDecimalField
 
 from . import ords, pix
 from .models import AssessmentMoment, Attendance, Session
@@ -202,7 +203,7 @@ class RepairForm(forms.Form):
     year_of_manufacture = forms.IntegerField(
         label=_("Année de fabrication"), required=False, min_value=1950, max_value=2100
     )
-    weight_kg = forms.DecimalField(
+    weight_kg = FrenchDecimalField(
         label=_("Poids (kg)"),
         required=False,
         min_value=0.01,

@@ -173,6 +173,22 @@ def session_edit(request, pk):
     return _render(request, "ateliers/session_form.html", {"form": form, "session": session})
 
 
+def _show_shared_levels(request, session, enrolments, what) -> dict:
+    """Another organisation's households that consented to share their autonomy level with
+    the session's organisation: the level only (``enrolment.shared_level``), for the
+    session's team, each read recorded in the household's access log. The session page, the
+    roll call and the assessment form show it, with the same check."""
+    shared_levels = selectors.shared_autonomy_levels(request.user, session, enrolments)
+    for enrolment in enrolments:
+        enrolment.shared_level = shared_levels.get(enrolment.household_id)
+    access_log.record_accesses(
+        request,
+        [e.household for e in enrolments if e.household_id in shared_levels],
+        what=what % {"n": session.pk},
+    )
+    return shared_levels
+
+
 @login_required
 def session_detail(request, pk):
     session = selectors.session_for(request.user, pk)
@@ -181,15 +197,8 @@ def session_detail(request, pk):
     access_log.record_list(
         request, [e.household for e in enrolments], what=_("inscrits d'une séance")
     )
-    # Another organisation's households that consented to share their autonomy level with
-    # this one: the level only, each read recorded in the household's access log.
-    shared_levels = selectors.shared_autonomy_levels(request.user, session, enrolments)
-    for enrolment in enrolments:
-        enrolment.shared_level = shared_levels.get(enrolment.household_id)
-    access_log.record_accesses(
-        request,
-        [e.household for e in enrolments if e.household_id in shared_levels],
-        what=_("niveau d'autonomie partagé (séance n° %(n)s)") % {"n": session.pk},
+    shared_levels = _show_shared_levels(
+        request, session, enrolments, _("niveau d'autonomie partagé (séance n° %(n)s)")
     )
     now = timezone.now()
     households = selectors.enrollable_households(request.user, session)
@@ -277,6 +286,9 @@ def attendance(request, pk):
     access_log.record_list(
         request, [e.household for e in enrolments], what=_("présences d'une séance")
     )
+    shared_levels = _show_shared_levels(
+        request, session, enrolments, _("niveau d'autonomie partagé (appel, séance n° %(n)s)")
+    )
     form = AttendanceForm(request.POST or None, enrolments=enrolments)
     if request.method == "POST" and form.is_valid():
         recorded = attempt(
@@ -288,7 +300,11 @@ def attendance(request, pk):
                 _("Présences enregistrées (%(n)d modification(s)).") % {"n": recorded.value},
             )
             return redirect("ateliers:session", pk=session.pk)
-    return _render(request, "ateliers/attendance.html", {"session": session, "form": form})
+    return _render(
+        request,
+        "ateliers/attendance.html",
+        {"session": session, "form": form, "shared_levels": shared_levels},
+    )
 
 
 @login_required
@@ -335,6 +351,12 @@ def assessment_create(request, pk, household_pk):
         messages.error(request, _("Cette personne n'est pas inscrite à cette séance."))
         return redirect("ateliers:session", pk=session.pk)
     access_log.record_access(request, enrolment.household, what=_("évaluation d'autonomie"))
+    _show_shared_levels(
+        request,
+        session,
+        [enrolment],
+        _("niveau d'autonomie partagé (évaluation, séance n° %(n)s)"),
+    )
     form = AssessmentForm(request.POST or None)
     if (
         request.method == "POST"
@@ -355,7 +377,12 @@ def assessment_create(request, pk, household_pk):
     return _render(
         request,
         "ateliers/assessment_form.html",
-        {"session": session, "household": enrolment.household, "form": form},
+        {
+            "session": session,
+            "household": enrolment.household,
+            "shared_level": enrolment.shared_level,
+            "form": form,
+        },
     )
 
 

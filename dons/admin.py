@@ -4,6 +4,7 @@
 from django.contrib import admin
 from import_export.admin import ExportMixin
 
+from core.forms import FRENCH_DECIMALS_IN_ADMIN
 from documents.resources import CoordinationExportMixin
 
 from .models import (
@@ -62,6 +63,7 @@ class DonationEventInline(admin.TabularInline):
 
 @admin.register(Donation)
 class DonationAdmin(CoordinationExportMixin, ExportMixin, admin.ModelAdmin):
+    formfield_overrides = FRENCH_DECIMALS_IN_ADMIN
     resource_classes = [DonationResource]
     list_display = ["__str__", "gisement", "state", "pickup_date", "received_on", "created_at"]
     list_filter = ["state"]

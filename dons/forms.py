@@ -1,13 +1,12 @@
 """Forms of the gisement and donation pages. They validate input; services decide and write."""
 
-import re
-
 from django import forms
 from django.core.validators import FileExtensionValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from acteurs.validators import validate_siret
+from core.forms import FrenchDecimalField
 
 from .models import (
     Convention,
@@ -43,24 +42,6 @@ class DateInput(forms.DateInput):
 
     def __init__(self, **kwargs):
         super().__init__(format="%Y-%m-%d", **kwargs)
-
-
-class FrenchDecimalField(forms.DecimalField):
-    """A decimal as a French person types it: « 1 250,50 », « 12,5 » or « 12.5 ». Django's
-    localised field reads the decimal comma but refuses the space between thousands (ordinary,
-    non-breaking or narrow), which is how amounts and weights are written in French."""
-
-    THOUSANDS = re.compile(r"(?<=\d)[ \u00a0\u202f](?=\d{3}\b)")
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("localize", True)
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal"}))
-        super().__init__(**kwargs)
-
-    def to_python(self, value):
-        if isinstance(value, str):
-            value = self.THOUSANDS.sub("", value.strip())
-        return super().to_python(value)
 
 
 def _check_size(upload):

@@ -11,6 +11,7 @@ from django_fsm.admin import FSMAdminMixin
 from import_export.admin import ExportMixin
 
 from core.errors import ApplicationError
+from core.forms import FRENCH_DECIMALS_IN_ADMIN
 from core.views import refusal_message
 from documents.resources import CoordinationExportMixin
 
@@ -227,6 +228,7 @@ class StageTimeAdmin(admin.ModelAdmin):
 
 @admin.register(Part)
 class PartAdmin(admin.ModelAdmin):
+    formfield_overrides = FRENCH_DECIMALS_IN_ADMIN
     list_display = ["label", "category", "organisation", "unit_cost", "quantity"]
     list_filter = ["category", "organisation"]
     search_fields = ["label"]

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.bounds import MAX_ID
+from core.forms import FrenchDecimalField
 
 from .checklists import checklist_for
 from .models import (
@@ -326,14 +327,12 @@ class DeviceRegisterForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
     )
     cpu = forms.CharField(label=_("Processeur"), max_length=150, required=False)
-    ram_gb = forms.DecimalField(
+    ram_gb = FrenchDecimalField(
         label=_("Mémoire vive (Go)"),
         required=False,
         min_value=0,
         max_value=9999,
         decimal_places=1,
-        localize=True,
-        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )
     os = forms.CharField(label=_("Système d'exploitation"), max_length=100, required=False)
     location = forms.ModelChoiceField(label=_("Emplacement"), queryset=None, required=False)

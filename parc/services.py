@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from acteurs.permissions import POOL_ROLES, has_role
 from core.errors import ApplicationError, InvalidInput, NotFound, NotPermitted, Refused
 
-from . import events
+from . import events, signals
 from .bulk import DeviceRow, MediumRow, devices_register_bulk  # noqa: F401 (re-exported)
 from .checklists import checklist_for
 from .codes import generate_code
@@ -599,6 +599,7 @@ def work_time_record(
                 "recorded_at": timezone.now(),
             },
         )
+        signals.figures_changed(device.pk)
         return work
 
 
@@ -625,9 +626,11 @@ def part_use(device_id: int, part_id: int, actor, *, quantity: int = 1) -> PartU
             )
         part.quantity -= quantity
         part.save(update_fields=["quantity"])
-        return PartUse.objects.create(
+        used = PartUse.objects.create(
             device=device, part=part, quantity=quantity, unit_cost=part.unit_cost, used_by=actor
         )
+        signals.figures_changed(device.pk)
+        return used
 
 
 def part_restock(part_id: int, actor, *, quantity: int, unit_cost=None) -> Part:

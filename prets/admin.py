@@ -3,6 +3,8 @@ Requests, loans and sales are read-only: they change through the pages (services
 
 from django.contrib import admin
 
+from core.forms import FRENCH_DECIMALS_IN_ADMIN
+
 from .models import (
     EligibilityCriterion,
     HandoverPolicy,
@@ -21,6 +23,7 @@ class EligibilityCriterionAdmin(admin.ModelAdmin):
 
 @admin.register(HandoverPolicy)
 class HandoverPolicyAdmin(admin.ModelAdmin):
+    formfield_overrides = FRENCH_DECIMALS_IN_ADMIN
     list_display = [
         "organisation",
         "training_rule",
@@ -36,6 +39,7 @@ class HandoverPolicyAdmin(admin.ModelAdmin):
 
 @admin.register(PriceSuggestion)
 class PriceSuggestionAdmin(admin.ModelAdmin):
+    formfield_overrides = FRENCH_DECIMALS_IN_ADMIN
     list_display = ["organisation", "kind", "grade", "price"]
     list_filter = ["kind", "grade"]
     list_select_related = ["organisation"]

@@ -73,5 +73,16 @@ def deposit_recorded(loan: Loan, actor, *, refunded: bool, day) -> LoanEvent:
     return loan.record_event(action, actor, data={"on": day.isoformat()})
 
 
+def fee_recorded(loan: Loan, actor, *, day, refund_reason: str = "") -> LoanEvent:
+    """The loan fee paid after the handover, or refunded (with its reason's code)."""
+    if refund_reason:
+        return loan.record_event(
+            LoanAction.FEE_REFUNDED,
+            actor,
+            data={"on": day.isoformat(), "amount": str(loan.fee_amount), "reason": refund_reason},
+        )
+    return loan.record_event(LoanAction.FEE_PAID, actor, data={"on": day.isoformat()})
+
+
 def agreement_signed(loan: Loan, actor, *, day) -> LoanEvent:
     return loan.record_event(LoanAction.AGREEMENT_SIGNED, actor, data={"on": day.isoformat()})

@@ -8,9 +8,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ateliers.models import WorkshopKind, WorkshopType
+from core.forms import FrenchDecimalField
 from parc.models import DeviceKind
 
 from .models import (
+    FeeRefundReason,
     FollowUpKind,
     Mode,
     Need,
@@ -175,19 +177,24 @@ class AllocateForm(forms.Form):
 class LoanStartForm(forms.Form):
     started_on = date_field(_("Début du prêt"), initial=timezone.localdate)
     due_on = date_field(_("Échéance"))
-    deposit_amount = forms.DecimalField(
+    deposit_amount = FrenchDecimalField(
         label=_("Caution (€)"), min_value=0, max_digits=7, decimal_places=2
     )
     deposit_paid = forms.BooleanField(label=_("Caution versée ce jour"), required=False)
-    fee_amount = forms.DecimalField(
+    fee_amount = FrenchDecimalField(
         label=_("Frais de prêt (€)"),
         min_value=0,
         max_digits=7,
         decimal_places=2,
         help_text=_(
-            "Réglés ce jour. Un chèque numérique qui en règle une partie s'enregistre ensuite "
-            "sur la page du prêt."
+            "Un chèque numérique qui en règle une partie s'enregistre ensuite sur la page du prêt."
         ),
+    )
+    fee_paid = forms.BooleanField(
+        label=_("Frais de prêt réglés ce jour"),
+        required=False,
+        initial=True,
+        help_text=_("Décochez s'ils seront réglés plus tard : la page du prêt en note la date."),
     )
     agreement_signed = forms.BooleanField(
         label=_("Convention signée ce jour (sur papier)"), required=False
@@ -201,7 +208,7 @@ class LoanStartForm(forms.Form):
 
 
 class SaleForm(forms.Form):
-    price = forms.DecimalField(
+    price = FrenchDecimalField(
         label=_("Prix (€ TTC)"),
         min_value=0,
         max_digits=7,
@@ -231,6 +238,15 @@ class FollowUpForm(forms.Form):
 
 class DayForm(forms.Form):
     day = date_field(_("Date"), initial=timezone.localdate)
+
+
+class FeeRefundForm(forms.Form):
+    """The loan fee given back to the household: when and why (a reason from a list)."""
+
+    day = date_field(_("Remboursés le"), initial=timezone.localdate)
+    reason = forms.ChoiceField(
+        label=_("Motif"), choices=[("", "—")] + list(FeeRefundReason.choices)
+    )
 
 
 class ReturnForm(forms.Form):
@@ -269,7 +285,7 @@ class VoucherForm(forms.Form):
         help_text=_("Par exemple « APTIC » ou « Conseil départemental d'Eure-et-Loir »."),
     )
     number = forms.CharField(label=_("Numéro du chèque"), max_length=60)
-    value = forms.DecimalField(
+    value = FrenchDecimalField(
         label=_("Valeur (€)"), min_value=Decimal("0.01"), max_digits=7, decimal_places=2
     )
     received_on = date_field(_("Reçu le"), initial=timezone.localdate)

@@ -589,6 +589,16 @@ class Allocation(models.Model):
 # --- loans ----------------------------------------------------------------------------------
 
 
+class FeeRefundReason(models.TextChoices):
+    """Why a loan fee was given back (a choice, not free text: no household's words)."""
+
+    DEVICE_FAULTY = "device_faulty", _("appareil défectueux")
+    RETURNED_EARLY = "returned_early", _("appareil rendu peu après la remise")
+    LOAN_CANCELLED = "loan_cancelled", _("prêt annulé")
+    ENTRY_ERROR = "entry_error", _("erreur d'encaissement ou de saisie")
+    HARDSHIP = "hardship", _("difficultés du foyer")
+
+
 class LoanState(models.TextChoices):
     OPEN = "open", _("en cours")
     RETURNED = "returned", _("rendu")
@@ -638,6 +648,16 @@ class Loan(StatefulModel):
         validators=[MinValueValidator(Decimal("0"))],
     )
     deposit_refunded_on = models.DateField(_("caution rendue le"), null=True, blank=True)
+    # When the fee was paid (at the handover, or later), and its refund: a refunded fee is no
+    # longer revenue (rapports.economics), and its vouchers are not to be claimed.
+    fee_paid_on = models.DateField(_("frais réglés le"), null=True, blank=True)
+    fee_refunded_on = models.DateField(_("frais remboursés le"), null=True, blank=True)
+    fee_refund_reason = models.CharField(
+        _("motif du remboursement des frais"),
+        max_length=20,
+        choices=FeeRefundReason.choices,
+        blank=True,
+    )
     agreement_signed_on = models.DateField(_("convention signée le"), null=True, blank=True)
     training_due_on = models.DateField(_("formation à suivre avant le"), null=True, blank=True)
     training_code = models.CharField(_("formation attendue"), max_length=30, blank=True)
@@ -679,6 +699,22 @@ class Loan(StatefulModel):
 
     def is_overdue(self, today: dt.date | None = None) -> bool:
         return self.state == LoanState.OPEN and self.due_on < (today or timezone.localdate())
+
+    @property
+    def fee_status(self) -> str:
+        if not self.fee_amount:
+            return str(_("sans frais"))
+        if self.fee_refunded_on:
+            return str(
+                _("remboursés le %(d)s (%(why)s)")
+                % {
+                    "d": self.fee_refunded_on.strftime("%d/%m/%Y"),
+                    "why": self.get_fee_refund_reason_display(),
+                }
+            )
+        if self.fee_paid_on:
+            return str(_("réglés le %(d)s") % {"d": self.fee_paid_on.strftime("%d/%m/%Y")})
+        return str(_("à régler"))
 
     @property
     def deposit_status(self) -> str:
@@ -727,6 +763,8 @@ class LoanEvent(Event):
         RENEW = "renew", _("prêt renouvelé")
         DEPOSIT_PAID = "deposit_paid", _("caution versée")
         DEPOSIT_REFUNDED = "deposit_refunded", _("caution rendue")
+        FEE_PAID = "fee_paid", _("frais de prêt réglés")
+        FEE_REFUNDED = "fee_refunded", _("frais de prêt remboursés")
         AGREEMENT_SIGNED = "agreement_signed", _("convention signée")
         TAKE_BACK = "take_back", _("appareil rendu")
         TRANSFER = "transfer", _("appareil cédé au foyer")
@@ -1027,4 +1065,9 @@ class Voucher(models.Model):
         """What the voucher paid, for the reconciliation list (no household named)."""
         if self.sale_id:
             return str(_("vente, reçu n° %(n)s") % {"n": self.sale.receipt_number})
+        if self.loan.fee_refunded_on:
+            return str(
+                _("frais du prêt n° %(n)s, remboursés le %(d)s : chèque à ne pas présenter")
+                % {"n": self.loan_id, "d": self.loan.fee_refunded_on.strftime("%d/%m/%Y")}
+            )
         return str(_("frais du prêt n° %(n)s") % {"n": self.loan_id})

@@ -737,14 +737,17 @@ def vouchers_for_reconciliation(
         queryset = queryset.filter(scheme=scheme)
     if issuer:
         queryset = queryset.filter(issuer_key=" ".join(issuer.split()).casefold())
-    return queryset.select_related("sale", "organisation").order_by(
+    return queryset.select_related("sale", "loan", "organisation").order_by(
         "issuer_key", "received_on", "id"
     )
 
 
 def voucher_totals(queryset: QuerySet) -> list[dict]:
+    """What to claim from each issuer: the vouchers of a refunded loan fee are listed (marked
+    « à ne pas présenter ») but not claimed."""
     return list(
-        queryset.order_by()
+        queryset.filter(Q(loan__isnull=True) | Q(loan__fee_refunded_on__isnull=True))
+        .order_by()
         .values("scheme", "issuer_key")
         .annotate(issuer=Min("issuer"), n=Count("id"), total=Sum("value"))
         .order_by("issuer_key", "scheme")

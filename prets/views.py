@@ -28,6 +28,7 @@ from .forms import (
     DayForm,
     EligibilityCheckForm,
     EndLoanForm,
+    FeeRefundForm,
     FollowUpForm,
     LoanStartForm,
     NoteForm,
@@ -491,6 +492,11 @@ LOAN_FORMS = {
     "renouveler": (RenewForm, _("Renouveler le prêt"), _("Renouveler")),
     "retour": (ReturnForm, _("Retour de l'appareil"), _("Enregistrer le retour")),
     "ceder": (EndLoanForm, _("Céder l'appareil au foyer"), _("Le foyer garde l'appareil")),
+    "rembourser-frais": (
+        FeeRefundForm,
+        _("Rembourser les frais de prêt"),
+        _("Enregistrer le remboursement"),
+    ),
     "perte": (EndLoanForm, _("Déclarer perdu ou volé"), _("Déclarer perdu ou volé")),
 }
 
@@ -516,6 +522,9 @@ def loan_action(request, pk, action):
                 "Retour enregistré. L'appareil est « Retourné » : il doit être effacé "
                 "à nouveau avant un autre prêt."
             )
+        elif action == "rembourser-frais":
+            service, kwargs = services.loan_fee_refund, data
+            done = _("Remboursement des frais de prêt enregistré.")
         elif action == "ceder":
             service, kwargs = services.loan_transfer, {"day": data["day"], "note": data["note"]}
             done = _("Prêt terminé : le foyer garde l'appareil.")
@@ -527,6 +536,12 @@ def loan_action(request, pk, action):
     intro = ""
     if action == "renouveler":
         intro = _("Échéance actuelle : %(d)s.") % {"d": loan.due_on.strftime("%d/%m/%Y")}
+    elif action == "rembourser-frais":
+        intro = _(
+            "Frais de prêt : %(fee)s €, %(status)s. Rembourser les frais les retire des recettes "
+            "du modèle économique ; un chèque numérique qui les a réglés ne doit plus être "
+            "présenté à son émetteur."
+        ) % {"fee": formats.localize(loan.fee_amount), "status": loan.fee_status}
     return _loan_form_page(
         request, loan, form, title, submit, danger=action == "perte", intro=intro
     )
@@ -552,6 +567,7 @@ def loan_follow_up(request, pk):
 
 
 LOAN_DATES = {
+    "frais-regles": _("Frais de prêt enregistrés comme réglés."),
     "caution-versee": _("Caution enregistrée comme versée."),
     "caution-rendue": _("Caution enregistrée comme rendue."),
     "convention-signee": _("Signature de la convention enregistrée."),
@@ -571,6 +587,8 @@ def loan_date(request, pk, action):
     day = form.cleaned_data["day"]
     if action == "convention-signee":
         service, kwargs = services.loan_agreement_signed, {}
+    elif action == "frais-regles":
+        service, kwargs = services.loan_fee_paid, {}
     else:
         kind = "paid" if action == "caution-versee" else "refunded"
         service, kwargs = services.loan_deposit, {"action": kind}
@@ -786,6 +804,7 @@ def vouchers_export(request):
         _("Reçu le"),
         _("Reçu de vente"),
         _("Prêt (frais)"),
+        _("Frais remboursés le (chèque à ne pas présenter)"),
         _("Organisation"),
     ]
     rows = (
@@ -797,6 +816,9 @@ def vouchers_export(request):
             voucher.received_on.strftime("%d/%m/%Y"),
             voucher.sale.receipt_number if voucher.sale_id else "",
             voucher.loan_id or "",
+            voucher.loan.fee_refunded_on.strftime("%d/%m/%Y")
+            if voucher.loan_id and voucher.loan.fee_refunded_on
+            else "",
             voucher.organisation.name,
         ]
         for voucher in found.iterator(chunk_size=2000)

@@ -139,6 +139,21 @@ def may_read_reports(user) -> bool:
     return user.is_authenticated and not report_scope(user).is_empty
 
 
+def may_report_on(user, gisement) -> bool:
+    """Whether the user may read the report of this gisement and of each of its donations
+    (the pages that link to them ask; the report itself checks again). No query beyond the
+    scope, cached for the request."""
+    if not user.is_authenticated:
+        return False
+    scope = report_scope(user)
+    return (
+        scope.everything
+        or gisement.refurbisher_id in scope.refurbishers
+        or gisement.pk in scope.gisements
+        or gisement.donor_id in scope.donors
+    )
+
+
 def sees_dashboards(user) -> bool:
     """Admins, staff and funders (and superusers). Reads the memberships already cached for
     the request: no query of its own on most pages."""

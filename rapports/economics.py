@@ -10,7 +10,8 @@ device and per gisement, over a period.
   day). **Logistics**: the donations received in the period (``Donation.logistics_cost``),
   shared between kinds by the devices made ready.
 - **Revenue**: sales in the period, loan fees (« frais de prêt », ``Loan.fee_amount`` of
-  the loans started in the period: paid at the handover, vouchers included), deposits kept
+  the fees paid in the period, ``fee_paid_on``: at the handover or later, vouchers included;
+  a refunded fee, ``fee_refunded_on``, is no revenue at all), deposits kept
   (loans declared lost in the period whose deposit was paid and not given back).
   **Funding**: each ``Funding`` with an amount and both dates counts for the days of the
   period it covers (amount × days in the period ÷ days of the funding).
@@ -371,9 +372,10 @@ def economics(owner_ids, start: dt.date, end: dt.date) -> Economics:
             line.sales += total
             line.sold += row["n"]
 
-    # 8. Loan fees of the loans started in the period; deposits kept: loans lost in the
+    # 8. Loan fees paid in the period and not refunded; deposits kept: loans lost in the
     # period, deposit paid and not given back.
-    fees = Sum("fee_amount", filter=Q(started_on__gte=start, started_on__lte=end))
+    fees_paid = Q(fee_paid_on__gte=start, fee_paid_on__lte=end, fee_refunded_on__isnull=True)
+    fees = Sum("fee_amount", filter=fees_paid)
     kept = Sum(
         "deposit_amount",
         filter=Q(
@@ -388,7 +390,7 @@ def economics(owner_ids, start: dt.date, end: dt.date) -> Economics:
     for row in (
         Loan.objects.filter(_among("organisation_id", owner_ids))
         .filter(
-            Q(started_on__gte=start, started_on__lte=end, fee_amount__gt=0)
+            (fees_paid & Q(fee_amount__gt=0))
             | Q(
                 state=LoanState.LOST,
                 closed_on__gte=start,
@@ -593,8 +595,8 @@ def cohort_sums() -> dict:
         parts=_total(PartUse, parts_cost),
         sales=_total(Sale, F("price")),
         sold=_count(Sale),
-        fees=_total(Loan, F("fee_amount"), fee_amount__gt=0),
-        fee_loans=_count(Loan, fee_amount__gt=0),
+        fees=_total(Loan, F("fee_amount"), **FEE_KEPT),
+        fee_loans=_count(Loan, **FEE_KEPT),
         kept=_total(Loan, F("deposit_amount"), **KEPT),
         kept_loans=_count(Loan, **KEPT),
     )
@@ -656,4 +658,10 @@ KEPT = {
     "state": LoanState.LOST,
     "deposit_paid_on__isnull": False,
     "deposit_refunded_on__isnull": True,
+}
+# A loan fee that is revenue: paid, and not given back.
+FEE_KEPT = {
+    "fee_amount__gt": 0,
+    "fee_paid_on__isnull": False,
+    "fee_refunded_on__isnull": True,
 }

@@ -143,6 +143,23 @@ def refresh_donation_summaries(donation_ids=None) -> int:
     return written
 
 
+def refresh_summaries_of_devices(device_ids) -> int:
+    """Refresh the summaries of these devices' donations, for those that have one (a donation
+    without a summary is counted live until the ten-minute task writes it). Called, through
+    ``parc.signals.device_figures_changed``, after work time, parts or a loan fee's payment or
+    refund, which write no device event."""
+    from parc.models import Device
+
+    donation_ids = sorted(
+        set(
+            Device.objects.filter(
+                pk__in=list(device_ids), donation__device_summary__isnull=False
+            ).values_list("donation_id", flat=True)
+        )
+    )
+    return refresh_donation_summaries(donation_ids) if donation_ids else 0
+
+
 def stale_donation_ids() -> list[int]:
     """Donations whose summary is missing, or older than an event of one of their devices.
 

@@ -1,6 +1,10 @@
 """Background work of the reports. Eager in development and tests, a worker in production."""
 
+import logging
+
 from celery import shared_task
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="rapports.build_report_job", ignore_result=True)
@@ -27,3 +31,21 @@ def roll_up_stage_work() -> int:
     from . import services
 
     return services.roll_up_stage_work()
+
+
+@shared_task(name="rapports.refresh_summaries_of_devices", ignore_result=True)
+def refresh_summaries_of_devices(device_ids: list[int]) -> int:
+    """After work time, parts or a loan fee changed figures of these devices without a device
+    event (parc.signals.device_figures_changed): refresh their donations' summaries now."""
+    from . import services
+
+    return services.refresh_summaries_of_devices(device_ids)
+
+
+def on_device_figures_changed(sender, device_ids, **kwargs) -> None:
+    """After commit: the work is saved whatever happens here, so a broker that is down costs
+    a stale summary (said in the log), never the technician's page."""
+    try:
+        refresh_summaries_of_devices.delay(list(device_ids))
+    except Exception:  # noqa: BLE001 — the broker's errors are many and not ours
+        logger.warning("summary refresh not queued for devices %s", device_ids, exc_info=True)

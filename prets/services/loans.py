@@ -10,12 +10,22 @@ from django.utils.translation import gettext as _
 
 from parc import services as parc_services
 from parc.models import State
+from parc.signals import figures_changed
 
 from .. import events
-from ..models import AllocationStatus, Loan, LoanFollowUp, LoanState, Mode, ReturnInspection
+from ..models import (
+    AllocationStatus,
+    FeeRefundReason,
+    Loan,
+    LoanFollowUp,
+    LoanState,
+    Mode,
+    ReturnInspection,
+)
 from ..permissions import can_follow_request, is_desk_for
 from ..transitions import LOAN
 from .base import (
+    InvalidInput,
     NotFound,
     NotPermitted,
     Refused,
@@ -57,9 +67,11 @@ def loan_start(
     deposit_paid: bool = False,
     agreement_signed: bool = False,
     fee_amount: Decimal | None = None,
+    fee_paid: bool = True,
 ) -> Loan:
     """Hand the allocated device over on loan. The loan fee (the policy's default unless
-    given) is paid at the handover, wholly or in part by vouchers (``voucher_record``)."""
+    given) is paid at the handover (``fee_paid``: its day is the loan's first), wholly or in
+    part by vouchers (``voucher_record``), or later (``loan_fee_paid``)."""
     started_on = started_on or _today()
     with transaction.atomic():
         request = _lock_request(request_id)
@@ -90,6 +102,7 @@ def loan_start(
             deposit_amount=deposit,
             deposit_paid_on=started_on if deposit_paid and deposit else None,
             fee_amount=fee,
+            fee_paid_on=started_on if fee_paid and fee else None,
             agreement_signed_on=started_on if agreement_signed else None,
             training_due_on=check.training_due_on,
             training_code=check.training_code if check.training_due_on else "",
@@ -161,6 +174,68 @@ def loan_deposit(loan_id: int, actor, *, action: str, day: dt.date | None = None
             raise Refused(_("Action inconnue."))
         loan.save()
         events.deposit_recorded(loan, actor, refunded=action == "refunded", day=day)
+        return loan
+
+
+def loan_fee_paid(loan_id: int, actor, *, day: dt.date | None = None) -> Loan:
+    """The loan fee paid after the handover, on ``day``."""
+    day = day or _today()
+    with transaction.atomic():
+        loan = _lock_loan(loan_id)
+        _require_loan_desk(loan, actor)
+        if not loan.fee_amount:
+            raise Refused(_("Ce prêt est sans frais."), code="loan_without_fee")
+        if loan.fee_paid_on:
+            raise Refused(_("Les frais de prêt sont déjà enregistrés comme réglés."))
+        if day > _today() or day < loan.started_on:
+            raise Refused(
+                _("Indiquez une date entre le début du prêt (%(d)s) et aujourd'hui.")
+                % {"d": loan.started_on.strftime("%d/%m/%Y")},
+                field="day",
+            )
+        loan.fee_paid_on = day
+        loan.save(update_fields=["fee_paid_on"])
+        events.fee_recorded(loan, actor, day=day)
+        figures_changed(loan.device_id)
+        return loan
+
+
+def loan_fee_refund(loan_id: int, actor, *, day: dt.date | None = None, reason: str) -> Loan:
+    """Give the household its loan fee back, all of it, on ``day`` and for ``reason``
+    (``FeeRefundReason``). A refunded fee is no longer revenue (rapports.economics: the
+    « Modèle économique » and the reports' economics), and the vouchers that paid it are
+    marked « à ne pas présenter » in the reconciliation list. Refused: a loan without a fee,
+    a fee not paid or already refunded, a day before the payment or in the future."""
+    day = day or _today()
+    if reason not in FeeRefundReason.values:
+        raise InvalidInput(_("Choisissez le motif du remboursement."), field="reason")
+    with transaction.atomic():
+        loan = _lock_loan(loan_id)
+        _require_loan_desk(loan, actor)
+        if not loan.fee_amount:
+            raise Refused(_("Ce prêt est sans frais."), code="loan_without_fee")
+        if not loan.fee_paid_on:
+            raise Refused(
+                _("Les frais de prêt n'ont pas été réglés : rien à rembourser."),
+                code="fee_not_paid",
+            )
+        if loan.fee_refunded_on:
+            raise Refused(
+                _("Les frais de prêt ont déjà été remboursés le %(d)s.")
+                % {"d": loan.fee_refunded_on.strftime("%d/%m/%Y")},
+                code="fee_already_refunded",
+            )
+        if day > _today() or day < loan.fee_paid_on:
+            raise Refused(
+                _("Indiquez une date entre le règlement des frais (%(d)s) et aujourd'hui.")
+                % {"d": loan.fee_paid_on.strftime("%d/%m/%Y")},
+                field="day",
+            )
+        loan.fee_refunded_on = day
+        loan.fee_refund_reason = reason
+        loan.save(update_fields=["fee_refunded_on", "fee_refund_reason"])
+        events.fee_recorded(loan, actor, day=day, refund_reason=reason)
+        figures_changed(loan.device_id)
         return loan
 
 

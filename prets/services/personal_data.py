@@ -105,6 +105,12 @@ def export(household) -> dict:
                 "echeance": day(loan.due_on),
                 "etat": loan.get_state_display(),
                 "caution": str(loan.deposit_amount),
+                "frais": {
+                    "montant": str(loan.fee_amount),
+                    "regles_le": day(loan.fee_paid_on) if loan.fee_paid_on else None,
+                    "rembourses_le": day(loan.fee_refunded_on) if loan.fee_refunded_on else None,
+                    "motif_du_remboursement": loan.get_fee_refund_reason_display() or None,
+                },
                 "suivis": [
                     {"type": f.get_kind_display(), "le": day(f.on), "note": f.note}
                     for f in loan.follow_ups.all()

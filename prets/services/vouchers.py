@@ -38,7 +38,8 @@ def voucher_record(
     """Record a voucher that paid (part of) a sale (``sale_id``) or a loan's fee
     (``loan_id``): one of the two. Refused: a number of this issuer already used, on a sale
     or a loan (``voucher_already_used``), vouchers worth more than the sale's price or the
-    loan's fee (``voucher_over_price``), a loan without a fee (``loan_without_fee``)."""
+    loan's fee (``voucher_over_price``), a loan without a fee (``loan_without_fee``)
+    or whose fee was refunded (``fee_refunded``)."""
     if (sale_id is None) == (loan_id is None):
         raise InvalidInput(_("Un chèque règle une vente ou des frais de prêt."))
     number = voucher_number(number)
@@ -78,6 +79,12 @@ def voucher_record(
                 raise Refused(
                     _("Le prêt n° %(n)s n'a pas de frais de prêt à régler.") % {"n": target.pk},
                     code="loan_without_fee",
+                )
+            if target.fee_refunded_on:
+                raise Refused(
+                    _("Les frais du prêt n° %(n)s ont été remboursés le %(d)s.")
+                    % {"n": target.pk, "d": target.fee_refunded_on.strftime("%d/%m/%Y")},
+                    code="fee_refunded",
                 )
             ceiling = target.fee_amount
             over = _(

@@ -218,3 +218,60 @@ def test_session_page_query_budget_with_shared_levels(
     with django_assert_max_num_queries(9):
         response = client.get(reverse("ateliers:session", args=[session.pk]))
     assert response.content.decode().count("2,0 sur 3") == rows
+
+
+def _started(session):
+    from django.utils import timezone
+
+    type(session).objects.filter(pk=session.pk).update(
+        starts_at=timezone.now() - dt.timedelta(minutes=30),
+        ends_at=timezone.now() + dt.timedelta(minutes=90),
+    )
+
+
+@pytest.mark.parametrize("page", ["attendance", "assessment_create"])
+def test_the_roll_call_and_the_assessment_form_show_the_level_with_the_same_consent_check(
+    client, world, prescriber, facilitator, page
+):
+    """Beyond the session page, the facilitator of the other organisation meets the household
+    on the roll call and on its assessment form: the shared level shows there too, only with
+    an active consent, and each read is in the household's access log."""
+    household, session = world["household"], world["session"]
+    _started(session)
+    args = [session.pk] if page == "attendance" else [session.pk, household.pk]
+    url = reverse(f"ateliers:{page}", args=args)
+    client.force_login(facilitator)
+
+    body = client.get(url).content.decode()
+    assert "Mme Lefèvre" in body
+    assert "2,0 sur 3" not in body
+    assert not shared_reads(household).exists()
+
+    sharing = services.autonomy_sharing_grant(
+        household.pk, session.organisation_id, actor=prescriber
+    )
+    body = client.get(url).content.decode()
+    assert "2,0 sur 3 (évaluation du 05/03/2026)" in body
+    assert "0612345678" not in body
+    (read,) = shared_reads(household)
+    assert read.user_id == facilitator.pk
+    assert f"séance n° {session.pk}" in read.what
+
+    services.autonomy_sharing_withdraw(sharing.pk, actor=prescriber)
+    body = client.get(url).content.decode()
+    assert "2,0 sur 3" not in body
+    assert shared_reads(household).count() == 1
+
+
+def test_the_household_s_own_team_reads_no_shared_level_on_the_roll_call(
+    client, association, facilitator, prescriber
+):
+    """A household of the session's own organisation is not « shared »: its level is the
+    organisation's own data, read on its own pages."""
+    own = HouseholdFactory(organisation=association, name="M. Durand")
+    session = SessionFactory(organisation=association, facilitator=facilitator)
+    EnrolmentFactory(session=session, household=own)
+    _started(session)
+    client.force_login(facilitator)
+    body = client.get(reverse("ateliers:attendance", args=[session.pk])).content.decode()
+    assert "M. Durand" in body and SHARED not in body

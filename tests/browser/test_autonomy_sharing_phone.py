@@ -74,3 +74,58 @@ def test_consent_to_share_then_withdrawn(live_server, page, axe_check, transacti
     page.goto(f"{live_server.url}/ateliers/seances/{session.pk}/")
     expect(page.get_by_text("Mme Lefèvre").first).to_be_visible()
     expect(page.get_by_text("2,0 sur 3", exact=False)).to_have_count(0)
+
+
+@pytest.mark.submits("ateliers:attendance", "ateliers:assessment_create")
+def test_the_shared_level_on_the_roll_call_and_the_assessment_form(
+    live_server, small_phone_page, axe_check, transactional_db
+):
+    """The other organisation's facilitator meets the household on the roll call and its
+    assessment form too: the shared level shows there, on the narrowest phone."""
+    from django.utils import timezone
+
+    page = small_phone_page
+    association = OrganisationFactory(
+        name="Recyclerie du Bocage", short_name="RB", is_refurbisher=True
+    )
+    ccas = OrganisationFactory(name="CCAS de Chartres", short_name="CCAS", is_prescriber=True)
+    paul = UserFactory(username="paul", email="paul@example.org")
+    MembershipFactory(user=paul, organisation=ccas, role="prescriber")
+    emilie = UserFactory(username="emilie", email="emilie@example.org")
+    MembershipFactory(user=emilie, organisation=association, role="facilitator")
+    household = HouseholdFactory(organisation=ccas, name="Mme Lefèvre", consent_recorded_by=paul)
+    session = SessionFactory(
+        organisation=association,
+        facilitator=emilie,
+        starts_at=timezone.now() - dt.timedelta(minutes=30),
+        ends_at=timezone.now() + dt.timedelta(minutes=90),
+    )
+    EnrolmentFactory(session=session, household=household)
+    services.assessment_record(
+        actor=paul,
+        household_id=household.pk,
+        moment="before",
+        levels={"1": 2, "2": 2, "3": 3, "4": 1, "5": 2},
+        assessed_on=dt.date.today() - dt.timedelta(days=3),
+    )
+    services.autonomy_sharing_grant(household.pk, association.pk, actor=paul)
+
+    log_in(page, live_server, "emilie")
+    page.goto(f"{live_server.url}/ateliers/seances/{session.pk}/presences/")
+    expect(page.get_by_text("2,0 sur 3", exact=False).first).to_be_visible()
+    axe_check(page, "roll call with a shared level")
+    assert_no_horizontal_scroll(page)
+    page.get_by_label("Présent").check()
+    page.get_by_role("button", name="Enregistrer les présences").click()
+    expect(page.get_by_text("Présences enregistrées", exact=False)).to_be_visible()
+
+    page.goto(f"{live_server.url}/ateliers/seances/{session.pk}/evaluation/{household.pk}/")
+    expect(page.get_by_text("Niveau d'autonomie partagé par sa structure")).to_be_visible()
+    expect(page.get_by_text("2,0 sur 3", exact=False).first).to_be_visible()
+    axe_check(page, "assessment form with a shared level")
+    assert_no_horizontal_scroll(page)
+    page.get_by_label("Après la formation", exact=False).check()
+    for fieldset in page.locator("fieldset.attendance-row").all()[1:]:
+        fieldset.get_by_label("sans aide", exact=False).check()
+    page.get_by_role("button", name="Enregistrer l'évaluation").click()
+    expect(page.get_by_text("Évaluation de Mme Lefèvre enregistrée.")).to_be_visible()

@@ -200,3 +200,38 @@ def test_only_staff_generate_links(client, technician, received):
     response = client.post(reverse("www:donor_link", args=[received.pk]), follow=True)
     assert "url" not in response.context or response.context.get("url") is None
     assert any("Seules l'équipe" in str(m) for m in response.context["messages"])
+
+
+@pytest.mark.parametrize(
+    ("state", "dates", "sentence"),
+    [
+        ("announced", {}, "Votre don est annoncé : l'atelier ne l'a pas encore collecté."),
+        (
+            "collected",
+            {"pickup_date": "2025-03-04"},
+            "Votre don a été collecté le 04/03/2025 ; il n'est pas encore arrivé à l'atelier.",
+        ),
+        (
+            "received",
+            {"pickup_date": "2025-03-04", "received_on": "2025-03-06"},
+            "Votre don est arrivé à l'atelier le 06/03/2025 ; ses appareils sont en cours de tri.",
+        ),
+        (
+            "sorted",
+            {"received_on": "2025-03-06"},
+            "Votre don est arrivé à l'atelier le 06/03/2025 et son tri est terminé.",
+        ),
+        ("cancelled", {}, "Ce don a été annulé."),
+    ],
+)
+def test_the_donor_reads_one_natural_sentence_per_state(
+    client, staff, gisement, state, dates, sentence
+):
+    donation = DonationFactory(gisement=gisement, state=state, **dates)
+    path = _link(client, staff, donation)
+    client.logout()
+    body = client.get(path).content.decode()
+    status = re.search(r'<p class="donation-status">(.*?)</p>', body, re.S).group(1)
+    assert " ".join(status.split()).replace("&#x27;", "'") == sentence
+    assert "Réceptionné réceptionné" not in body
+    assert "Trié (clos)" not in body

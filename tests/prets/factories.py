@@ -1,5 +1,7 @@
 """factory_boy factories of prets: eligibility, requests, allocations, loans."""
 
+from decimal import Decimal
+
 import factory
 from django.utils import timezone
 
@@ -79,4 +81,7 @@ class LoanFactory(factory.django.DjangoModelFactory):
     started_on = factory.LazyFunction(lambda: timezone.localdate() - timezone.timedelta(days=30))
     due_on = factory.LazyAttribute(lambda loan: loan.started_on + timezone.timedelta(days=365))
     remind_from = factory.LazyAttribute(lambda loan: loan.due_on - timezone.timedelta(days=14))
+    fee_amount = Decimal("0")
+    # A fee is paid at the handover unless a test says otherwise.
+    fee_paid_on = factory.LazyAttribute(lambda loan: loan.started_on if loan.fee_amount else None)
     started_by = factory.SubFactory(UserFactory)

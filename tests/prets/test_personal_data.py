@@ -110,6 +110,20 @@ def test_export_holds_everything_about_the_household(household, sold, prescriber
         personal_data.household_export(household.pk, staff)
 
 
+def test_export_holds_the_loan_fee_its_payment_and_refund(
+    household, prescriber, make_request, staff
+):
+    loan = LoanFactory(request=make_request(state="fulfilled"), fee_amount=Decimal("10"))
+    services.loan_fee_refund(loan.pk, staff, reason="hardship")
+    (exported,) = personal_data.household_export(household.pk, prescriber)["prets"]
+    assert exported["frais"] == {
+        "montant": "10.00",
+        "regles_le": personal_data.day(loan.started_on),
+        "rembourses_le": personal_data.day(timezone.localdate()),
+        "motif_du_remboursement": "difficultés du foyer",
+    }
+
+
 def test_erasure_on_request(household, sold, prescriber, make_request, staff):
     loan = LoanFactory(request=make_request(state="fulfilled"))
     with pytest.raises(Refused, match="prêt est en cours"):

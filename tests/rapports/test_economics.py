@@ -480,3 +480,138 @@ def test_a_big_report_reads_the_economics_from_the_donations_summaries(
     DonationSummary.objects.filter(pk=summary.pk).update(figures=figures)
     old = gisement_report(subject, Period())
     assert old.computed_at is None and old.economics == live.economics
+
+
+def test_a_fee_counts_in_the_month_it_was_paid_and_not_at_all_once_refunded(scenario, refurbisher):
+    """Loan fees are revenue when paid (``fee_paid_on``), never once refunded: in June,
+    15 € paid at a June handover + 20 € of a May loan paid on 2 June; not the 30 € refunded
+    on 10 June, nor the 40 € not yet paid."""
+
+    def loan(started, fee, **fields):
+        return LoanFactory(
+            request__refurbisher=refurbisher,
+            started_on=started,
+            fee_amount=Decimal(fee),
+            **fields,
+        )
+
+    loan(dt.date(2026, 6, 18), 15)
+    loan(dt.date(2026, 5, 31), 20, fee_paid_on=dt.date(2026, 6, 2))
+    loan(
+        dt.date(2026, 6, 5),
+        30,
+        fee_refunded_on=dt.date(2026, 6, 10),
+        fee_refund_reason="device_faulty",
+    )
+    loan(dt.date(2026, 6, 6), 40, fee_paid_on=None)
+    report = economics((refurbisher.pk,), *JUNE)
+    assert report.loan_fees == Decimal("35.00")
+    may = economics((refurbisher.pk,), dt.date(2026, 5, 1), dt.date(2026, 5, 31))
+    assert may.loan_fees == Decimal("0.00")
+
+
+def test_a_refunded_fee_leaves_the_gisement_report_s_revenue_and_payments(scenario, refurbisher):
+    from prets import services as loan_services
+    from rapports.selectors import gisement_report
+    from rapports.selectors.scope import Period
+
+    gisement = scenario["gisement"]
+    donation = Donation.objects.get(gisement=gisement)
+    desk = UserFactory()
+    MembershipFactory(user=desk, organisation=refurbisher, role="staff")
+    loans = [
+        LoanFactory(
+            request__refurbisher=refurbisher,
+            device=DeviceFactory(owner=refurbisher, donation=donation, state="on_loan"),
+            started_on=dt.date(2026, 6, 20),
+            fee_amount=Decimal("15"),
+        )
+        for _ in range(5)
+    ]
+    subject = _subject("gisement", gisement.pk, gisement)
+    before = gisement_report(subject, Period()).economics
+    assert (before.loan_fees, before.payments) == (Decimal("75.00"), 6)
+    loan_services.loan_fee_refund(loans[0].pk, desk, reason="returned_early")
+    after = gisement_report(subject, Period()).economics
+    assert (after.loan_fees, after.payments) == (Decimal("60.00"), 5)
+    assert after.revenue == before.revenue - Decimal("15")
+
+
+def _summary_economics(donation):
+    from rapports.models import DonationSummary
+
+    return DonationSummary.objects.get(donation=donation).figures["economics"]
+
+
+def test_work_time_parts_and_fees_refresh_the_donation_s_summary_at_once(
+    scenario, refurbisher, technician, django_capture_on_commit_callbacks
+):
+    """Work time, parts and a loan fee write no device event: the ten-minute refresh did not
+    see them, and the summary kept the old figures until the device's next event. The
+    services now refresh the summary of the device's donation after commit."""
+    from prets import services as loan_services
+    from rapports.services import refresh_donation_summaries, stale_donation_ids
+
+    donation = Donation.objects.get(gisement=scenario["gisement"])
+    laptop = scenario["laptops"][0]
+    refresh_donation_summaries()
+    before = _summary_economics(donation)
+    assert Decimal(before["parts"]) == Decimal("49")
+
+    battery = Part.objects.get(label="Batterie")
+    with django_capture_on_commit_callbacks(execute=True):
+        parc_services.part_use(laptop.pk, battery.pk, technician)
+    after_parts = _summary_economics(donation)
+    assert Decimal(after_parts["parts"]) == Decimal("74")
+    assert stale_donation_ids() == []  # nothing waits for the ten-minute task
+
+    with django_capture_on_commit_callbacks(execute=True):
+        parc_services.work_time_record(laptop.pk, technician, stage="mark_ready", minutes=120)
+    after_work = _summary_economics(donation)
+    # 60 minutes by default for a laptop's mark_ready, now 120: 30 € more at 30 € an hour.
+    assert Decimal(after_work["minute_costs"]) - Decimal(after_parts["minute_costs"]) == 60 * 30
+
+    desk = UserFactory()
+    MembershipFactory(user=desk, organisation=refurbisher, role="staff")
+    loan = LoanFactory(
+        request__refurbisher=refurbisher,
+        device=DeviceFactory(owner=refurbisher, donation=donation, state="on_loan"),
+        started_on=dt.date(2026, 6, 20),
+        fee_amount=Decimal("15"),
+    )
+    refresh_donation_summaries()
+    assert Decimal(_summary_economics(donation)["fees"]) == Decimal("15")
+    with django_capture_on_commit_callbacks(execute=True):
+        loan_services.loan_fee_refund(loan.pk, desk, reason="entry_error")
+    assert Decimal(_summary_economics(donation)["fees"]) == Decimal("0")
+
+
+def test_work_on_a_device_without_a_summarised_donation_refreshes_nothing(
+    scenario, refurbisher, technician, django_capture_on_commit_callbacks
+):
+    from rapports.models import DonationSummary
+
+    loose = DeviceFactory(owner=refurbisher, kind="laptop", state="ready")  # no donation
+    with django_capture_on_commit_callbacks(execute=True):
+        parc_services.work_time_record(loose.pk, technician, stage="mark_ready", minutes=30)
+        parc_services.work_time_record(
+            scenario["laptops"][1].pk, technician, stage="mark_ready", minutes=30
+        )
+    # The donation had no summary: none is written here (the ten-minute task does).
+    assert not DonationSummary.objects.exists()
+
+
+def test_a_broker_down_costs_a_stale_summary_not_the_technician_s_page(
+    scenario, technician, django_capture_on_commit_callbacks, monkeypatch, caplog
+):
+    from rapports import tasks
+
+    def down(*args, **kwargs):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(tasks.refresh_summaries_of_devices, "delay", down)
+    laptop = scenario["laptops"][0]
+    with django_capture_on_commit_callbacks(execute=True):
+        parc_services.work_time_record(laptop.pk, technician, stage="mark_ready", minutes=45)
+    assert WorkTime.objects.filter(device=laptop, minutes=45).exists()
+    assert "summary refresh not queued" in caplog.text

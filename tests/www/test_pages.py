@@ -98,3 +98,47 @@ def test_the_receipt_is_a_private_inline_pdf(client, staff, refurbisher):
         response["Content-Disposition"] == f'inline; filename="attestation-don-{donation.pk}.pdf"'
     )
     assert "no-store" in response["Cache-Control"]
+
+
+def test_the_donation_and_gisement_pages_link_to_their_reports_for_who_may_read_them(
+    client, staff, technician, refurbisher
+):
+    """The single-donation report (``rapports:don``) was reachable by its address only: the
+    donation page links it, the gisement page links the gisement's, for the team that may
+    read reports (admins, staff); a technician sees the donation but not its report."""
+    gisement = GisementFactory(refurbisher=refurbisher)
+    donation = DonationFactory(gisement=gisement, state="received")
+    report = reverse("rapports:don", args=[donation.pk])
+    gisement_report = reverse("rapports:gisement", args=[gisement.pk])
+
+    client.force_login(staff)
+    body = client.get(reverse("www:donation", args=[donation.pk])).content.decode()
+    assert f'href="{report}"' in body
+    assert "Rapport de ce don" in body
+    assert client.get(report).status_code == 200
+    body = client.get(reverse("www:gisement", args=[gisement.pk])).content.decode()
+    assert f'href="{gisement_report}"' in body
+
+    client.force_login(technician)
+    response = client.get(reverse("www:donation", args=[donation.pk]))
+    assert response.status_code == 200
+    assert f'href="{report}"' not in response.content.decode()
+    assert client.get(report).status_code == 404
+    body = client.get(reverse("www:gisement", args=[gisement.pk])).content.decode()
+    assert f'href="{gisement_report}"' not in body
+
+
+def test_the_report_link_follows_the_report_scope_of_a_funder():
+    from acteurs.models import Organisation
+    from rapports.access import may_report_on
+    from rapports.models import Funding
+
+    refurbisher = Organisation.objects.create(name="Atelier", is_refurbisher=True)
+    funder_org = Organisation.objects.create(name="Région", is_funder=True)
+    funder = UserFactory(username="financeur")
+    MembershipFactory(user=funder, organisation=funder_org, role="funder")
+    funded = GisementFactory(refurbisher=refurbisher)
+    other = GisementFactory(refurbisher=refurbisher)
+    Funding.objects.create(name="Plan", funder=funder_org, gisement=funded)
+    assert may_report_on(funder, funded)
+    assert not may_report_on(funder, other)

@@ -27,6 +27,7 @@ from dons import signing
 from dons.forms import TRANSITION_FORMS, DocumentForm
 from dons.models import DonationState
 from parc import selectors as device_selectors
+from rapports.access import may_report_on
 
 # Donations a device may still be registered for.
 OPEN_STATES = (DonationState.ANNOUNCED, DonationState.COLLECTED, DonationState.RECEIVED)
@@ -58,6 +59,7 @@ def gisement(request, pk):
             "page": page,
             "query": _query_without_page(request),
             "can_manage": donation_permissions.can_manage(request.user, gisement.refurbisher_id),
+            "may_report": may_report_on(request.user, gisement),
             "today": timezone.localdate(),
         },
     )
@@ -91,6 +93,7 @@ def _donation_page(request, donation, *, bound=None, document_form=None, status=
             "events": donation_selectors.donation_history(donation),
             "actions": actions,
             "can_manage": can_manage,
+            "may_report": may_report_on(user, donation.gisement),
             "can_register": donation.state in OPEN_STATES
             and (user.is_superuser or has_role(user, donation.gisement.refurbisher_id, POOL_ROLES)),
             "document_form": document_form or (DocumentForm() if can_manage else None),
