@@ -578,7 +578,9 @@ class SessionsAhead:
 def sessions_ahead(user, *, today: dt.date | None = None) -> SessionsAhead | None:
     """Today's sessions and the next ones of the organisations whose workshops the user runs
     (admins, staff, facilitators), and any the user facilitates; with their seats taken and
-    waiting list. None for anyone else. Two queries (index ``session_org_starts``)."""
+    waiting list. Today's include a session begun before midnight and not over (an evening
+    session, a two-day course): its roll call is still to take. None for anyone else. Two
+    queries (index ``session_org_starts``)."""
     org_ids = team_organisation_ids(user)
     if not org_ids:
         return None
@@ -591,7 +593,12 @@ def sessions_ahead(user, *, today: dt.date | None = None) -> SessionsAhead | Non
         )
     ).order_by("starts_at", "id")
     return SessionsAhead(
-        today=list(sessions.filter(starts_at__gte=start, starts_at__lt=tomorrow)),
+        today=list(
+            sessions.filter(
+                Q(starts_at__gte=start, starts_at__lt=tomorrow)
+                | Q(starts_at__lt=start, ends_at__gt=start)
+            )
+        ),
         next=list(sessions.filter(starts_at__gte=tomorrow)[:NEXT_SESSIONS]),
     )
 

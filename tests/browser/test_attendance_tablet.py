@@ -56,7 +56,9 @@ def workshop(transactional_db):
     ccas = OrganisationFactory(name="CCAS de Chartres", short_name="CCAS", is_prescriber=True)
     facilitator = UserFactory(username="emilie", first_name="Émilie", last_name="Roux")
     MembershipFactory(user=facilitator, organisation=association, role="facilitator")
-    start = timezone.now() - timezone.timedelta(minutes=20)
+    # Begun twenty minutes ago (the wall clock: a browser test), on today's date in Paris.
+    midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    start = max(timezone.now() - timezone.timedelta(minutes=20), midnight)
     session = SessionFactory(
         organisation=association,
         commune=commune,

@@ -224,9 +224,16 @@ def test_the_facilitator_s_home_shows_today_s_and_the_next_sessions(client, refu
     SessionFactory(
         organisation=refurbisher, starts_at=today_at - dt.timedelta(days=2), title="Passée"
     )
+    # Begun before midnight and not over: still today's roll call.
+    evening = SessionFactory(
+        organisation=refurbisher,
+        starts_at=now.replace(hour=0, minute=0, second=0, microsecond=0) - dt.timedelta(hours=1),
+        ends_at=now.replace(hour=0, minute=0, second=0, microsecond=0) + dt.timedelta(hours=1),
+        title="Veillée numérique",
+    )
     response = home_of(client, facilitator)
     ahead = response.context["sessions"]
-    assert ahead.today == [today] and ahead.next == [later]
+    assert ahead.today == [evening, today] and ahead.next == [later]
     content = response.content.decode()
     assert "Premiers pas du jour" in content and "Passée" not in content
     links_work(client, response)
