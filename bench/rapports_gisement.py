@@ -173,10 +173,10 @@ def attach_gisement(pool, *, log=print) -> dict:
                 INSERT INTO prets_loan
                   (request_id, device_id, household_id, organisation_id, state, started_on,
                    due_on, remind_from, renewals, deposit_amount, training_code,
-                   started_by_id, created_at)
+                   started_by_id, created_at, state_changed_at, fee_amount, fee_refund_reason)
                 SELECT r.id, r.id, r.household_id, r.refurbisher_id,
                        CASE WHEN d.state = 'on_loan' THEN 'open' ELSE 'transferred' END,
-                       %s, %s, %s, 0, 0, '', %s, d.state_changed_at
+                       %s, %s, %s, 0, 0, '', %s, d.state_changed_at, d.state_changed_at, 0, ''
                 FROM prets_devicerequest r JOIN parc_device d ON d.id = r.id
                 WHERE d.donation_id = %s
                   AND NOT EXISTS (SELECT 1 FROM prets_loan l WHERE l.request_id = r.id)
