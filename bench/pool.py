@@ -11,13 +11,14 @@ database only) records its size and the generator version.
 """
 
 import bisect
-import concurrent.futures
 import contextlib
+import functools
 import itertools
 import json
 import multiprocessing
 import os
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -28,18 +29,22 @@ from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import connection, connections, transaction
 
-from . import catalog
+from . import catalog, pool_copies
 from .database import BenchDatabase, create_if_missing, drop
 
 # Bump when the shape of the generated pool changes: pools of an older version are rebuilt.
 # 3: each batch of devices has its own seeded generator, ids and codes derive from the device
 # id, so that batches can be built in parallel processes (PostgreSQL) with the same result.
 # 4: remarks on one device in seven, and each device's full-text search document.
-GENERATOR_VERSION = 4
+# 5: on PostgreSQL, devices past the seed block are the server's copies of it
+# (bench/pool_copies.py); public codes from a two-round bijection PostgreSQL computes too.
+GENERATOR_VERSION = 5
 MARKER_TABLE = "bench_pool"
 BENCH_TECHNICIAN = "bench-technicien"
 HISTORY_YEARS = 4
 POSTGRES_BATCH = 25_000
+# Devices drawn by Python on PostgreSQL; the rest of the pool is copies of them.
+SEED_DEVICES = int(os.environ.get("BENCH_SEED_DEVICES", "200000"))
 GIN_MEMORY = os.environ.get("BENCH_GIN_MEMORY", "4GB")
 SQLITE_BATCH = 10_000
 
@@ -172,21 +177,16 @@ class CodeMaker:
 
 class ScrambledCodes(CodeMaker):
     """Public codes as a bijection of the device id over the 32**6 = 2**30 bodies (keyed by
-    the seed): unique by construction, so parallel builders never draw the same code, and
+    the seed, ``pool_copies.scramble``, which PostgreSQL computes for the copies too):
+    unique by construction, so parallel builders never draw the same code, and
     random-looking like ``generate_code()``'s."""
-
-    MASK = (1 << 30) - 1
-    MULTIPLIERS = (0x2C1B3C6D, 0x297A2D39, 0x1B873593)
 
     def __init__(self, seed: int):
         super().__init__(random.Random(seed))
         self.key = random.Random(f"codes-{seed}").getrandbits(30)
 
     def code_for(self, device_id: int) -> str:
-        x = (device_id ^ self.key) & self.MASK
-        for multiplier in self.MULTIPLIERS:  # odd multipliers and xorshifts: invertible
-            x = (x * multiplier) & self.MASK
-            x ^= x >> 15
+        x = pool_copies.scramble(device_id, self.key)
         digits = []
         for _ in range(self.length):
             x, value = divmod(x, 32)
@@ -596,7 +596,7 @@ class PoolBuilder:
         self.rng = random.Random(f"{self.seed}:{first}")
         shares = Weighted([(org, org["share"]) for org in organisations])
         rows = {name: [] for name in ROW_KINDS}
-        for device_id in range(first, min(first + self.batch_size, self.total + 1)):
+        for device_id in range(first, min(first + self.batch_size, self.drawn + 1)):
             self._device(device_id, shares.pick(self.rng), rows)
         return rows
 
@@ -604,15 +604,38 @@ class PoolBuilder:
     def batch_size(self) -> int:
         return POSTGRES_BATCH if self.vendor == "postgresql" else SQLITE_BATCH
 
+    @property
+    def drawn(self) -> int:
+        """Devices drawn here: all of them on SQLite, the seed block on PostgreSQL."""
+        return min(self.total, SEED_DEVICES) if self.vendor == "postgresql" else self.total
+
+    def copy_plan(self) -> pool_copies.CopyPlan | None:
+        if self.drawn == self.total:
+            return None
+        from parc.codes import ALPHABET, PREFIX
+
+        return pool_copies.CopyPlan(
+            seed=self.drawn,
+            total=self.total,
+            start=self.start,
+            now=self.now,
+            day=DAY,
+            code_key=self.codes.key,
+            alphabet=ALPHABET,
+            prefix=PREFIX,
+        )
+
     def build(self) -> Pool:
         writer = RowWriter(self.log)
         organisations = self._actors()
-        firsts = list(range(1, self.total + 1, self.batch_size))
+        firsts = list(range(1, self.drawn + 1, self.batch_size))
         workers = min(_env_workers(self.vendor), len(firsts))
         started = time.perf_counter()
         next_report = 0.1
         counts = dict.fromkeys(ROW_KINDS, 0)
-        with writer.loading():
+        loading = writer.loading()
+        plan = self.copy_plan()
+        with loading:
             if workers > 1:
                 self.log(f"  {workers} processes, each with its own connection and COPY")
                 parts = _parallel_batches(self, writer, organisations, firsts, workers)
@@ -621,7 +644,7 @@ class PoolBuilder:
             for part in parts:
                 for name, count in part.items():
                     counts[name] += count
-                done = counts["devices"] / self.total
+                done = counts["devices"] / self.drawn
                 if done >= next_report or done == 1:
                     elapsed = time.perf_counter() - started
                     self.log(
@@ -629,10 +652,20 @@ class PoolBuilder:
                         f"({elapsed:.0f} s, {counts['devices'] / elapsed:,.0f} devices/s)"
                     )
                     next_report = done + 0.1
-            self.log(
-                f"  rows loaded ({time.perf_counter() - started:.0f} s); "
-                "indexes, constraints and statistics…"
-            )
+            if plan:
+                loading.copy_plan = plan
+                self.log(
+                    f"  seed block of {self.drawn:,} devices drawn "
+                    f"({time.perf_counter() - started:.0f} s); {plan.copies - 1} copies of it "
+                    "by PostgreSQL, with the indexes, constraints and statistics…"
+                )
+            else:
+                self.log(
+                    f"  rows loaded ({time.perf_counter() - started:.0f} s); "
+                    "indexes, constraints and statistics…"
+                )
+        for name, count in getattr(loading, "copied", {}).items():
+            counts[name] += count
         self.log(
             "  rows: "
             + ", ".join(f"{name} {count:,}" for name, count in counts.items())
@@ -761,8 +794,13 @@ class _PostgresLoading:
     def __init__(self, tables, log: Log = print):
         self.log = log
         self.models = [model for model, _columns in tables]
+        self.row_models = dict(zip(ROW_KINDS, self.models, strict=True))
         self.indexes: list[str] = []
         self.constraints: list[tuple[str, str, str]] = []
+        # Set by the builder when the rest of the pool is copied from a seed block.
+        self.copy_plan: pool_copies.CopyPlan | None = None
+        self.copied = dict.fromkeys(ROW_KINDS, 0)
+        self.lock = threading.Lock()
 
     def __enter__(self):
         names = [model._meta.db_table for model in self.models]
@@ -797,59 +835,140 @@ class _PostgresLoading:
         self.indexes = [definition for _name, definition in found]
 
     def __exit__(self, exc_type, *exc):
-        # The indexes are built side by side on one connection per core (each CREATE INDEX
-        # is one backend's sort; two on the same table do not block each other), the
-        # biggest first; constraints then one by one (ALTER TABLE locks the whole table).
-        self._side_by_side(sorted(self.indexes, key=_index_cost, reverse=True))
+        if exc_type is not None:
+            return
+        if self.copy_plan:
+            with connection.cursor() as cursor:
+                for statement in pool_copies.drop_seed_tables_sql():
+                    cursor.execute(statement)
+                with self._timed("seed tables"):
+                    for statement in pool_copies.seed_tables_sql(self.row_models):
+                        cursor.execute(statement)
+                for kind, query in pool_copies.seed_id_spans_sql().items():
+                    cursor.execute(query)
+                    self.copy_plan.id_spans[kind] = cursor.fetchone()[0]
+        pool_copies.Schedule(self._tasks(), _env_workers("postgresql"), self.log).run()
         with connection.cursor() as cursor:
-            cursor.execute("SET maintenance_work_mem TO '1GB'")
-            for table, name, definition in self.constraints:
-                with self._timed(f"{table}.{name}"):
-                    cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
             for sql in connection.ops.sequence_reset_sql(no_style(), self.models):
                 cursor.execute(sql)
-            cursor.execute("RESET maintenance_work_mem")
+            for statement in pool_copies.drop_seed_tables_sql():
+                cursor.execute(statement)
             cursor.execute("RESET synchronous_commit")
-        if exc_type is None:
-            self._side_by_side(
-                [
-                    f"VACUUM ANALYZE {connection.ops.quote_name(model._meta.db_table)}"
-                    for model in sorted(self.models, key=_table_cost, reverse=True)
-                ]
+
+    def _tasks(self) -> list[pool_copies.Task]:
+        """The copies (if any), the indexes, the constraints and the VACUUM ANALYZEs, with
+        what each waits for: an index waits for its table's rows; a foreign key, added
+        NOT VALID then validated (the validation locks the referenced table only in ROW
+        SHARE mode), for both tables' rows and indexes; a VACUUM for all of its table's."""
+        from .pool_copies import (
+            ACCESS_EXCLUSIVE,
+            ROW_EXCLUSIVE,
+            ROW_SHARE,
+            SHARE,
+            SHARE_ROW_EXCLUSIVE,
+            SHARE_UPDATE_EXCLUSIVE,
+            Task,
+        )
+
+        tables = [model._meta.db_table for model in self.models]
+        big = {"parc_device": 3, "parc_deviceevent": 2}
+        tasks: list[Task] = []
+        copies = {table: set() for table in tables}
+        if self.copy_plan:
+            plan = self.copy_plan
+            for kind, model in self.row_models.items():
+                table = model._meta.db_table
+                for first, last in plan.statements():
+                    task = Task(
+                        f"copies {first}-{last} of the seed block: {table}",
+                        [pool_copies.copy_sql(kind, model, plan, first, last)],
+                        {table: ROW_EXCLUSIVE},
+                        priority=70 + 10 * big.get(table, 0),
+                        rows=functools.partial(self._count, kind),
+                    )
+                    copies[table].add(task)
+                    tasks.append(task)
+        building = {table: set() for table in tables}
+        attached = {table: [] for table in tables}
+        uniques = [c for c in self.constraints if c[2].startswith("UNIQUE")]
+        for table, name, definition in uniques:
+            index = Task(
+                f"{table}.{name}",
+                [f'CREATE UNIQUE INDEX "{name}" ON {table} {definition[len("UNIQUE ") :]}'],
+                {table: SHARE},
+                priority=65 + 10 * big.get(table, 0),
+                after=set(copies[table]),
             )
+            attach = Task(
+                f"{table}.{name} attached",
+                [f'ALTER TABLE {table} ADD CONSTRAINT "{name}" UNIQUE USING INDEX "{name}"'],
+                {table: ACCESS_EXCLUSIVE},
+                priority=45,
+                after={index},
+            )
+            building[table].add(index)
+            attached[table].append((definition, attach))
+            tasks += [index, attach]
+        for definition in self.indexes:
+            table = _index_table(definition)
+            gin = " USING gin " in definition
+            index = Task(
+                definition,
+                [definition],
+                {table: SHARE},
+                # The full-text index first: the longest task, one backend.
+                priority=(75 if gin else 60) + 10 * big.get(table, 0),
+                after=set(copies[table]),
+                # A GIN build flushes its entries each time this memory is full: at 10M
+                # devices 356 s with 1 GB, 209 s with 4 GB (an upper bound: smaller pools
+                # use less).
+                setting=f"maintenance_work_mem TO '{GIN_MEMORY}'" if gin else "",
+            )
+            building[table].add(index)
+            tasks.append(index)
+        touching = {table: set(building[table]) for table in tables}
+        for table in tables:
+            touching[table].update(attach for _definition, attach in attached[table])
+        for table, name, definition in self.constraints:
+            if definition.startswith("UNIQUE"):
+                continue
+            referenced = pool_copies.referenced_table(definition)
+            after = set(copies[table]) | building[table]
+            if referenced in tables:
+                after |= copies[referenced] | touching[referenced]
+            add = Task(
+                f"{table}.{name} (not valid)",
+                [f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition} NOT VALID'],
+                {table: SHARE_ROW_EXCLUSIVE, referenced: SHARE_ROW_EXCLUSIVE},
+                priority=40,
+                after=after,
+            )
+            validate = Task(
+                f"{table}.{name} validated",
+                [f'ALTER TABLE {table} VALIDATE CONSTRAINT "{name}"'],
+                {table: SHARE_UPDATE_EXCLUSIVE, referenced: ROW_SHARE},
+                priority=30 + 5 * big.get(table, 0),
+                after={add},
+            )
+            tasks += [add, validate]
+            touching[table] |= {add, validate}
+            if referenced in tables:
+                touching[referenced].add(add)
+        for table in sorted(tables, key=lambda t: -big.get(t, 0)):
+            tasks.append(
+                Task(
+                    f"VACUUM ANALYZE {table}",
+                    [f"VACUUM ANALYZE {connection.ops.quote_name(table)}"],
+                    {table: SHARE_UPDATE_EXCLUSIVE},
+                    priority=20 + 5 * big.get(table, 0),
+                    after=touching[table] | copies[table],
+                )
+            )
+        return tasks
 
-    def _side_by_side(self, statements: list[str]) -> None:
-        """Run ``statements`` on ``BENCH_POOL_WORKERS`` connections of their own, each
-        taking the next one when it is done."""
-        pending = list(reversed(statements))
-        lock = threading.Lock()
-
-        def work():
-            try:
-                with connection.cursor() as cursor:
-                    cursor.execute("SET maintenance_work_mem TO '1GB'")
-                    while True:
-                        with lock:
-                            if not pending:
-                                return
-                            statement = pending.pop()
-                        # A GIN build flushes its entries each time this memory is full:
-                        # at 10M devices 356 s with 1 GB, 209 s with 4 GB (an upper bound:
-                        # smaller pools use less).
-                        gin = " USING gin " in statement
-                        if gin:
-                            cursor.execute(f"SET maintenance_work_mem TO '{GIN_MEMORY}'")
-                        with self._timed(statement):
-                            cursor.execute(statement)
-                        if gin:
-                            cursor.execute("SET maintenance_work_mem TO '1GB'")
-            finally:
-                connection.close()  # this thread's own connection
-
-        workers = max(1, min(_env_workers("postgresql"), len(statements)))
-        with concurrent.futures.ThreadPoolExecutor(workers) as executor:
-            for future in [executor.submit(work) for _ in range(workers)]:
-                future.result()
+    def _count(self, kind: str, rows: int) -> None:
+        with self.lock:
+            self.copied[kind] += rows
 
     @contextlib.contextmanager
     def _timed(self, what: str):
@@ -858,13 +977,12 @@ class _PostgresLoading:
         self.log(f"    {time.perf_counter() - started:6.1f} s  {what[:110]}")
 
 
-def _index_cost(definition: str) -> int:
-    """Rough order of build times: full-text first, then the event table's, then the rest."""
-    return (" gin " in definition.lower()) * 100 + ("deviceevent" in definition) * 10
-
-
-def _table_cost(model) -> int:
-    return {"parc_deviceevent": 3, "parc_device": 2}.get(model._meta.db_table, 1)
+def _index_table(definition: str) -> str:
+    """The table of ``CREATE INDEX name ON [ONLY] public.table USING …``."""
+    found = re.search(r" ON (?:ONLY )?(?:public\.)?(\"?\w+\"?) USING ", definition)
+    if not found:
+        raise SystemExit(f"bench: cannot read the table of {definition!r}")
+    return found.group(1).strip('"')
 
 
 def sample_ids(model, count: int, rng: random.Random, **filters) -> list[int]:

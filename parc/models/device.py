@@ -152,11 +152,14 @@ class Device(StatefulModel):
     )
     purchase_date = models.DateField(_("date d'achat"), null=True, blank=True)
     grade = models.CharField(_("état esthétique"), max_length=1, choices=Grade.choices, blank=True)
+    # owner and location lead composite indexes (Meta.indexes: device_owner_id…,
+    # device_location_id) that serve their lookups: no single-column index of their own.
     owner = models.ForeignKey(
         Organisation,
         on_delete=models.PROTECT,
         related_name="devices",
         verbose_name=_("organisation propriétaire"),
+        db_index=False,
     )
     location = models.ForeignKey(
         StockLocation,
@@ -165,6 +168,7 @@ class Device(StatefulModel):
         blank=True,
         related_name="devices",
         verbose_name=_("emplacement"),
+        db_index=False,
     )
     donation = models.ForeignKey(
         "dons.Donation",

@@ -46,11 +46,13 @@ class DeviceEvent(Event):
 
     STATES = State
 
+    # Its lookups are served by the index event_device_id (device, -id) below.
     device = models.ForeignKey(
         Device,
         on_delete=models.PROTECT,
         related_name="events",
         verbose_name=gettext_lazy("appareil"),
+        db_index=False,
     )
 
     class Meta(Event.Meta):
