@@ -38,7 +38,8 @@ from .database import BenchDatabase, create_if_missing, drop
 # 4: remarks on one device in seven, and each device's full-text search document.
 # 5: on PostgreSQL, devices past the seed block are the server's copies of it
 # (bench/pool_copies.py); public codes from a two-round bijection PostgreSQL computes too.
-GENERATOR_VERSION = 5
+# 6: the copies' serial tails from hashint8; the search vector of parc/0021.
+GENERATOR_VERSION = 6
 MARKER_TABLE = "bench_pool"
 BENCH_TECHNICIAN = "bench-technicien"
 HISTORY_YEARS = 4

@@ -86,8 +86,9 @@ def code_sql(x: str, alphabet: str, prefix: str) -> str:
 
 def tail_sql(device_id: str, slot: str) -> str:
     """Four hexadecimal symbols drawn from a device id and a slot (0: the device's serial,
-    1 and 2: its media's), lower case: the search document's form."""
-    return f"left(md5((({device_id}) * 4 + ({slot}))::text), 4)"
+    1 and 2: its media's), lower case: the search document's form. (A 16-bit hash with a
+    leading 1 bit, so that ``to_hex`` always writes five symbols.)"""
+    return f"right(to_hex((hashint8(({device_id}) * 4 + ({slot})) & 65535) | 65536), 4)"
 
 
 def new_serial_sql(serial: str, device_id: str, slot: str) -> str:
@@ -195,12 +196,17 @@ def copy_sql(kind: str, model, plan: CopyPlan, first: int, last: int) -> str:
     table = model._meta.db_table
     columns = _columns(model)
     seed, total = plan.seed, plan.total
-    offset = f"(k * {seed})"
-    shift = f"(k * {plan.shift_per_copy!r}) * interval '1 second'"
+    # Per copy: k, its id offset and its shift in time, computed once.
+    copies = (
+        f"(SELECT k, k * {seed} AS off, "
+        f"(k * {plan.shift_per_copy!r}) * interval '1 second' AS dt "
+        f"FROM generate_series({first}, {last}) AS k) g"
+    )
+    offset = "g.off"
     now = f"to_timestamp({plan.now!r})"
 
     def moved(column: str) -> str:
-        return f"LEAST(s.{column} + {shift}, {now})"
+        return f"LEAST(s.{column} + g.dt, {now})"
 
     if kind == "devices":
         new_id = f"(s.id + {offset})"
@@ -219,14 +225,14 @@ def copy_sql(kind: str, model, plan: CopyPlan, first: int, last: int) -> str:
         }
         # Copy after copy, each in the seed block's order (the lateral subquery is scanned
         # once per k); the code's body number and the new tails computed once per row.
-        new_id = f"d.id + k * {seed}"
+        new_id = "d.id + g.off"
         tails = ", ".join(
             f"CASE WHEN d.tail{slot} IS NULL THEN '' ELSE {tail_sql(new_id, str(slot))} END "
             f"AS new{slot}"
             for slot in (0, 1, 2)
         )
         source = (
-            f"generate_series({first}, {last}) AS k CROSS JOIN LATERAL ("
+            f"{copies} CROSS JOIN LATERAL ("
             f"SELECT d.*, {scramble_sql(new_id, plan.code_key)} AS x, {tails} "
             f"FROM {SEED_PREFIX}device d WHERE {new_id} <= {total} OFFSET 0) s"
         )
@@ -238,9 +244,9 @@ def copy_sql(kind: str, model, plan: CopyPlan, first: int, last: int) -> str:
             "events": "event",
         }[kind]
         source = (
-            f"generate_series({first}, {last}) AS k CROSS JOIN LATERAL ("
+            f"{copies} CROSS JOIN LATERAL ("
             f"SELECT * FROM {SEED_PREFIX}{seed_table} r "
-            f"WHERE r.device_id + k * {seed} <= {total} OFFSET 0) s"
+            f"WHERE r.device_id + g.off <= {total} OFFSET 0) s"
         )
         new_device = f"(s.device_id + {offset})"
         overrides = {}
@@ -261,14 +267,14 @@ def copy_sql(kind: str, model, plan: CopyPlan, first: int, last: int) -> str:
             }
         elif kind == "refurbishments":
             overrides = {
-                "id": f"s.id + k * {plan.id_spans[kind]}",
+                "id": f"s.id + g.k * {plan.id_spans[kind]}",
                 "device_id": new_device,
                 "recorded_at": moved("recorded_at"),
             }
         elif kind == "events":
             new_tail = f"upper({tail_sql(new_device, 's.slot')}) || ')'"
             overrides = {
-                "id": f"s.id + k * {plan.id_spans[kind]}",
+                "id": f"s.id + g.k * {plan.id_spans[kind]}",
                 "device_id": new_device,
                 "at": moved("at"),
                 "note": (
@@ -384,6 +390,10 @@ class Schedule:
                 # Copies read the seed tables in the order their rows were written.
                 cursor.execute("SET synchronize_seqscans TO off")
                 cursor.execute("SET maintenance_work_mem TO '1GB'")
+                # One connection, one core: an index build's own parallel workers would
+                # only take the other connection's core.
+                cursor.execute("SET max_parallel_maintenance_workers TO 0")
+                cursor.execute("SET max_parallel_workers_per_gather TO 0")
                 while task := self._next():
                     began = time.perf_counter()
                     try:

@@ -214,3 +214,32 @@ def test_frequent_and_rare_words_find_the_same_devices(
     assert found(technician, "ryzen 3500u") == {device.public_code for device in ryzen}
     assert found(technician, "celeron") == {celeron.public_code}
     assert found(technician, "ryzen celeron") == set()
+
+
+def test_a_serial_is_one_word_on_both_databases(refurbisher, technician):
+    """A serial that reads as a number in scientific notation (« 45E5WKL ») is one word, as
+    SQLite's tokenizer and parc.search.words see it: found whole or by its beginning, not by
+    its end (PostgreSQL's text parser, used until parc/0021, cut it into « 45e5 » and « wkl »)."""
+    device = register(refurbisher, technician, brand="HP", serial="45E5WKL")
+    assert found(technician, "45e5wkl") == {device.public_code}
+    assert found(technician, "45E5W") == {device.public_code}
+    assert found(technician, "wkl") == set()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's generated column")
+def test_the_parsed_vector_of_before_is_rewritten_into_words(refurbisher, technician):
+    """A database migrated before parc/0021 holds to_tsvector's vector: the post-migrate
+    check rewrites the column once, and the search reads the words."""
+    from importlib import import_module
+
+    migration = import_module("parc.migrations.0021_search_vector_words")
+    device = register(refurbisher, technician, serial="45E5WKL", cpu="Intel Core i3-8100")
+    with connection.cursor() as cursor:
+        # The device's deferred foreign-key checks first: ALTER TABLE refuses pending ones.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(migration.PARSED_VECTOR)
+    assert found(technician, "wkl") == {device.public_code}  # the parser's cut
+    assert search.install_full_text(connection) is True
+    assert search.install_full_text(connection) is False  # nothing left to rewrite
+    assert found(technician, "wkl") == set()
+    assert found(technician, "45e5wkl i3") == {device.public_code}
