@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError, InvalidInput, NotFound, NotPermitted
 
+from . import signals
 from .consent import CURRENT_CONSENT_VERSION
 from .models import (
     HOUSEHOLD_CATEGORY_FIELDS,
@@ -204,11 +205,16 @@ def household_update(household_id: int, *, actor, **fields) -> Household:
             raise NotFound(_("Ce foyer n'existe pas."))
         # Anonymised is final: its name cannot be typed back (acteurs.personal_data).
         require_not_anonymised(household.pk)
+        counted = ("commune_id", *HOUSEHOLD_CATEGORY_FIELDS)
+        before = [getattr(household, name) for name in counted]
         for name, value in fields.items():
             setattr(household, name, value)
         household.last_contact_at = timezone.now()
         household.full_clean()
         household.save()
+        if [getattr(household, name) for name in counted] != before:
+            # What the reports count about the households equipped (rapports listens).
+            signals.figures_changed(household.pk)
         return household
 
 

@@ -677,6 +677,9 @@ class Loan(StatefulModel):
             ),
             models.Index(fields=["organisation", "state", "due_on"], name="loan_org_state_due"),
             models.Index(fields=["household", "-id"], name="loan_household"),
+            # The households equipped by a set of donations (rapports.selectors.households):
+            # read from this index alone, merged with the devices' (donation, id) index.
+            models.Index(fields=["device", "household"], name="loan_device_household"),
             # The training deadlines to watch (reminders, the desk's queue).
             models.Index(
                 fields=["organisation", "training_due_on"],
@@ -960,6 +963,10 @@ class Sale(models.Model):
         verbose_name = _("vente solidaire")
         verbose_name_plural = _("ventes solidaires")
         ordering = ["-id"]
+        indexes = [
+            # As Loan's loan_device_household: the households equipped, from the index alone.
+            models.Index(fields=["device", "household"], name="sale_device_household"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["organisation", "number"], name="sale_number_unique"),
             models.CheckConstraint(condition=Q(price__gte=0), name="sale_price_not_negative"),

@@ -149,6 +149,39 @@ class DonationSummary(models.Model):
         return f"{self.donation_id} ({self.computed_at:%d/%m/%Y %H:%M})"
 
 
+class HouseholdSummary(models.Model):
+    """The households equipped by a set of donations (a loan or a sale of one of their
+    devices), counted by commune and category: the report's section « Foyers équipés » for a
+    big subject, precomputed. Distinct households do not add up across donations (a household
+    may have received devices of several), so a row is kept per *set* of donations a report
+    is asked for: each big gisement, donor and donation, and each funder's home page (the
+    sets are listed by ``rapports.services.household_summary_sets``). The report uses the row
+    whose set is exactly its donations, and counts live otherwise.
+
+    Counts only, no household: written only by ``rapports.services``
+    (``refresh_household_summaries``), refreshed by Celery beat when a loan or a sale of
+    one of its devices was recorded since (ids above ``last_loan_id``/``last_sale_id``), and
+    at once when an equipped household's commune or categories are corrected."""
+
+    # sha256 of the sorted donation ids (``rapports.selectors.donation_set_key``).
+    key = models.CharField(_("ensemble de dons"), max_length=64, unique=True)
+    donation_ids = models.JSONField(_("dons"), default=list)
+    computed_at = models.DateTimeField(_("calculé le"))
+    # The last loan and sale when the figures were computed: a later one of a device of
+    # these donations may equip another household.
+    last_loan_id = models.BigIntegerField(_("dernier prêt pris en compte"), default=0)
+    last_sale_id = models.BigIntegerField(_("dernière cession prise en compte"), default=0)
+    # {"communes": [one row per commune as the live query gives it]}
+    figures = models.JSONField(_("chiffres"), default=dict)
+
+    class Meta:
+        verbose_name = _("synthèse des foyers équipés")
+        verbose_name_plural = _("synthèses des foyers équipés")
+
+    def __str__(self):
+        return f"{len(self.donation_ids)} don(s) ({self.computed_at:%d/%m/%Y %H:%M})"
+
+
 class SharedLink(models.Model):
     """A signed link to a report made by someone (``rapports.sharing``): kept so its author
     finds it again on their home page (copy it, see when it expires). The link itself stays

@@ -197,6 +197,179 @@ def stale_donation_ids() -> list[int]:
     return missing + sorted(stale)
 
 
+def household_summary_sets() -> dict[str, list[int]]:
+    """The sets of donations whose equipped households are kept summarised (``HouseholdSummary``),
+    by key: those a report or a home page asks for as a whole, when they hold at least
+    ``RAPPORTS_SUMMARY_FROM_DEVICES`` devices (counted from the donations' device summaries):
+    each gisement, donor and donation over every period, and each funder organisation's home
+    page (what it funds and the gisements it gave). Smaller sets are counted live, fast.
+    Three queries."""
+    from django.conf import settings
+
+    from dons.models import Donation
+
+    from .models import Funding
+    from .selectors import donation_set_key
+
+    devices = {
+        donation_id: sum(sum(row.values()) for row in figures.get("devices", {}).values())
+        for donation_id, figures in DonationSummary.objects.values_list("donation_id", "figures")
+    }
+    donations = list(
+        Donation.objects.order_by("pk").values_list(
+            "pk", "gisement_id", "gisement__donor_id", "gisement__refurbisher_id"
+        )
+    )
+    groups: dict[tuple, set[int]] = {}
+    for pk, gisement_id, donor_id, _refurbisher_id in donations:
+        groups.setdefault(("don", pk), set()).add(pk)
+        groups.setdefault(("gisement", gisement_id), set()).add(pk)
+        groups.setdefault(("donateur", donor_id), set()).add(pk)
+    # A funder's home page: the donations of rapports.access.ReportScope's gisements for a
+    # member of this funder only (fundings of a whole refurbisher or of a gisement, and the
+    # gisements the funder gave).
+    funded: dict[int, tuple[set, set]] = {}
+    for funder_id, refurbisher_id, gisement_id in Funding.objects.values_list(
+        "funder_id", "refurbisher_id", "gisement_id"
+    ):
+        refurbishers, gisements = funded.setdefault(funder_id, (set(), set()))
+        if refurbisher_id:
+            refurbishers.add(refurbisher_id)
+        if gisement_id:
+            gisements.add(gisement_id)
+    for funder_id, (refurbishers, gisements) in funded.items():
+        groups[("funder", funder_id)] = {
+            pk
+            for pk, gisement_id, donor_id, refurbisher_id in donations
+            if refurbisher_id in refurbishers or gisement_id in gisements or donor_id == funder_id
+        }
+    threshold = settings.RAPPORTS_SUMMARY_FROM_DEVICES
+    sets = {}
+    for ids in groups.values():
+        if ids and sum(devices.get(pk, 0) for pk in ids) >= threshold:
+            sets[donation_set_key(ids)] = sorted(ids)
+    return sets
+
+
+def stale_household_summary_keys(sets: dict[str, list[int]]) -> list[str]:
+    """Of these sets (``household_summary_sets``), those without a summary, or whose summary
+    is older than a loan or a sale of one of their devices. Loans and sales are never
+    deleted and their ids increase: the new ones are an id range read from the primary key,
+    joined to their device for its donation. Three queries."""
+    from django.db.models import Max
+
+    from prets.models import Loan, Sale
+
+    from .models import HouseholdSummary
+
+    seen = {
+        key: (set(ids), last_loan, last_sale)
+        for key, ids, last_loan, last_sale in HouseholdSummary.objects.filter(
+            key__in=list(sets)
+        ).values_list("key", "donation_ids", "last_loan_id", "last_sale_id")
+    }
+    missing = [key for key in sets if key not in seen]
+    if not seen:
+        return missing
+
+    def latest_by_donation(model, after: int) -> dict[int, int]:
+        return dict(
+            model.objects.filter(pk__gt=after, device__donation_id__isnull=False)
+            .values("device__donation_id")
+            .annotate(last=Max("pk"))
+            .order_by()
+            .values_list("device__donation_id", "last")
+        )
+
+    loans = latest_by_donation(Loan, min(row[1] for row in seen.values()))
+    sales = latest_by_donation(Sale, min(row[2] for row in seen.values()))
+    stale = [
+        key
+        for key, (ids, last_loan, last_sale) in seen.items()
+        if any(loans.get(pk, 0) > last_loan or sales.get(pk, 0) > last_sale for pk in ids)
+    ]
+    return missing + sorted(stale)
+
+
+def refresh_household_summaries(keys=None, sets=None) -> int:
+    """Count the equipped households of these sets of donations (every set of
+    ``household_summary_sets`` when None) with the report's own query
+    (selectors.live_household_rows), one set at a time, and keep them as their summaries;
+    the summaries of sets no longer asked for are deleted. Returns the summaries written."""
+    from django.db.models import Max
+
+    from prets.models import Loan, Sale
+
+    from .models import HouseholdSummary
+    from .selectors import live_household_rows
+
+    if sets is None:
+        sets = household_summary_sets()
+        HouseholdSummary.objects.exclude(key__in=list(sets)).delete()
+    written = 0
+    for key in sets if keys is None else keys:
+        donation_ids = sets.get(key)
+        if donation_ids is None:
+            continue
+        with analytical_session():
+            # Read before the figures: a loan or sale recorded meanwhile makes it stale.
+            last_loan_id = Loan.objects.aggregate(last=Max("pk"))["last"] or 0
+            last_sale_id = Sale.objects.aggregate(last=Max("pk"))["last"] or 0
+            computed_at = timezone.now()
+            rows = live_household_rows(donation_ids)
+            HouseholdSummary.objects.update_or_create(
+                key=key,
+                defaults={
+                    "donation_ids": donation_ids,
+                    "computed_at": computed_at,
+                    "last_loan_id": last_loan_id,
+                    "last_sale_id": last_sale_id,
+                    "figures": {"communes": rows},
+                },
+            )
+        written += 1
+    return written
+
+
+def refresh_stale_household_summaries() -> int:
+    """The summaries of the sets that got a loan or a sale since (or have none yet),
+    recomputed; those of sets no longer asked for deleted."""
+    from .models import HouseholdSummary
+
+    sets = household_summary_sets()
+    HouseholdSummary.objects.exclude(key__in=list(sets)).delete()
+    return refresh_household_summaries(stale_household_summary_keys(sets), sets=sets)
+
+
+def refresh_household_summaries_of_households(household_ids) -> int:
+    """After a household's commune or categories were corrected
+    (``acteurs.signals.household_figures_changed``): recompute the summaries of the sets
+    holding a donation that equipped it. A few queries."""
+    from prets.models import Loan, Sale
+
+    from .models import HouseholdSummary
+
+    household_ids = list(household_ids)
+    donation_ids = set(
+        Loan.objects.filter(household_id__in=household_ids).values_list(
+            "device__donation_id", flat=True
+        )
+    ) | set(
+        Sale.objects.filter(household_id__in=household_ids).values_list(
+            "device__donation_id", flat=True
+        )
+    )
+    donation_ids.discard(None)
+    if not donation_ids:
+        return 0
+    sets = {
+        key: ids
+        for key, ids in HouseholdSummary.objects.values_list("key", "donation_ids")
+        if donation_ids.intersection(ids)
+    }
+    return refresh_household_summaries(sorted(sets), sets=sets)
+
+
 def shared_link_create(user, subject: ReportSubject, period: Period, days: int) -> SharedLink:
     """Make a signed link to the report of ``subject`` over ``period``, valid ``days`` days,
     and keep it for its author's home page."""

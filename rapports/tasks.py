@@ -24,6 +24,25 @@ def refresh_stale_donation_summaries() -> int:
     return services.refresh_donation_summaries(services.stale_donation_ids())
 
 
+@shared_task(name="rapports.refresh_stale_household_summaries", ignore_result=True)
+def refresh_stale_household_summaries() -> int:
+    """Celery beat, every 10 minutes (settings CELERY_BEAT_SCHEDULE): recount the households
+    equipped by the big sets of donations that got a loan or a sale since
+    (services.refresh_stale_household_summaries)."""
+    from . import services
+
+    return services.refresh_stale_household_summaries()
+
+
+@shared_task(name="rapports.refresh_household_summaries_of_households", ignore_result=True)
+def refresh_household_summaries_of_households(household_ids: list[int]) -> int:
+    """After households' commune or categories were corrected
+    (acteurs.signals.household_figures_changed): recount the summaries that hold them."""
+    from . import services
+
+    return services.refresh_household_summaries_of_households(household_ids)
+
+
 @shared_task(name="rapports.roll_up_stage_work", ignore_result=True)
 def roll_up_stage_work() -> int:
     """Celery beat, every hour: the days ended since the last roll-up, summed for the
@@ -49,3 +68,12 @@ def on_device_figures_changed(sender, device_ids, **kwargs) -> None:
         refresh_summaries_of_devices.delay(list(device_ids))
     except Exception:  # noqa: BLE001 — the broker's errors are many and not ours
         logger.warning("summary refresh not queued for devices %s", device_ids, exc_info=True)
+
+
+def on_household_figures_changed(sender, household_ids, **kwargs) -> None:
+    """After commit, like on_device_figures_changed: a broker that is down costs a stale
+    summary (said in the log), never the social worker's page."""
+    try:
+        refresh_household_summaries_of_households.delay(list(household_ids))
+    except Exception:  # noqa: BLE001 — the broker's errors are many and not ours
+        logger.warning("summary refresh not queued for households %s", household_ids, exc_info=True)

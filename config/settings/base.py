@@ -244,6 +244,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "rapports.refresh_stale_donation_summaries",
         "schedule": 10 * 60,  # a big gisement report's device figures are at most this old
     },
+    "rapports-refresh-stale-household-summaries": {
+        "task": "rapports.refresh_stale_household_summaries",
+        "schedule": 10 * 60,  # a big report's households equipped are at most this old
+    },
     "rapports-roll-up-stage-work": {
         "task": "rapports.roll_up_stage_work",
         "schedule": 60 * 60,  # a day is summed within the hour after it ends

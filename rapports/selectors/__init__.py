@@ -8,6 +8,8 @@ so ``from rapports.selectors import X`` works whichever module holds X.
 - ``gisement``: the gisement report itself (``gisement_report``) and its rows;
 - ``annex``: the certificate annex, one line per erasure;
 - ``open_data``: the open data device rows;
+- ``households``: the households equipped by a set of donations, live or from its summary
+  (``HouseholdSummary``);
 - ``home``: what the home page shows a funder and the coordination.
 """
 
@@ -35,6 +37,12 @@ from .gisement import (
     gisement_report,
 )
 from .home import CoordinationHome, FunderHome, coordination_home, funder_home
+from .households import (
+    donation_set_key,
+    equipped_households,
+    household_rows,
+    live_household_rows,
+)
 from .open_data import open_data_devices
 from .scope import (
     Period,
@@ -77,10 +85,14 @@ __all__ = [
     "devices_for",
     "donation_conditions",
     "donation_day",
+    "donation_set_key",
     "donations_for",
     "empty_figures",
+    "equipped_households",
     "gisement_report",
     "gisements_in_scope",
+    "household_rows",
+    "live_household_rows",
     "open_data_devices",
     "outcome_expression",
     "percent",

@@ -10,7 +10,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -23,12 +22,12 @@ from parc.models import (
     SanitizationLevel,
     SanitizationMethod,
 )
-from prets.models import Loan, Sale
 
 from .. import co2, economics
 from ..disclosure import small
 from ..models import ReportSubjectKind
 from .figures import Outcome, _summed_figures, device_figures, percent
+from .households import equipped_households, household_rows
 from .scope import Period, ReportSubject, donations_for
 
 
@@ -151,6 +150,9 @@ class GisementReport:
     # When the device figures were computed, if they were summed from the donations'
     # summaries; None when computed live with the report.
     computed_at: dt.datetime | None = None
+    # When the households equipped (section 6) were computed, if read from the summary of
+    # these donations (HouseholdSummary); None when counted live with the report.
+    households_computed_at: dt.datetime | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -195,16 +197,6 @@ class GisementReport:
     @property
     def outcome_chart(self) -> list[tuple[str, int]]:
         return [(str(row.label), row.count) for row in self.outcomes]
-
-
-def _equipped_households(donation_ids: list[int]) -> QuerySet[Household]:
-    """Households that received a device of the report: a loan (whatever became of it) or a
-    sale (including gifts). A subquery each (loans or sales joined to their device, computed
-    once and hashed by PostgreSQL), never a list of households in Python."""
-    return Household.objects.filter(
-        Q(pk__in=Loan.objects.filter(device__donation_id__in=donation_ids).values("household_id"))
-        | Q(pk__in=Sale.objects.filter(device__donation_id__in=donation_ids).values("household_id"))
-    )
 
 
 def _device_part(figures: dict, factors: co2.FactorTable) -> dict:
@@ -330,18 +322,10 @@ def _gisement_report(subject: ReportSubject, period: Period) -> GisementReport:
         figures = device_figures(donation_ids)
     devices = _device_part(figures, factors)
 
-    # 6. households equipped: categories, then territories
-    # One pass: per commune, the households and each category; the totals are their sums (a
-    # household lives in one commune).
-    households = _equipped_households(donation_ids)
-    by_commune = list(
-        households.values("commune__insee_code", "commune__name", "commune__epci__name")
-        .annotate(
-            n=Count("pk"),
-            **{name: Count("pk", filter=Q(**{name: True})) for name in HOUSEHOLD_CATEGORY_FIELDS},
-        )
-        .order_by("commune__epci__name", "commune__name")
-    )
+    # 6. households equipped: categories, then territories. One row per commune with the
+    # households and each category (a household lives in one commune: the totals are their
+    # sums), from the summary of exactly these donations for a big subject, else live.
+    by_commune, households_computed_at = household_rows(donation_ids, devices["devices"])
     categories = {
         name: sum(row[name] for row in by_commune) for name in ("n", *HOUSEHOLD_CATEGORY_FIELDS)
     }
@@ -359,7 +343,7 @@ def _gisement_report(subject: ReportSubject, period: Period) -> GisementReport:
         )
 
     # 7. training and autonomy (ateliers selectors), for these households only
-    household_ids = households.values("pk")
+    household_ids = equipped_households(donation_ids).values("pk")
     trained, training = ateliers_selectors.training_attended(household_ids)
     progress = ateliers_selectors.progress(households=household_ids)
 
@@ -383,6 +367,7 @@ def _gisement_report(subject: ReportSubject, period: Period) -> GisementReport:
         weighed_donations=len(weights),
         **devices,
         computed_at=computed_at,
+        households_computed_at=households_computed_at,
         households=categories["n"],
         households_by_category=households_by_category,
         territories=list(territories.values()),

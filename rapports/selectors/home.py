@@ -14,7 +14,7 @@ from ..access import report_scope
 from ..disclosure import small
 from ..models import Funding, ReportJob, SharedLink
 from .figures import Outcome, _summed_figures, device_figures
-from .gisement import _equipped_households
+from .households import household_rows
 from .scope import gisements_in_scope, report_index
 
 SHOWN = 5
@@ -64,7 +64,10 @@ def funder_home(user) -> FunderHome | None:
         for outcome, count in row.items():
             outcomes[outcome] = outcomes.get(outcome, 0) + count
     media = (figures or {}).get("media", {})
-    households = _equipped_households(donation_ids).count() if donation_ids else 0
+    # From the summary of exactly these donations for a big scope (one per funder is kept),
+    # else counted live.
+    communes, _households_at = household_rows(donation_ids, sum(outcomes.values()))
+    households = sum(row["n"] for row in communes)
     index = report_index(user)
     now = timezone.now()
     return FunderHome(
