@@ -872,7 +872,6 @@ class _PostgresLoading:
         )
 
         tables = [model._meta.db_table for model in self.models]
-        big = {"parc_device": 3, "parc_deviceevent": 2}
         tasks: list[Task] = []
         copies = {table: set() for table in tables}
         if self.copy_plan:
@@ -884,7 +883,7 @@ class _PostgresLoading:
                         f"copies {first}-{last} of the seed block: {table}",
                         [pool_copies.copy_sql(kind, model, plan, first, last)],
                         {table: ROW_EXCLUSIVE},
-                        priority=70 + 10 * big.get(table, 0),
+                        priority=COPY_PRIORITY.get(table, 94),
                         rows=functools.partial(self._count, kind),
                     )
                     copies[table].add(task)
@@ -897,14 +896,14 @@ class _PostgresLoading:
                 f"{table}.{name}",
                 [f'CREATE UNIQUE INDEX "{name}" ON {table} {definition[len("UNIQUE ") :]}'],
                 {table: SHARE},
-                priority=65 + 10 * big.get(table, 0),
+                priority=97,
                 after=set(copies[table]),
             )
             attach = Task(
                 f"{table}.{name} attached",
                 [f'ALTER TABLE {table} ADD CONSTRAINT "{name}" UNIQUE USING INDEX "{name}"'],
                 {table: ACCESS_EXCLUSIVE},
-                priority=45,
+                priority=60,
                 after={index},
             )
             building[table].add(index)
@@ -918,7 +917,7 @@ class _PostgresLoading:
                 [definition],
                 {table: SHARE},
                 # The full-text index first: the longest task, one backend.
-                priority=(75 if gin else 60) + 10 * big.get(table, 0),
+                priority=99 if gin else INDEX_PRIORITY.get(table, 70),
                 after=set(copies[table]),
                 # A GIN build flushes its entries each time this memory is full: at 10M
                 # devices 356 s with 1 GB, 209 s with 4 GB (an upper bound: smaller pools
@@ -941,27 +940,27 @@ class _PostgresLoading:
                 f"{table}.{name} (not valid)",
                 [f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition} NOT VALID'],
                 {table: SHARE_ROW_EXCLUSIVE, referenced: SHARE_ROW_EXCLUSIVE},
-                priority=40,
+                priority=55,
                 after=after,
             )
             validate = Task(
                 f"{table}.{name} validated",
                 [f'ALTER TABLE {table} VALIDATE CONSTRAINT "{name}"'],
                 {table: SHARE_UPDATE_EXCLUSIVE, referenced: ROW_SHARE},
-                priority=30 + 5 * big.get(table, 0),
+                priority=52 if table == "parc_deviceevent" else 50,
                 after={add},
             )
             tasks += [add, validate]
             touching[table] |= {add, validate}
             if referenced in tables:
                 touching[referenced].add(add)
-        for table in sorted(tables, key=lambda t: -big.get(t, 0)):
+        for table in tables:
             tasks.append(
                 Task(
                     f"VACUUM ANALYZE {table}",
                     [f"VACUUM ANALYZE {connection.ops.quote_name(table)}"],
                     {table: SHARE_UPDATE_EXCLUSIVE},
-                    priority=20 + 5 * big.get(table, 0),
+                    priority=VACUUM_PRIORITY.get(table, 40),
                     after=touching[table] | copies[table],
                 )
             )
@@ -976,6 +975,14 @@ class _PostgresLoading:
         started = time.perf_counter()
         yield
         self.log(f"    {time.perf_counter() - started:6.1f} s  {what[:110]}")
+
+
+# What goes first when several tasks are ready (higher first): every row (all the rest waits
+# for them), the full-text index as soon as the devices are in (the longest task, one
+# backend), then the indexes, keys and VACUUM of the biggest table (the longest chain).
+COPY_PRIORITY = {"parc_device": 100, "parc_deviceevent": 95}
+INDEX_PRIORITY = {"parc_deviceevent": 80, "parc_device": 75}
+VACUUM_PRIORITY = {"parc_deviceevent": 45, "parc_device": 44}
 
 
 def _index_table(definition: str) -> str:
