@@ -5,6 +5,11 @@
   organisation and of its gisements.
 - Members with the funder role read what their organisation funds (``Funding``) and the
   gisements their organisation gave (a donor company's own report), nothing else.
+
+Reading a report is not reading the names in it (``ReportScope.names_of``): the erasure
+operators of the certificate annex, and a donor who is a private individual, are named only
+to the coordination and to the admins and staff of the refurbisher; anyone else reads a
+pseudonymous reference (``selectors.annex``) or « un particulier » (``selectors.scope``).
 """
 
 from dataclasses import dataclass, field
@@ -34,6 +39,11 @@ class ReportScope:
     refurbishers: frozenset[int] = field(default_factory=frozenset)  # whole organisations
     gisements: frozenset[int] = field(default_factory=frozenset)  # single funded gisements
     donors: frozenset[int] = field(default_factory=frozenset)  # gisements given by these
+    # The organisations whose people the user may read by name in a report — their erasure
+    # operators (the annex) and the private individuals who gave to their gisements: their
+    # own team's; None for every organisation (the coordination). Funding or giving never
+    # adds one: these names are the refurbisher's business.
+    names_of: frozenset[int] | None = field(default_factory=frozenset)
 
     @property
     def is_empty(self) -> bool:
@@ -59,7 +69,7 @@ def report_scope(user) -> ReportScope:
     if is_coordinator(user):
         departements = coordinated_departements(user)
         if departements is None:
-            scope = ReportScope(everything=True)
+            scope = ReportScope(everything=True, names_of=None)
         else:
             # A coordination of some départements (issue 15): the refurbishers and the
             # gisements of its territory.
@@ -72,6 +82,7 @@ def report_scope(user) -> ReportScope:
                         "pk", flat=True
                     )
                 ),
+                names_of=None,
             )
     else:
         teams = frozenset(organisations_with_role(user, TEAM_ROLES))
@@ -89,6 +100,7 @@ def report_scope(user) -> ReportScope:
             refurbishers=frozenset(refurbishers),
             gisements=frozenset(gisements),
             donors=funders,
+            names_of=teams,
         )
     if user is not None and user.is_authenticated:
         user._filiere_report_scope = scope

@@ -4,7 +4,8 @@ background: rapports.services). Every text cell goes through ``documents.spreads
 so a value starting with = + - @ is never run as a formula.
 
 Funders read these files: they carry no personal data (households appear as counts only,
-counts under 5 as "< 5"). The annex names the association's operators, not households.
+counts under 5 as "< 5"; the annex's erasure operators as pseudonymous references, named
+only to their own organisation's team and the coordination: ``selectors.annex``).
 """
 
 import io

@@ -2,6 +2,7 @@
 data export. Thin: read the period, resolve the subject through the scope (404 outside it),
 call one selector or service, render."""
 
+import dataclasses
 import json
 
 from django.contrib import messages
@@ -213,7 +214,11 @@ def _shared_subject(request, token):
     try:
         if author is None or payload["kind"] not in ReportSubjectKind.values:
             raise Http404
-        subject = selectors.subject_in_scope(report_scope(author), payload["kind"], payload["pk"])
+        # The reader is whoever holds the link, not its author: nobody's name (no operator,
+        # no private donor), whatever the author may see. A link's files have no annex
+        # either: defence in depth.
+        scope = dataclasses.replace(report_scope(author), names_of=frozenset())
+        subject = selectors.subject_in_scope(scope, payload["kind"], payload["pk"])
     except Http404:
         return None, render(request, "rapports/link_invalid.html", {"expired": False}, status=404)
     return (payload, subject), None

@@ -26,14 +26,15 @@ from .base import ApiView, int_or_404
 
 def plain(value):
     """A report's dataclasses, dicts and lists as JSON values (decimals as strings, dates in
-    ISO 8601, French labels as text); query conditions are left out."""
+    ISO 8601, French labels as text); query conditions and internal fields (such as whose
+    names the reader may see) are left out."""
     if isinstance(value, Q):
         return None
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {
             f.name: plain(getattr(value, f.name))
             for f in dataclasses.fields(value)
-            if not isinstance(getattr(value, f.name), Q)
+            if not isinstance(getattr(value, f.name), Q) and not f.metadata.get("internal")
         }
     if isinstance(value, dict):
         return {str(key): plain(item) for key, item in value.items()}

@@ -4,7 +4,7 @@ period applies to the donations: a donation belongs to the period when its recep
 (else its pickup date, else the date it was recorded) falls inside it."""
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Count, DateField, Q, QuerySet
 from django.db.models.functions import Coalesce, TruncDate
@@ -13,7 +13,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from acteurs.models import Organisation
-from dons.models import Donation, Gisement
+from dons.models import Donation, DonorKind, Gisement
 from parc.models import Device
 
 from ..access import ReportScope, report_scope
@@ -38,10 +38,35 @@ class ReportSubject:
     donor: str
     refurbishers: str
     gisement_q: Q  # on Gisement
+    # Whose people (erasure operators) the reader may see by name (ReportScope.names_of):
+    # the organisations' ids, None for all. The default names nobody: a subject built by
+    # hand, or for a shared link, shows pseudonymous references only. Not part of the
+    # report's content (``internal``: the API leaves it out). ``donor`` is already shown
+    # as the reader may see it (``shown_donor``).
+    names_of: frozenset[int] | None = field(default_factory=frozenset, metadata={"internal": True})
 
     @property
     def kind_label(self) -> str:
         return ReportSubjectKind(self.kind).label
+
+    def names_people_of(self, organisation_id: int | None) -> bool:
+        """Whether the reader sees the names of this organisation's people."""
+        return self.names_of is None or organisation_id in self.names_of
+
+
+def shown_donor(scope: ReportScope, donor_id: int, name: str, kind: str, refurbisher_id) -> str:
+    """A donor's name as the reader may see it. A private individual (donor kind
+    « particulier », recorded as « Particulier – Nom ») is a person: named only to the
+    refurbisher's admins and staff, the coordination and the donor's own members; anyone
+    else (a funder) reads « un particulier » and the donor's number."""
+    if (
+        kind != DonorKind.INDIVIDUAL
+        or scope.names_of is None
+        or refurbisher_id in scope.names_of
+        or donor_id in scope.donors
+    ):
+        return name
+    return str(_("un particulier (donateur n° %(id)s)") % {"id": donor_id})
 
 
 def gisements_in_scope(scope: ReportScope) -> QuerySet[Gisement]:
@@ -59,8 +84,15 @@ def report_index(user) -> dict:
         .annotate(donation_count=Count("donations"))
         .order_by("donor__name", "name")
     )
-    donor_ids = sorted({g.donor_id for g in gisements})
-    donors = list(Organisation.objects.filter(pk__in=donor_ids).order_by("name"))
+    shown: dict[int, str] = {}
+    for g in gisements:
+        g.donor_shown = shown_donor(scope, g.donor_id, g.donor.name, g.donor_kind, g.refurbisher_id)
+        # A donor is hidden if any of its gisements the reader sees hides it.
+        if shown.get(g.donor_id, g.donor.name) == g.donor.name:
+            shown[g.donor_id] = g.donor_shown
+    donors = list(Organisation.objects.filter(pk__in=sorted(shown)).order_by("name"))
+    for donor in donors:
+        donor.shown_name = shown[donor.pk]
     return {"gisements": gisements, "donors": donors}
 
 
@@ -83,9 +115,16 @@ def subject_in_scope(scope: ReportScope, kind: str, pk: int) -> ReportSubject:
             kind=kind,
             pk=pk,
             title=gisement.name,
-            donor=gisement.donor.name,
+            donor=shown_donor(
+                scope,
+                gisement.donor_id,
+                gisement.donor.name,
+                gisement.donor_kind,
+                gisement.refurbisher_id,
+            ),
             refurbishers=gisement.refurbisher.name,
             gisement_q=Q(pk=pk),
+            names_of=scope.names_of,
         )
     if kind == ReportSubjectKind.DONATION:
         donation = (
@@ -100,26 +139,44 @@ def subject_in_scope(scope: ReportScope, kind: str, pk: int) -> ReportSubject:
             kind=kind,
             pk=pk,
             title=f"{donation} — {gisement.name}",
-            donor=gisement.donor.name,
+            donor=shown_donor(
+                scope,
+                gisement.donor_id,
+                gisement.donor.name,
+                gisement.donor_kind,
+                gisement.refurbisher_id,
+            ),
             refurbishers=gisement.refurbisher.name,
             gisement_q=Q(pk=gisement.pk),
+            names_of=scope.names_of,
         )
     if kind == ReportSubjectKind.DONOR:
-        names = list(
+        rows = list(
             Gisement.objects.filter(allowed, donor_id=pk)
-            .values_list("donor__name", "refurbisher__name")
+            .values_list("donor__name", "refurbisher__name", "refurbisher_id", "donor_kind")
             .distinct()
             .order_by("refurbisher__name")
         )
-        if not names:
+        if not rows:
             raise Http404
+        name = rows[0][0]
+        # Hidden if any of the donor's gisements the reader sees hides it.
+        donor = next(
+            (
+                shown
+                for _name, _refurbisher, refurbisher_id, donor_kind in rows
+                if (shown := shown_donor(scope, pk, name, donor_kind, refurbisher_id)) != name
+            ),
+            name,
+        )
         return ReportSubject(
             kind=kind,
             pk=pk,
-            title=str(_("Tous les gisements de %(donor)s") % {"donor": names[0][0]}),
-            donor=names[0][0],
-            refurbishers=", ".join(name for _donor, name in names),
+            title=str(_("Tous les gisements de %(donor)s") % {"donor": donor}),
+            donor=donor,
+            refurbishers=", ".join(dict.fromkeys(refurbisher for _n, refurbisher, *_ in rows)),
             gisement_q=allowed & Q(donor_id=pk),
+            names_of=scope.names_of,
         )
     raise Http404
 

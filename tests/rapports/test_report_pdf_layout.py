@@ -16,6 +16,7 @@ from rapports import tasks as _registered_tasks  # noqa: F401  (the job's task, 
 from rapports.chart_text import text_width
 from rapports.models import ReportJob
 from rapports.selectors import ANNEX_COLUMNS
+from rapports.selectors.annex import operator_reference
 from tests.parc.factories import DeviceFactory, ErasureRecordFactory, StorageMediumFactory
 
 pytestmark = pytest.mark.django_db
@@ -104,7 +105,12 @@ def test_every_annex_page_is_landscape_with_every_column(client, funder_user, sc
     last_page = annex[-1]
     last = long_annex[-1]
     assert last.ended_at.astimezone().strftime("%d/%m/%Y") in last_page
-    assert "Sami Technicien" in last_page
+    # The operator column is there too, as a funder reads it: a reference, not the name.
+    refurbisher = scenario["gisement"].refurbisher
+    reference = operator_reference(refurbisher.pk, scenario["operator"].pk, refurbisher.short_name)
+    # (A PDF may break « RT-7K3QX » after its dash, which pdfium reads as U+FFFE.)
+    assert f"Opérateur{reference}" in "".join(last_page.split()).replace("\ufffe", "-")
+    assert "Sami" not in last_page
     assert "stock de pièces" in last_page
     # A checksum or a model number breaks inside itself to fit its column; a word never does.
     assert last.evidence.sha256 in "".join(last_page.split())
