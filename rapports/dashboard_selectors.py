@@ -135,7 +135,7 @@ def flow_weeks(today: dt.date, weeks: int = FLOW_WEEKS) -> list[dt.date]:
 
 def weekly_flows(owner_ids: tuple[int, ...] | None, today: dt.date) -> dict[str, dict[str, int]]:
     """{flow key: {"YYYY-MM-DD" (Monday): count}} over the last FLOW_WEEKS weeks. One query
-    (index event_action_at: one range per action)."""
+    (index event_at_action: the weeks' range, the actions filtered in the index)."""
     weeks = flow_weeks(today)
     since = timezone.make_aware(dt.datetime.combine(weeks[0], dt.time.min))
     by_action = {action: flow.key for flow in FLOWS for action in flow.actions}
@@ -175,7 +175,7 @@ def stage_durations(
     """{stage: {"count", "median_s", "p90_s"}} for the stages that ended in the window.
 
     One query. The devices that changed state in the window are found through the index
-    event_action_at; their events (index event_device_id) feed LEAD, so a stage that began
+    event_at_action; their events (index event_device_id) feed LEAD, so a stage that began
     before the window but ended in it is measured in full.
     """
     since = now - dt.timedelta(days=window_days)

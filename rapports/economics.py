@@ -25,7 +25,7 @@ device and per gisement, over a period.
 Eleven queries whatever the size, each a GROUP BY over the period's rows. The stages ended
 come from the daily sums ``StageWorkDay`` (rolled up each night by
 ``rapports.services.roll_up_stage_work``) and, for the days not rolled up yet, from the
-device events (index ``event_action_at``): a year at a million devices is half a million
+device events (index ``event_at_action``): a year at a million devices is half a million
 events, too many to scan for each page. Aggregates only: no device, person or household is
 named.
 """

@@ -60,7 +60,7 @@ class DeviceEvent(Event):
         verbose_name_plural = gettext_lazy("historique")
         indexes = [
             models.Index(fields=["device", "-id"], name="event_device_id"),
-            models.Index(fields=["action", "at"], name="event_action_at"),
+            models.Index(fields=["at", "action"], name="event_at_action"),
         ]
 
     def __str__(self):
