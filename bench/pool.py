@@ -39,7 +39,9 @@ from .database import BenchDatabase, create_if_missing, drop
 # 5: on PostgreSQL, devices past the seed block are the server's copies of it
 # (bench/pool_copies.py); public codes from a two-round bijection PostgreSQL computes too.
 # 6: the copies' serial tails from hashint8; the search vector of parc/0021.
-GENERATOR_VERSION = 6
+# 7: the big refurbisher's devices come from one donation of one gisement, written with the
+# rows (bench/rapports_gisement.py used to attach them by an UPDATE of every device row).
+GENERATOR_VERSION = 7
 MARKER_TABLE = "bench_pool"
 BENCH_TECHNICIAN = "bench-technicien"
 HISTORY_YEARS = 4
@@ -211,6 +213,7 @@ DEVICE_COLUMNS = [
     "grade",
     "owner_id",
     "location_id",
+    "donation_id",
     "received_without_storage",
     "notes",
     "search_document",
@@ -329,6 +332,31 @@ def _document_function():
     return document
 
 
+# The gisement whose report bench/rapports_gisement.py measures: the big refurbisher's devices
+# all come from its one donation.
+BENCH_DONOR = "Donateur banc d'essai"
+BENCH_GISEMENT = "Gisement banc d'essai"
+
+
+def _big_donation(refurbisher) -> int:
+    import datetime as dt
+
+    from acteurs.models import Organisation
+    from dons.models import Donation, Gisement
+
+    donor = Organisation.objects.create(name=BENCH_DONOR, short_name="DBE", is_donor=True)
+    gisement = Gisement.objects.create(
+        name=BENCH_GISEMENT, donor=donor, refurbisher=refurbisher, donor_kind="entreprise"
+    )
+    donation = Donation.objects.create(
+        gisement=gisement,
+        state="received",
+        received_on=dt.date(2025, 1, 15),
+        received_weight_kg=250_000,
+    )
+    return donation.pk
+
+
 # In the order of parc.search.DEVICE_TEXT_FIELDS (brand, model, serial, cpu, os, notes).
 DOCUMENT_DEVICE_FIELDS = ("brand", "model", "serial", "cpu", "os", "notes")
 
@@ -400,6 +428,7 @@ class PoolBuilder:
             organisations.append(
                 {
                     "id": organisation.pk,
+                    "donation": _big_donation(organisation) if index == 0 else None,
                     "share": share,
                     "locations": location_ids,
                     "technician": users[Role.TECHNICIAN],
@@ -530,6 +559,7 @@ class PoolBuilder:
                 grade,
                 organisation["id"],
                 rng.choice(organisation["locations"]) if stocked else None,
+                organisation["donation"],
                 without_storage,
                 remark,
                 document,

@@ -13,10 +13,10 @@ For ``bench/run.py`` (Django set up, pointed at a benchmark database with a pool
     calls; the value is the median. Target: under 1 s at 1,000,000 devices
     on PostgreSQL.
 
-    The pool has no donations: this module attaches every device of the big refurbisher to
-    one donation of one gisement (set-based UPDATE), and gives a household and a loan to
-    the devices that are on loan or were transferred (INSERT … SELECT), so the households'
-    queries have rows to read. Idempotent: a row in ``bench_pool`` ("rapports_gisement")
+    The pool's builder puts every device of the big refurbisher in one donation of one
+    gisement (bench/pool.py); this module adds the funder, and gives a household and a loan
+    to the devices that are on loan or were transferred (INSERT … SELECT), so the
+    households' queries have rows to read. Idempotent: a row in ``bench_pool`` ("rapports_gisement")
     records it, and a second run reuses it.
 
     Returns ``{"gisement_report_s": {"value": s, "unit": "s", ...}}``: p50/max, the queries of
@@ -127,8 +127,8 @@ def _add_households(cursor, organisation_id: int, user_id: int, count: int, comm
 
 
 def attach_gisement(pool, *, log=print) -> dict:
-    """The big refurbisher's devices in one donation; households and loans for the devices
-    that reached a household. Set-based SQL, done once per pool (recorded in bench_pool)."""
+    """The gisement's funder; households and loans for the devices that reached a
+    household. Set-based SQL, done once per pool (recorded in bench_pool)."""
     import datetime as dt
 
     from django.db import connection, transaction
@@ -137,6 +137,7 @@ def attach_gisement(pool, *, log=print) -> dict:
     from dons.models import Donation, Gisement
     from rapports.models import Funding
 
+    from .pool import BENCH_GISEMENT
     from .prets import _commune
 
     marker = _read(MARKER)
@@ -151,9 +152,10 @@ def attach_gisement(pool, *, log=print) -> dict:
     started = time.perf_counter()
     org = pool.organisation_id
     with transaction.atomic():
-        donor, _ = Organisation.objects.get_or_create(
-            name="Donateur banc d'essai", defaults={"short_name": "DBE", "is_donor": True}
-        )
+        # The pool's builder wrote the gisement, its donation and the big refurbisher's
+        # devices in it (bench/pool.py, generator 7).
+        gisement = Gisement.objects.get(name=BENCH_GISEMENT, refurbisher_id=org)
+        donation = Donation.objects.get(gisement=gisement)
         funder, _ = Organisation.objects.get_or_create(
             name="Financeur banc d'essai", defaults={"short_name": "FBE", "is_funder": True}
         )
@@ -164,32 +166,9 @@ def attach_gisement(pool, *, log=print) -> dict:
         prescriber_org, _ = Organisation.objects.get_or_create(
             name="CCAS banc d'essai rapports", defaults={"short_name": "CCR", "is_prescriber": True}
         )
-        gisement, _ = Gisement.objects.get_or_create(
-            name="Gisement banc d'essai",
-            defaults={"donor": donor, "refurbisher_id": org, "donor_kind": "entreprise"},
-        )
         Funding.objects.get_or_create(
             funder=funder, gisement=gisement, defaults={"name": "Banc d'essai"}
         )
-        donation = Donation.objects.filter(gisement=gisement).order_by(
-            "pk"
-        ).first() or Donation.objects.create(
-            gisement=gisement,
-            state="received",
-            received_on=dt.date(2025, 1, 15),
-            received_weight_kg=250_000,
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE parc_device SET donation_id = %s "
-                "WHERE owner_id = %s AND donation_id IS NULL",
-                [donation.pk, org],
-            )
-            attached = cursor.rowcount
-            if connection.vendor == "postgresql":
-                # The statistics still say "no device has a donation": plans for the inserts
-                # below would loop over 850,000 rows as if there were one.
-                cursor.execute("ANALYZE parc_device")
         communes = _communes(_commune())
         technician = User.objects.get(pk=pool.technician_id)
         with connection.cursor() as cursor:
@@ -225,28 +204,6 @@ def attach_gisement(pool, *, log=print) -> dict:
                 [prescriber_org.pk, technician.pk, count, donation.pk],
             )
             requests = cursor.rowcount
-            # A pool set up before (2,000 households for every loan): its requests and loans
-            # spread over the households now there.
-            cursor.execute(
-                f"""
-                UPDATE prets_devicerequest SET household_id = h.id FROM {numbered}
-                WHERE prets_devicerequest.prescriber_org_id = %s
-                  AND h.rn = prets_devicerequest.id %% %s
-                  AND prets_devicerequest.household_id <> h.id
-                """,
-                [prescriber_org.pk, count],
-            )
-            rehomed = cursor.rowcount
-            if rehomed:
-                cursor.execute(
-                    """
-                    UPDATE prets_loan SET household_id = r.household_id
-                    FROM prets_devicerequest r
-                    WHERE r.id = prets_loan.request_id AND r.prescriber_org_id = %s
-                      AND prets_loan.household_id <> r.household_id
-                    """,
-                    [prescriber_org.pk],
-                )
             cursor.execute(
                 """
                 INSERT INTO prets_loan
@@ -283,23 +240,21 @@ def attach_gisement(pool, *, log=print) -> dict:
             "funder_user_id": funder_user.pk,
             "devices": devices,
             "rows": {
-                "devices_attached": attached,
                 "households": households,
                 "requests": requests,
-                "requests_rehomed": rehomed,
                 "loans": loans,
             },
             "setup_seconds": round(time.perf_counter() - started, 1),
         }
         _write(MARKER, marker)
     if connection.vendor == "postgresql":
-        # The UPDATE left a dead version of every attached device row: reclaim it, so the
-        # other benchmarks on this pool read the same table as before.
+        # Statistics for the rows just written, as autovacuum would gather them.
         with connection.cursor() as cursor:
-            for table in ("parc_device", "prets_devicerequest", "prets_loan", "acteurs_household"):
+            for table in ("prets_devicerequest", "prets_loan", "acteurs_household"):
                 cursor.execute(f"VACUUM ANALYZE {table}")
     log(
-        f"rapports: attached {attached:,} devices, {loans:,} loans, {households:,} households "
+        f"rapports: {marker['devices']:,} devices in the gisement, {loans:,} loans, "
+        f"{households:,} households "
         f"in {marker['setup_seconds']} s"
     )
     return marker
