@@ -129,7 +129,9 @@ class Device(StatefulModel):
     EVENT_MODEL = "parc.DeviceEvent"
     EVENT_SUBJECT = "device"
 
-    public_code = models.CharField(_("code"), max_length=12, unique=True, editable=False)
+    # Unique by the constraint in Meta, not unique=True: on PostgreSQL Django would add a
+    # second index (varchar_pattern_ops, for LIKE 'ABC%') that no lookup of a code uses.
+    public_code = models.CharField(_("code"), max_length=12, editable=False)
     kind = models.CharField(_("type"), max_length=20, choices=DeviceKind.choices)
     brand = models.CharField(_("marque"), max_length=100, blank=True)
     model = models.CharField(_("modèle"), max_length=150, blank=True)
@@ -234,6 +236,9 @@ class Device(StatefulModel):
         verbose_name = _("appareil")
         verbose_name_plural = _("appareils")
         ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["public_code"], name="parc_device_public_code_key"),
+        ]
         indexes = [
             models.Index(fields=["owner", "-id"], name="device_owner_id"),
             models.Index(fields=["owner", "state", "-id"], name="device_owner_state_id"),

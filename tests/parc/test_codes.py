@@ -1,10 +1,12 @@
 """Public codes: random, Crockford base32 with a check symbol, read forgivingly."""
 
 import pytest
+from django.db import IntegrityError, connection, transaction
 from hypothesis import given
 from hypothesis import strategies as st
 
 from parc.codes import ALPHABET, MistypedCode, NotACode, check_symbol, generate_code, normalize_code
+from tests.parc.factories import DeviceFactory
 
 bodies = st.text(alphabet=ALPHABET, min_size=6, max_size=6)
 
@@ -50,3 +52,25 @@ def test_a_single_mistyped_symbol_is_reported_as_a_typo(body, position, replacem
 def test_text_that_cannot_be_a_code_is_not_a_code(text):
     with pytest.raises(NotACode):
         normalize_code(text)
+
+
+@pytest.mark.django_db
+def test_the_database_refuses_a_second_device_with_the_same_code():
+    first = DeviceFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        DeviceFactory(public_code=first.public_code, owner=first.owner)
+
+
+@pytest.mark.django_db
+def test_a_code_is_kept_unique_by_one_index_on_postgresql():
+    """parc/0023: the pattern index Django adds for unique=True is gone; the unique one stays."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the pattern operator class index exists only on PostgreSQL")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexrelid::regclass::text, indisunique FROM pg_index "
+            "WHERE indrelid = 'parc_device'::regclass AND indkey::text = ("
+            "  SELECT attnum::text FROM pg_attribute "
+            "  WHERE attrelid = 'parc_device'::regclass AND attname = 'public_code')"
+        )
+        assert cursor.fetchall() == [("parc_device_public_code_key", True)]
