@@ -9,6 +9,8 @@ Imported by ``RapportsConfig.ready`` so that workers know the tasks.
 
 from celery import shared_task
 
+from core.single_run import single_run
+
 
 @shared_task(name="rapports.refresh_pool_summary")
 def refresh_pool_summary(owner_ids: list[int] | None) -> float:
@@ -20,15 +22,19 @@ def refresh_pool_summary(owner_ids: list[int] | None) -> float:
 
 @shared_task(name="rapports.refresh_pool_summaries")
 def refresh_pool_summaries() -> int:
+    """Every scope's summary; skipped while the previous run goes on (core.single_run)."""
     from acteurs.models import Organisation
 
     from .dashboard_selectors import compute_pool_summary
 
-    scopes: list[tuple[int, ...] | None] = [None]
-    scopes += [
-        (pk,)
-        for pk in Organisation.objects.filter(is_refurbisher=True).values_list("pk", flat=True)
-    ]
-    for owner_ids in scopes:
-        compute_pool_summary(owner_ids)
-    return len(scopes)
+    with single_run("rapports.refresh_pool_summaries") as running:
+        if not running:
+            return 0
+        scopes: list[tuple[int, ...] | None] = [None]
+        scopes += [
+            (pk,)
+            for pk in Organisation.objects.filter(is_refurbisher=True).values_list("pk", flat=True)
+        ]
+        for owner_ids in scopes:
+            compute_pool_summary(owner_ids)
+        return len(scopes)

@@ -4,6 +4,8 @@ import logging
 
 from celery import shared_task
 
+from core.single_run import single_run
+
 logger = logging.getLogger(__name__)
 
 
@@ -18,20 +20,28 @@ def build_report_job(job_id: int) -> None:
 @shared_task(name="rapports.refresh_stale_donation_summaries", ignore_result=True)
 def refresh_stale_donation_summaries() -> int:
     """Celery beat, every 10 minutes (settings CELERY_BEAT_SCHEDULE): refresh the summaries
-    of the donations whose devices changed since (see services.stale_donation_ids)."""
+    of the donations whose devices changed since (see services.stale_donation_ids). Skipped
+    while the previous run goes on (core.single_run)."""
     from . import services
 
-    return services.refresh_donation_summaries(services.stale_donation_ids())
+    with single_run("rapports.refresh_stale_donation_summaries") as running:
+        if not running:
+            return 0
+        return services.refresh_donation_summaries(services.stale_donation_ids())
 
 
 @shared_task(name="rapports.refresh_stale_household_summaries", ignore_result=True)
 def refresh_stale_household_summaries() -> int:
     """Celery beat, every 10 minutes (settings CELERY_BEAT_SCHEDULE): recount the households
     equipped by the big sets of donations that got a loan or a sale since
-    (services.refresh_stale_household_summaries)."""
+    (services.refresh_stale_household_summaries). Skipped while the previous run goes on
+    (core.single_run)."""
     from . import services
 
-    return services.refresh_stale_household_summaries()
+    with single_run("rapports.refresh_stale_household_summaries") as running:
+        if not running:
+            return 0
+        return services.refresh_stale_household_summaries()
 
 
 @shared_task(name="rapports.refresh_household_summaries_of_households", ignore_result=True)

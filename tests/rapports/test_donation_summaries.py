@@ -153,3 +153,40 @@ def test_the_summed_report_costs_the_same_queries_with_3_or_30_donations(
         report = gisement_report(subject, Period())
     assert report.computed_at is not None and report.devices == 17 + extra
     assert report.households_computed_at is not None and report.households == 9
+
+
+def test_a_refresh_that_finds_the_last_one_still_running_does_nothing(
+    summaries_from_any_size, scenario, funder_user
+):
+    """Celery beat sends a refresh every ten minutes even when the last one has not ended
+    (core.single_run): the second leaves the work to the first, then runs once it has ended."""
+    from django.db import connection
+
+    from core.single_run import lock_key
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the lock is PostgreSQL's advisory lock; SQLite runs tasks one at a time")
+    import psycopg
+
+    settings = connection.settings_dict
+    refresh_donation_summaries()
+    storage_medium_add(
+        scenario["devices"]["desktops_triage"][0].pk, scenario["operator"], media_type="hdd"
+    )
+    other_run = psycopg.connect(
+        host=settings["HOST"] or None,
+        port=settings["PORT"] or None,
+        user=settings["USER"] or None,
+        dbname=settings["NAME"],
+        autocommit=True,
+    )
+    try:
+        other_run.execute(
+            "SELECT pg_advisory_lock(%s)", [lock_key("rapports.refresh_stale_donation_summaries")]
+        )
+        assert refresh_stale_donation_summaries.delay().get() == 0
+        assert _report(funder_user, scenario).media_total == 13  # still the old summary
+    finally:
+        other_run.close()  # the other run ends: its lock goes with its connection
+    assert refresh_stale_donation_summaries.delay().get() == 1
+    assert _report(funder_user, scenario).media_total == 14
