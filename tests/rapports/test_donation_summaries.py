@@ -180,13 +180,15 @@ def test_a_refresh_that_finds_the_last_one_still_running_does_nothing(
         dbname=settings["NAME"],
         autocommit=True,
     )
+    key = lock_key("rapports.refresh_stale_donation_summaries")
     try:
-        other_run.execute(
-            "SELECT pg_advisory_lock(%s)", [lock_key("rapports.refresh_stale_donation_summaries")]
-        )
+        other_run.execute("SELECT pg_advisory_lock(%s)", [key])
         assert refresh_stale_donation_summaries.delay().get() == 0
         assert _report(funder_user, scenario).media_total == 13  # still the old summary
+        # The other run ends. (Closing its connection would release the lock too, but only
+        # once the server has noticed: not before the next statement here.)
+        other_run.execute("SELECT pg_advisory_unlock(%s)", [key])
     finally:
-        other_run.close()  # the other run ends: its lock goes with its connection
+        other_run.close()
     assert refresh_stale_donation_summaries.delay().get() == 1
     assert _report(funder_user, scenario).media_total == 14
