@@ -69,6 +69,12 @@ def shown_donor(scope: ReportScope, donor_id: int, name: str, kind: str, refurbi
     return str(_("un particulier (donateur n° %(id)s)") % {"id": donor_id})
 
 
+def _gisement_donor(scope: ReportScope, gisement: Gisement) -> str:
+    return shown_donor(
+        scope, gisement.donor_id, gisement.donor.name, gisement.donor_kind, gisement.refurbisher_id
+    )
+
+
 def gisements_in_scope(scope: ReportScope) -> QuerySet[Gisement]:
     return Gisement.objects.filter(scope.gisement_filter())
 
@@ -115,13 +121,7 @@ def subject_in_scope(scope: ReportScope, kind: str, pk: int) -> ReportSubject:
             kind=kind,
             pk=pk,
             title=gisement.name,
-            donor=shown_donor(
-                scope,
-                gisement.donor_id,
-                gisement.donor.name,
-                gisement.donor_kind,
-                gisement.refurbisher_id,
-            ),
+            donor=_gisement_donor(scope, gisement),
             refurbishers=gisement.refurbisher.name,
             gisement_q=Q(pk=pk),
             names_of=scope.names_of,
@@ -139,13 +139,7 @@ def subject_in_scope(scope: ReportScope, kind: str, pk: int) -> ReportSubject:
             kind=kind,
             pk=pk,
             title=f"{donation} — {gisement.name}",
-            donor=shown_donor(
-                scope,
-                gisement.donor_id,
-                gisement.donor.name,
-                gisement.donor_kind,
-                gisement.refurbisher_id,
-            ),
+            donor=_gisement_donor(scope, gisement),
             refurbishers=gisement.refurbisher.name,
             gisement_q=Q(pk=gisement.pk),
             names_of=scope.names_of,

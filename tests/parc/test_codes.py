@@ -61,11 +61,10 @@ def test_the_database_refuses_a_second_device_with_the_same_code():
         DeviceFactory(public_code=first.public_code, owner=first.owner)
 
 
+@pytest.mark.postgres  # the pattern operator class index exists only on PostgreSQL
 @pytest.mark.django_db
 def test_a_code_is_kept_unique_by_one_index_on_postgresql():
     """parc/0023: the pattern index Django adds for unique=True is gone; the unique one stays."""
-    if connection.vendor != "postgresql":
-        pytest.skip("the pattern operator class index exists only on PostgreSQL")
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT indexrelid::regclass::text, indisunique FROM pg_index "

@@ -155,18 +155,16 @@ def test_the_summed_report_costs_the_same_queries_with_3_or_30_donations(
     assert report.households_computed_at is not None and report.households == 9
 
 
+@pytest.mark.postgres  # PostgreSQL's advisory lock; SQLite runs tasks one at a time
 def test_a_refresh_that_finds_the_last_one_still_running_does_nothing(
     summaries_from_any_size, scenario, funder_user
 ):
     """Celery beat sends a refresh every ten minutes even when the last one has not ended
     (core.single_run): the second leaves the work to the first, then runs once it has ended."""
+    import psycopg
     from django.db import connection
 
     from core.single_run import lock_key
-
-    if connection.vendor != "postgresql":
-        pytest.skip("the lock is PostgreSQL's advisory lock; SQLite runs tasks one at a time")
-    import psycopg
 
     settings = connection.settings_dict
     refresh_donation_summaries()
